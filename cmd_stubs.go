@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+// Temporary: replaced by each command's own file as it lands.
+func cmdDev(ctx context.Context, e *env, args []string) error     { return errors.New("not yet") }
+func cmdServe(ctx context.Context, e *env, args []string) error   { return errors.New("not yet") }
+func cmdWorker(ctx context.Context, e *env, args []string) error  { return errors.New("not yet") }
+func cmdSim(ctx context.Context, e *env, args []string) error     { return errors.New("not yet") }
+func cmdMigrate(ctx context.Context, e *env, args []string) error { return errors.New("not yet") }
+func cmdFallbackPage(ctx context.Context, e *env, args []string) error {
+	return errors.New("not yet")
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// command is one `backstop` subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands is the whole command surface, in the order `help` prints it.
+func commands() []command {
+	return []command{
+		{"dev", "everything local with no configuration: PostgreSQL, simulator, mailbox, web and workers", cmdDev},
+		{"serve", "web and workers from the environment", cmdServe},
+		{"worker", "workers only, for a second machine", cmdWorker},
+		{"sim", "the Stripe simulator alone", cmdSim},
+		{"migrate", "apply or show our migrations and River's: migrate [up|status]", cmdMigrate},
+		{"fallback-page", "print the static error page for a reverse proxy", cmdFallbackPage},
+	}
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "usage: backstop <command> [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'backstop <command> --help' for a command's flags.")
+}
+
+// newFlags returns a flag set that prints its usage to e.stderr and returns
+// errors instead of exiting, so `--help` works the same in tests.
+func newFlags(e *env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: backstop %s\n\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; `--help` prints usage and yields errHelpShown,
+// which run treats as success.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == flag.ErrHelp {
+		return errHelpShown
+	}
+	return err
+}

@@ -1,0 +1,150 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Processor is the port to the payment processor. The one real adapter is
+// internal/stripeapi over stripe-go v76; tests and `backstop dev` point that
+// same adapter at internal/stripesim. Errors are *apperr.Error: NotFound for
+// unknown ids, Invalid for refused requests (a declined card is Invalid with
+// the processor's message), Unavailable for outages, timeouts and rate limits.
+type Processor interface {
+	CreateCheckoutSession(ctx context.Context, req CheckoutRequest) (Session, error)
+	// GetCheckoutSession retrieves a session with its payment intent expanded.
+	GetCheckoutSession(ctx context.Context, id string) (Session, error)
+	GetPaymentIntent(ctx context.Context, id string) (Payment, error)
+	GetCharge(ctx context.Context, id string) (Charge, error)
+	CreateRefund(ctx context.Context, req RefundRequest) (Refund, error)
+
+	// The List calls stream every object created in [r.From, r.To] (zero
+	// times mean unbounded), newest first, 100 per page, calling fn for each.
+	// An error from fn stops the listing and is returned as is.
+	ListCheckoutSessions(ctx context.Context, r Range, fn func(Session) error) error
+	ListPaymentIntents(ctx context.Context, r Range, fn func(Payment) error) error
+	ListCharges(ctx context.Context, r Range, fn func(Charge) error) error
+	ListRefunds(ctx context.Context, r Range, fn func(Refund) error) error
+	ListDisputes(ctx context.Context, r Range, fn func(Dispute) error) error
+	// ListEvents streams events of the given types (all types when empty).
+	ListEvents(ctx context.Context, r Range, types []string, fn func(Event) error) error
+}
+
+// Range bounds a listing by creation time, both ends inclusive.
+type Range struct {
+	From time.Time
+	To   time.Time
+}
+
+// CheckoutRequest asks the processor for a hosted checkout page for one order.
+type CheckoutRequest struct {
+	// IdempotencyKey is derived from the stored order, so a retry after a
+	// crash reuses it and the processor returns the same session.
+	IdempotencyKey    string
+	ClientReferenceID string
+	Email             string
+	ProductName       string
+	Amount            int64
+	Currency          string
+	SuccessURL        string
+	CancelURL         string
+	// Metadata is set on the session and on the payment intent it creates.
+	Metadata map[string]string
+}
+
+// Session is a checkout session as Backstop needs it.
+type Session struct {
+	ID                string
+	URL               string
+	Status            string // open | complete | expired
+	PaymentStatus     string // unpaid | paid | no_payment_required
+	AmountTotal       int64
+	Currency          string
+	ClientReferenceID string
+	CustomerEmail     string
+	Metadata          map[string]string
+	PaymentIntentID   string
+	// PaymentIntent is set when the processor returned it expanded.
+	PaymentIntent *Payment
+	Created       time.Time
+	ExpiresAt     time.Time
+}
+
+// Paid reports whether the customer's money is in.
+func (s Session) Paid() bool { return s.PaymentStatus == "paid" }
+
+// Payment is a payment intent.
+type Payment struct {
+	ID             string
+	Status         string // succeeded | processing | requires_payment_method | canceled | …
+	Amount         int64
+	Currency       string
+	Metadata       map[string]string
+	LatestChargeID string
+	ReceiptEmail   string
+	Created        time.Time
+}
+
+// Succeeded reports whether the payment took the money.
+func (p Payment) Succeeded() bool { return p.Status == "succeeded" }
+
+// Charge is a charge with what reconciliation reads from it.
+type Charge struct {
+	ID              string
+	PaymentIntentID string
+	Amount          int64
+	AmountRefunded  int64
+	Currency        string
+	Status          string // succeeded | pending | failed
+	Paid            bool
+	Refunded        bool
+	Disputed        bool
+	ReceiptEmail    string
+	BillingEmail    string
+	Metadata        map[string]string
+	Created         time.Time
+}
+
+// RefundRequest refunds a payment intent, fully when Amount is zero.
+type RefundRequest struct {
+	IdempotencyKey  string
+	PaymentIntentID string
+	Amount          int64
+	Reason          string
+	Metadata        map[string]string
+}
+
+// Refund is a refund of a charge.
+type Refund struct {
+	ID              string
+	ChargeID        string
+	PaymentIntentID string
+	Amount          int64
+	Currency        string
+	Status          string
+	Created         time.Time
+}
+
+// Dispute is a dispute on a charge.
+type Dispute struct {
+	ID              string
+	ChargeID        string
+	PaymentIntentID string
+	Amount          int64
+	Currency        string
+	Status          string
+	Reason          string
+	EvidenceDueBy   time.Time
+	Created         time.Time
+}
+
+// Event is a processor event: its id is the dedupe key, Raw the whole JSON.
+type Event struct {
+	ID      string
+	Type    string
+	Created time.Time
+	// ObjectID is data.object.id, the subject of the event.
+	ObjectID string
+	Raw      json.RawMessage
+}
