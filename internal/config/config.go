@@ -1,0 +1,160 @@
+// Package config reads Backstop's configuration from the environment into one
+// struct, validated at startup, so a bad deployment fails on its first second
+// with a line that names the variable instead of at the first payment. The
+// Config is passed explicitly; there is no global.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/backstophq/backstop/internal/fault"
+)
+
+// Config is everything `backstop serve` and `backstop worker` need.
+type Config struct {
+	DatabaseURL         string
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	// StripeAPIBase is empty for Stripe itself, or the simulator's URL.
+	StripeAPIBase string
+	BaseURL       string
+	ListenAddr    string
+	// SMTPURL is empty when emails go to the dev mailbox.
+	SMTPURL      string
+	MailFrom     string
+	SupportEmail string
+	// AlertEmail is empty when alerts are only logged and shown.
+	AlertEmail string
+
+	ReconEventsInterval time.Duration
+	ReconSweepInterval  time.Duration
+	ReconLookback       time.Duration
+	ReconGrace          time.Duration
+
+	Faults *fault.Points
+}
+
+// Load reads and validates the configuration. The error lists every bad
+// variable, one line each, naming it and saying why.
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		DatabaseURL:         r.url("DATABASE_URL", true, "postgres", "postgresql"),
+		StripeSecretKey:     r.prefixed("STRIPE_SECRET_KEY", "sk_test_", "sk_live_", "rk_test_", "rk_live_"),
+		StripeWebhookSecret: r.prefixed("STRIPE_WEBHOOK_SECRET", "whsec_"),
+		StripeAPIBase:       r.url("STRIPE_API_BASE", false, "http", "https"),
+		BaseURL:             strings.TrimRight(r.url("BASE_URL", true, "http", "https"), "/"),
+		ListenAddr:          r.str("LISTEN_ADDR", ":8080"),
+		SMTPURL:             r.url("SMTP_URL", false, "smtp", "smtps"),
+		SupportEmail:        r.email("SUPPORT_EMAIL", true),
+		AlertEmail:          r.email("ALERT_EMAIL", false),
+		ReconEventsInterval: r.duration("RECON_EVENTS_INTERVAL", 30*time.Second),
+		ReconSweepInterval:  r.duration("RECON_SWEEP_INTERVAL", time.Hour),
+		ReconLookback:       r.duration("RECON_LOOKBACK", 72*time.Hour),
+		ReconGrace:          r.duration("RECON_GRACE", 2*time.Minute),
+	}
+	c.MailFrom = r.email("MAIL_FROM", false)
+	if c.MailFrom == "" {
+		c.MailFrom = c.SupportEmail
+	}
+	faults, err := fault.Parse(getenv("BACKSTOP_FAULTS"))
+	if err != nil {
+		r.fail("BACKSTOP_FAULTS", err.Error())
+	}
+	c.Faults = faults
+	return c, errors.Join(r.errs...)
+}
+
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) fail(name, why string) {
+	r.errs = append(r.errs, fmt.Errorf("%s %s", name, why))
+}
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) required(name string) (string, bool) {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		r.fail(name, "is required but not set")
+		return "", false
+	}
+	return v, true
+}
+
+func (r *reader) url(name string, required bool, schemes ...string) string {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		if required {
+			r.fail(name, "is required but not set")
+		}
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		r.fail(name, fmt.Sprintf("must be a URL like %s://host, got something unparseable", schemes[0]))
+		return ""
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return v
+		}
+	}
+	r.fail(name, fmt.Sprintf("must use the scheme %s, not %q", strings.Join(schemes, " or "), u.Scheme))
+	return ""
+}
+
+func (r *reader) prefixed(name string, prefixes ...string) string {
+	v, ok := r.required(name)
+	if !ok {
+		return ""
+	}
+	for _, p := range prefixes {
+		if strings.HasPrefix(v, p) && len(v) > len(p) {
+			return v
+		}
+	}
+	r.fail(name, fmt.Sprintf("must start with %s", strings.Join(prefixes, " or ")))
+	return ""
+}
+
+func (r *reader) email(name string, required bool) string {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		if required {
+			r.fail(name, "is required but not set")
+		}
+		return ""
+	}
+	if _, err := mail.ParseAddress(v); err != nil {
+		r.fail(name, fmt.Sprintf("must be an email address, got %q", v))
+		return ""
+	}
+	return v
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, fmt.Sprintf("must be a positive duration like 30s or 2m, got %q", v))
+		return def
+	}
+	return d
+}
