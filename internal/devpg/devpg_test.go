@@ -1,0 +1,140 @@
+package devpg_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+
+	_ "github.com/lib/pq"
+	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/devpg"
+)
+
+// dataDir returns a fresh data dir that postgres can reach, removed after t.
+func dataDir(t *testing.T) string {
+	t.Helper()
+	base, err := devpg.TempDir("devpg-test-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(base) })
+	return filepath.Join(base, "data")
+}
+
+func start(t *testing.T, opts devpg.Options) *devpg.Server {
+	t.Helper()
+	opts.Fast = true
+	s, err := devpg.Start(context.Background(), opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Stop() })
+	return s
+}
+
+func open(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("postgres", url)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// alive reports whether pid exists (a zombie counts as gone: it has exited).
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return err == nil && !containsState(string(b), 'Z')
+}
+
+func containsState(stat string, state byte) bool {
+	for i := len(stat) - 1; i > 0; i-- {
+		if stat[i] == ')' && i+2 < len(stat) {
+			return stat[i+2] == state
+		}
+	}
+	return false
+}
+
+func TestStartStopLeavesNoProcess(t *testing.T) {
+	t.Parallel()
+	s := start(t, devpg.Options{Dir: dataDir(t)})
+	pid := s.PID()
+	require.Positive(t, pid)
+	require.True(t, alive(pid), "postmaster should run after Start")
+
+	var sc string
+	require.NoError(t, open(t, s.URL("postgres")).QueryRow(`SHOW synchronous_commit`).Scan(&sc))
+	require.Equal(t, "on", sc)
+
+	require.NoError(t, s.Stop())
+	require.False(t, alive(pid), "postmaster %d still running after Stop", pid)
+	require.NoFileExists(t, filepath.Join(s.Dir(), "postmaster.pid"))
+	require.NoError(t, s.Stop(), "a second Stop is a no-op")
+}
+
+func TestRestartKeepsData(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	ctx := context.Background()
+
+	s := start(t, devpg.Options{Dir: dir})
+	require.NoError(t, s.EnsureDatabase(ctx, "keep"))
+	require.NoError(t, s.EnsureDatabase(ctx, "keep"), "EnsureDatabase is idempotent")
+	db := open(t, s.URL("keep"))
+	_, err := db.Exec(`CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('kept')`)
+	require.NoError(t, err)
+	db.Close()
+	require.NoError(t, s.Stop())
+
+	s2 := start(t, devpg.Options{Dir: dir})
+	var v string
+	require.NoError(t, open(t, s2.URL("keep")).QueryRow(`SELECT v FROM t`).Scan(&v))
+	require.Equal(t, "kept", v)
+}
+
+func TestStalePIDFileIsRemoved(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	s := start(t, devpg.Options{Dir: dir})
+	require.NoError(t, s.Stop())
+
+	// A pid that certainly belongs to no process any more.
+	cmd := exec.Command("true")
+	require.NoError(t, cmd.Run())
+	stale := strconv.Itoa(cmd.Process.Pid) + "\n" + dir + "\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "postmaster.pid"), []byte(stale), 0o600))
+
+	s2 := start(t, devpg.Options{Dir: dir})
+	require.NotEqual(t, cmd.Process.Pid, s2.PID())
+	require.NoError(t, open(t, s2.URL("postgres")).Ping())
+}
+
+func TestSecondServerOnSameDirIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	s := start(t, devpg.Options{Dir: dir})
+
+	_, err := devpg.Start(context.Background(), devpg.Options{Dir: dir, Fast: true})
+	require.ErrorContains(t, err, "PostgreSQL already running for "+dir)
+	require.ErrorContains(t, err, "pid "+strconv.Itoa(s.PID()))
+	require.True(t, alive(s.PID()), "the first server must be left alone")
+}
+
+func TestPortInUse(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+
+	_, err = devpg.Start(context.Background(), devpg.Options{Dir: dataDir(t), Port: port, Fast: true})
+	require.ErrorContains(t, err, fmt.Sprintf("port %d", port))
+	require.ErrorContains(t, err, "already in use")
+}
