@@ -1,0 +1,16 @@
+package stripesim
+
+import "crypto/rand"
+
+const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newID returns prefix plus n random base62 characters. Ids are random, not
+// sequential, so two simulators (or a restart) never hand out the same id.
+func newID(prefix string, n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return prefix + string(b)
+}

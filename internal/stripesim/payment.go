@@ -1,0 +1,128 @@
+package stripesim
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The money flows behind the hosted page and the control API. Each runs
+// under s.mu and emits the events Stripe would, in Stripe's order.
+
+// Test cards, as in Stripe's docs.
+const (
+	cardSucceeds = "4242424242424242"
+	cardDeclines = "4000000000000002"
+	cardNoFunds  = "4000000000009995"
+)
+
+// checkCard returns nil for a card that pays, or the card_error Stripe
+// answers for it.
+func checkCard(number string) *apiError {
+	number = strings.NewReplacer(" ", "", "-", "").Replace(number)
+	switch number {
+	case cardSucceeds:
+		return nil
+	case cardDeclines:
+		return cardDeclined("generic_decline", "Your card was declined.")
+	case cardNoFunds:
+		return cardDeclined("insufficient_funds", "Your card has insufficient funds.")
+	}
+	return &apiError{Status: http.StatusPaymentRequired, Body: errorBody{Type: "card_error", Code: "incorrect_number",
+		Message: "Your card number is incorrect. Use 4242 4242 4242 4242 (succeeds) or 4000 0000 0000 0002 (declines)."}}
+}
+
+// paymentResult is what the hosted page and POST /_sim/checkout/{id}/pay report.
+type paymentResult struct {
+	PaymentIntent string `json:"payment_intent"`
+	Charge        string `json:"charge"`
+	Redirect      string `json:"redirect,omitempty"`
+}
+
+// payCheckout pays an open session with a test card. A declined card fails
+// the attempt (payment_intent.payment_failed) and leaves the session open.
+func (s *Server) payCheckout(rec *sessionRecord, card, email string) (paymentResult, *apiError) {
+	sess := rec.Session
+	if sess.Status != "open" {
+		return paymentResult{}, invalid("session", "This Checkout Session is %s and can no longer be paid.", sess.Status)
+	}
+	if email == "" {
+		email = deref(sess.CustomerEmail)
+	}
+	pi := s.attemptIntent(rec, email)
+	if err := checkCard(card); err != nil {
+		pi.Status, pi.LastPaymentError = "requires_payment_method", &err.Body
+		s.emit("payment_intent.payment_failed", pi, eventRequest{})
+		return paymentResult{}, err
+	}
+	ch := s.succeed(pi, email)
+	sess.Status, sess.PaymentStatus, sess.PaymentIntent = "complete", "paid", &pi.ID
+	sess.CustomerDetails = &customerDetails{Email: optional(email)}
+	sess.URL = nil
+	s.emit("checkout.session.completed", sess, eventRequest{})
+	redirect := strings.ReplaceAll(sess.SuccessURL, "{CHECKOUT_SESSION_ID}", sess.ID)
+	return paymentResult{PaymentIntent: pi.ID, Charge: ch.ID, Redirect: redirect}, nil
+}
+
+// attemptIntent returns the session's payment intent, creating it on the
+// first attempt: at API 2023-10-16 Checkout makes it only on confirmation.
+func (s *Server) attemptIntent(rec *sessionRecord, email string) *paymentIntent {
+	if pi, ok := s.st.PaymentIntents.get(rec.AttemptPI); ok {
+		pi.ReceiptEmail = optional(email)
+		return pi
+	}
+	pi := s.newIntent(rec.Session.AmountTotal, rec.Session.Currency, email, rec.PIMetadata)
+	pi.Description = rec.PIDesc
+	rec.AttemptPI = pi.ID
+	return pi
+}
+
+func (s *Server) newIntent(amount int64, currency, email string, meta map[string]string) *paymentIntent {
+	pi := &paymentIntent{
+		ID: newID("pi_", 24), Object: "payment_intent", Amount: amount, CaptureMethod: "automatic",
+		Created: s.now().Unix(), Currency: strings.ToLower(currency), Metadata: cloneMap(meta),
+		PaymentMethodTypes: []string{"card"}, ReceiptEmail: optional(email), Status: "requires_payment_method",
+	}
+	s.st.PaymentIntents.add(pi)
+	s.dirty = true
+	return pi
+}
+
+// succeed charges pi in full and emits charge.succeeded then
+// payment_intent.succeeded.
+func (s *Server) succeed(pi *paymentIntent, email string) *charge {
+	ch := &charge{
+		ID: newID("ch_", 24), Object: "charge", Amount: pi.Amount, AmountCaptured: pi.Amount,
+		BillingDetails: billingDetails{Email: optional(email)}, Captured: true, Created: s.now().Unix(),
+		Currency: pi.Currency, Description: pi.Description, Metadata: cloneMap(pi.Metadata), Paid: true,
+		PaymentIntent: &pi.ID, ReceiptEmail: optional(email), Status: "succeeded",
+	}
+	s.st.Charges.add(ch)
+	pi.Status, pi.AmountReceived, pi.LatestCharge, pi.LastPaymentError = "succeeded", pi.Amount, &ch.ID, nil
+	s.emit("charge.succeeded", ch, eventRequest{})
+	s.emit("payment_intent.succeeded", pi, eventRequest{})
+	return ch
+}
+
+// orphanPayment is a succeeded payment made outside any checkout.
+func (s *Server) orphanPayment(email string, amount int64, currency string, meta map[string]string) paymentResult {
+	pi := s.newIntent(amount, currency, email, meta)
+	ch := s.succeed(pi, email)
+	return paymentResult{PaymentIntent: pi.ID, Charge: ch.ID}
+}
+
+// openDispute disputes ch in full: the customer's bank took the money back
+// pending evidence due in seven days.
+func (s *Server) openDispute(ch *charge, reason string) *dispute {
+	now := s.now()
+	d := &dispute{
+		ID: newID("dp_", 24), Object: "dispute", Amount: ch.Amount - ch.AmountRefunded, Charge: ch.ID,
+		Created: now.Unix(), Currency: ch.Currency, Metadata: map[string]string{},
+		EvidenceDetails: evidenceDetails{DueBy: now.Add(7 * 24 * time.Hour).Unix()},
+		PaymentIntent:   ch.PaymentIntent, Reason: reason, Status: "needs_response",
+	}
+	s.st.Disputes.add(d)
+	ch.Disputed = true
+	s.emit("charge.dispute.created", d, eventRequest{})
+	return d
+}

@@ -1,0 +1,45 @@
+package stripesim
+
+import "net/http"
+
+// routes maps the whole surface. The /v1 route patterns double as the keys
+// of /_sim/stats by_endpoint, so a test can count the calls to each one.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	v1 := func(pattern string, spec map[string]param, h apiHandler) {
+		mux.HandleFunc(pattern, s.api(pattern, spec, h))
+	}
+	v1("POST /v1/checkout/sessions", sessionCreateSpec(), s.createSession)
+	v1("GET /v1/checkout/sessions", sessionListSpec(), s.listSessions)
+	v1("GET /v1/checkout/sessions/{id}", retrieveSpec(), s.getSession)
+	v1("POST /v1/checkout/sessions/{id}/expire", retrieveSpec(), s.expireSession)
+	v1("GET /v1/payment_intents", withList(nil), s.listPaymentIntents)
+	v1("GET /v1/payment_intents/{id}", retrieveSpec(), s.getPaymentIntent)
+	v1("GET /v1/charges", chargeListSpec(), s.listCharges)
+	v1("GET /v1/charges/{id}", retrieveSpec(), s.getCharge)
+	v1("POST /v1/refunds", refundCreateSpec(), s.createRefund)
+	v1("GET /v1/refunds", byChargeSpec(), s.listRefunds)
+	v1("GET /v1/refunds/{id}", retrieveSpec(), s.getRefund)
+	v1("GET /v1/disputes", byChargeSpec(), s.listDisputes)
+	v1("GET /v1/disputes/{id}", retrieveSpec(), s.getDispute)
+	v1("GET /v1/events", eventListSpec(), s.listEvents)
+	v1("GET /v1/events/{id}", retrieveSpec(), s.getEvent)
+	mux.HandleFunc("/v1/", s.api("unrecognized /v1/", nil, func(c *call) (any, *apiError) {
+		return nil, unrecognizedURL(c.r)
+	}))
+
+	pay := s.hostedPage()
+	mux.HandleFunc("GET /pay/{session}", pay)
+	mux.HandleFunc("POST /pay/{session}", pay)
+
+	mux.HandleFunc("POST /_sim/checkout/{session}/pay", s.control(s.simPay))
+	mux.HandleFunc("POST /_sim/payments", s.control(s.simPayment))
+	mux.HandleFunc("POST /_sim/charges/{id}/refund", s.control(s.simRefund))
+	mux.HandleFunc("POST /_sim/charges/{id}/dispute", s.control(s.simDispute))
+	mux.HandleFunc("POST /_sim/faults", s.control(s.simFaults))
+	mux.HandleFunc("POST /_sim/webhooks/retry", s.retryNow)
+	mux.HandleFunc("GET /_sim/stats", s.control(s.simStats))
+	mux.HandleFunc("POST /_sim/reset", s.control(s.simReset))
+	mux.HandleFunc("POST /_sim/clock", s.control(s.simClock))
+	return mux
+}
