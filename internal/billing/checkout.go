@@ -1,0 +1,141 @@
+package billing
+
+import (
+	"context"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/fault"
+)
+
+// CheckoutForm is what the pricing page posts.
+type CheckoutForm struct {
+	Email     string
+	PlanCode  string
+	FormToken string
+}
+
+// FieldError is an Invalid error about one form field, safe to show next to it.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Validate checks the form and normalises the email.
+func (f *CheckoutForm) Validate() error {
+	f.Email = strings.TrimSpace(f.Email)
+	addr, err := mail.ParseAddress(f.Email)
+	switch {
+	case f.Email == "":
+		return invalidField("email", "Please enter your email address.")
+	case err != nil || addr.Address != f.Email || len(f.Email) > 254:
+		return invalidField("email", "That does not look like an email address.")
+	case f.PlanCode == "":
+		return invalidField("plan", "Please choose a plan.")
+	case len(f.FormToken) < 16 || len(f.FormToken) > 64:
+		return invalidField("form", "This form has expired. Please try again.")
+	}
+	return nil
+}
+
+func invalidField(field, msg string) error {
+	return &apperr.Error{Kind: apperr.Invalid, Msg: msg, Err: &FieldError{Field: field, Msg: msg}}
+}
+
+// StartCheckout writes the order before any money moves, commits, and only
+// then asks the processor for a checkout session, with an idempotency key
+// derived from the stored order. It returns the order and the URL of the
+// processor's payment page. A double submit of one form gives one order and,
+// through the processor's idempotency, one session.
+func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, string, error) {
+	if err := f.Validate(); err != nil {
+		return Order{}, "", err
+	}
+	var o Order
+	var plan Plan
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		plan, err = tx.Plan(ctx, f.PlanCode)
+		if apperr.Is(err, apperr.NotFound) || (err == nil && !plan.Active) {
+			return invalidField("plan", "That plan is not available.")
+		} else if err != nil {
+			return err
+		}
+		o, err = tx.InsertOrder(ctx, Order{
+			PublicRef: NewPublicRef(), Email: f.Email, PlanCode: plan.Code,
+			Amount: plan.Amount, Currency: plan.Currency, Status: StatusPending,
+			IdempotencyKey: "form:" + f.FormToken,
+		})
+		return err
+	})
+	if err != nil {
+		return Order{}, "", err
+	}
+	s.faults.Hit(fault.CheckoutAfterOrderInsert)
+	if o.Status != StatusPending {
+		return o, "", nil // a resubmit of a form whose payment went through
+	}
+	sess, err := s.proc.CreateCheckoutSession(ctx, s.checkoutRequest(o, plan))
+	if err != nil {
+		return Order{}, "", err
+	}
+	s.faults.Hit(fault.CheckoutAfterSessionCreate)
+	err = s.store.InTx(ctx, func(tx Tx) error { return tx.SetCheckoutSession(ctx, o.ID, sess.ID) })
+	return o, sess.URL, err
+}
+
+func (s *Service) checkoutRequest(o Order, plan Plan) CheckoutRequest {
+	id := strconv.FormatInt(o.ID, 10)
+	return CheckoutRequest{
+		IdempotencyKey:    "checkout:order:" + id,
+		ClientReferenceID: id,
+		Email:             o.Email,
+		ProductName:       plan.Name,
+		Amount:            o.Amount,
+		Currency:          o.Currency,
+		SuccessURL:        s.baseURL + "/checkout/return?session_id={CHECKOUT_SESSION_ID}",
+		CancelURL:         s.baseURL + "/?canceled=" + o.PublicRef,
+		Metadata:          map[string]string{MetaOrderID: id, MetaPublicRef: o.PublicRef, MetaPlan: plan.Code},
+	}
+}
+
+// ReturnFromCheckout handles the customer's return from the payment page. It
+// asks the processor (never the query string) whether the session is paid,
+// and fulfils it if so. The order comes back in whatever state it is in.
+func (s *Service) ReturnFromCheckout(ctx context.Context, sessionID string) (Order, error) {
+	sessionID = strings.TrimSpace(sessionID)
+	if !strings.HasPrefix(sessionID, "cs_") || len(sessionID) > 200 {
+		return Order{}, apperr.New(apperr.NotFound, "We could not find that checkout.")
+	}
+	sess, err := s.proc.GetCheckoutSession(ctx, sessionID)
+	if err != nil {
+		return Order{}, err
+	}
+	s.faults.Hit(fault.ReturnAfterVerify)
+	facts := FromSession(sess)
+	if sess.Paid() {
+		out, err := s.Fulfill(ctx, facts, ViaReturnPage)
+		if err != nil {
+			return Order{}, err
+		}
+		return out.Order, nil
+	}
+	return s.orderFor(ctx, facts)
+}
+
+func (s *Service) orderFor(ctx context.Context, p PaidCheckout) (Order, error) {
+	var o Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		id, err := tx.FindOrderForPayment(ctx, p)
+		if err != nil {
+			return err
+		}
+		o, err = tx.LockOrder(ctx, id)
+		return err
+	})
+	return o, err
+}

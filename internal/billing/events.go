@@ -1,0 +1,132 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/fault"
+)
+
+// Event sources: how an event reached us.
+const (
+	SourceWebhook      = "webhook"
+	SourceEventCatchup = "event_catchup"
+)
+
+// HandleEvent stores a verified processor event once and handles it in the
+// same transaction. Received and processed are separate facts: when handling
+// fails, the event stays stored with its error and attempt count, the
+// handling is rolled back, and the error is returned so the webhook answers
+// 5xx and the processor, catch-up and the retry job try again; the dedupe by
+// event id never hides an unprocessed event.
+func (s *Service) HandleEvent(ctx context.Context, ev Event, source string) error {
+	via := ViaWebhook
+	if source == SourceEventCatchup {
+		via = ViaEventCatchup
+	}
+	var out Outcome
+	var handleErr error
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertEvent(ctx, ev, source); err != nil {
+			return err
+		}
+		state, err := tx.LockEvent(ctx, ev.ID)
+		if err != nil || state.ProcessedAt != nil {
+			return err
+		}
+		if err := tx.Savepoint(ctx, "handle_event"); err != nil {
+			return err
+		}
+		out, handleErr = s.dispatch(ctx, tx, ev, via)
+		if handleErr != nil {
+			if err := tx.RollbackToSavepoint(ctx, "handle_event"); err != nil {
+				return err
+			}
+			return tx.MarkEventFailed(ctx, ev.ID, handleErr)
+		}
+		return tx.MarkEventProcessed(ctx, ev.ID)
+	})
+	if err != nil {
+		return err
+	}
+	if handleErr != nil {
+		s.logger.WarnContext(ctx, "processor event not handled; will retry", "event_id", ev.ID, "type", ev.Type, "err", handleErr)
+		return fmt.Errorf("handle %s %s: %w", ev.Type, ev.ID, handleErr)
+	}
+	if out.Fulfilled {
+		s.faults.Hit(fault.FulfillAfterCommit)
+	}
+	return nil
+}
+
+// dispatch handles one event. Handlers re-read the object from the
+// processor, so events may arrive late, twice or out of order.
+func (s *Service) dispatch(ctx context.Context, tx Tx, ev Event, via Via) (Outcome, error) {
+	switch ev.Type {
+	case "checkout.session.completed", "checkout.session.async_payment_succeeded":
+		sess, err := s.proc.GetCheckoutSession(ctx, ev.ObjectID)
+		if err != nil || !sess.Paid() {
+			return Outcome{}, err
+		}
+		return s.FulfillTx(ctx, tx, FromSession(sess), via)
+	case "payment_intent.succeeded":
+		pi, err := s.proc.GetPaymentIntent(ctx, ev.ObjectID)
+		if err != nil || !pi.Succeeded() {
+			return Outcome{}, err
+		}
+		out, err := s.FulfillTx(ctx, tx, FromPayment(pi), via)
+		if errors.Is(err, ErrUnmatched) {
+			return Outcome{}, nil // reconciliation queues it for a person
+		}
+		return out, err
+	case "checkout.session.expired":
+		return Outcome{}, s.markSession(ctx, tx, ev.ObjectID, StatusExpired, "expired")
+	case "charge.refunded":
+		return Outcome{}, s.markCharge(ctx, tx, ev, StatusRefunded, "refunded")
+	case "charge.dispute.created":
+		return Outcome{}, s.markCharge(ctx, tx, ev, StatusDisputed, "disputed")
+	}
+	return Outcome{}, nil // stored and acknowledged; nothing to do
+}
+
+func (s *Service) markSession(ctx context.Context, tx Tx, sessionID, status, kind string) error {
+	id, err := tx.FindOrderForPayment(ctx, PaidCheckout{SessionID: sessionID})
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	moved, err := tx.SetStatus(ctx, id, status, StatusPending)
+	if err != nil || !moved {
+		return err
+	}
+	return tx.AddOrderEvent(ctx, id, kind, map[string]any{"checkout_session": sessionID})
+}
+
+// markCharge records a refund or dispute on the order the charge paid for.
+// Access is never revoked here: a person decides (reconciliation queues it).
+func (s *Service) markCharge(ctx context.Context, tx Tx, ev Event, status, kind string) error {
+	chargeID := ev.ObjectID
+	if ev.Type == "charge.dispute.created" {
+		chargeID = ev.ChargeID()
+	}
+	ch, err := s.proc.GetCharge(ctx, chargeID)
+	if err != nil {
+		return err
+	}
+	if status == StatusRefunded && !ch.Refunded {
+		return nil // a partial refund leaves the order as it is
+	}
+	id, err := tx.FindOrderForPayment(ctx, PaidCheckout{PaymentIntentID: ch.PaymentIntentID})
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.SetStatus(ctx, id, status, StatusFulfilled, StatusPaid, StatusRefunded, StatusDisputed); err != nil {
+		return err
+	}
+	return tx.AddOrderEvent(ctx, id, kind, map[string]any{"charge": ch.ID, "event": ev.ID})
+}

@@ -1,0 +1,143 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/fault"
+)
+
+// Hold reasons: a payment is in but a person must finish the order.
+const (
+	HoldAmountMismatch  = "amount_mismatch"
+	HoldIdentityUnknown = "identity_unknown"
+)
+
+// Outcome says what one Fulfill call did.
+type Outcome struct {
+	Order Order
+	// Fulfilled is true only for the one call that granted access.
+	Fulfilled bool
+	// Already is true when an earlier call had served the order.
+	Already bool
+	// Held names why the payment could not be served automatically.
+	Held       string
+	ValidUntil time.Time
+	Template   string
+}
+
+// ErrUnmatched is returned (kind NotFound) for a succeeded payment that
+// names no order of ours and lacks the email or plan to rebuild one.
+var ErrUnmatched = apperr.New(apperr.NotFound, "payment matches no order and cannot be rebuilt")
+
+// Fulfill grants access for a payment the processor confirmed, in its own
+// transaction. It is the one path to access: return page, webhook, event
+// catch-up, sweep and staff all call it, and concurrent or repeated calls for
+// one payment give exactly one effect.
+func (s *Service) Fulfill(ctx context.Context, p PaidCheckout, via Via) (Outcome, error) {
+	var out Outcome
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = s.FulfillTx(ctx, tx, p, via)
+		return err
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if out.Fulfilled {
+		s.faults.Hit(fault.FulfillAfterCommit)
+	}
+	return out, nil
+}
+
+// FulfillTx is Fulfill inside the caller's transaction, for paths that must
+// commit other writes atomically with it (a processor event marked handled).
+// The caller hits fault.FulfillAfterCommit after its commit.
+func (s *Service) FulfillTx(ctx context.Context, tx Tx, p PaidCheckout, via Via) (Outcome, error) {
+	id, err := s.resolveOrder(ctx, tx, p)
+	if err != nil {
+		return Outcome{}, err
+	}
+	o, err := tx.LockOrder(ctx, id)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if o.Served() {
+		return Outcome{Order: o, Already: true}, nil
+	}
+	plan, err := tx.Plan(ctx, o.PlanCode)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if p.Amount != plan.Amount || p.Currency != plan.Currency {
+		return s.hold(ctx, tx, o, p, HoldAmountMismatch)
+	}
+	out, err := s.grant(ctx, tx, o, plan, p, via)
+	if err != nil {
+		return Outcome{}, err
+	}
+	s.faults.Hit(fault.FulfillBeforeCommit)
+	return out, nil
+}
+
+func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCheckout, via Via) (Outcome, error) {
+	now := s.now().UTC()
+	if err := tx.RecordPayment(ctx, o.ID, p, o.Status); err != nil {
+		return Outcome{}, err
+	}
+	accountID, err := tx.UpsertAccount(ctx, o.Email)
+	if err != nil {
+		return Outcome{}, err
+	}
+	until, err := tx.GrantEntitlement(ctx, Grant{OrderID: o.ID, AccountID: accountID, Plan: plan, Now: now})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := tx.MarkFulfilled(ctx, o.ID, accountID, via, now); err != nil {
+		return Outcome{}, err
+	}
+	template := s.fulfilmentTemplate(via, p.PaidAt, now)
+	_, err = s.mailer.QueueEmailTx(ctx, tx, Email{
+		Template: template, To: o.Email, OrderID: o.ID,
+		DedupeKey: fmt.Sprintf("order:%d:%s", o.ID, template),
+		PlanName:  plan.Name, Amount: plan.Price(), PublicRef: o.PublicRef,
+		StatusURL: s.StatusURL(o.PublicRef), ValidUntil: until,
+	})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("queue %s email: %w", template, err)
+	}
+	detail := map[string]any{"via": string(via), "payment_intent": p.PaymentIntentID, "email": template}
+	if err := tx.AddOrderEvent(ctx, o.ID, "fulfilled", detail); err != nil {
+		return Outcome{}, err
+	}
+	o.Status, o.FulfilledVia, o.FulfilledAt = StatusFulfilled, string(via), &now
+	s.logger.InfoContext(ctx, "order fulfilled", "order_id", o.ID, "via", via, "email_template", template)
+	return Outcome{Order: o, Fulfilled: true, ValidUntil: until, Template: template}, nil
+}
+
+// fulfilmentTemplate picks the confirmation when access followed the payment
+// within a minute through the customer's own flow, and the recovery email
+// ("sorry for the wait") when it came later, through a repair path, or from a
+// process that restarted after the payment (a crash the customer saw).
+func (s *Service) fulfilmentTemplate(via Via, paidAt, now time.Time) string {
+	prompt := via == ViaReturnPage || via == ViaWebhook
+	if prompt && !paidAt.IsZero() && now.Sub(paidAt) <= time.Minute && s.started.Before(paidAt) {
+		return "order_confirmation"
+	}
+	return "delayed_fulfillment"
+}
+
+func (s *Service) hold(ctx context.Context, tx Tx, o Order, p PaidCheckout, reason string) (Outcome, error) {
+	if err := tx.RecordPayment(ctx, o.ID, p, StatusPaid); err != nil {
+		return Outcome{}, err
+	}
+	detail := map[string]any{"reason": reason, "amount": p.Amount, "currency": p.Currency, "payment_intent": p.PaymentIntentID}
+	if err := tx.AddOrderEvent(ctx, o.ID, "held", detail); err != nil {
+		return Outcome{}, err
+	}
+	o.Status = StatusPaid
+	s.logger.WarnContext(ctx, "payment held for a person", "order_id", o.ID, "reason", reason)
+	return Outcome{Order: o, Held: reason}, nil
+}

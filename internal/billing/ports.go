@@ -1,0 +1,88 @@
+package billing
+
+import (
+	"context"
+	"time"
+)
+
+// Store runs a unit of work in one database transaction: it commits when fn
+// returns nil and rolls back otherwise. *store.Store provides it through a
+// thin adapter in main.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is what the workflows read and write inside a transaction. Every method
+// returns *apperr.Error kinds: NotFound for missing rows, Conflict for unique
+// violations.
+type Tx interface {
+	Plan(ctx context.Context, code string) (Plan, error)
+	Plans(ctx context.Context, activeOnly bool) ([]Plan, error)
+
+	// InsertOrder inserts o, or returns the existing order with the same
+	// idempotency key or public reference (a double submit, a rebuild raced
+	// by another path).
+	InsertOrder(ctx context.Context, o Order) (Order, error)
+	// FindOrderForPayment returns the id of the order a payment belongs to,
+	// by order id, public reference, checkout session or payment intent.
+	FindOrderForPayment(ctx context.Context, p PaidCheckout) (int64, error)
+	OrderByPublicRef(ctx context.Context, ref string) (Order, error)
+	// LockOrder reads the order FOR UPDATE: concurrent callers queue here.
+	LockOrder(ctx context.Context, id int64) (Order, error)
+	SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error
+	RecordPayment(ctx context.Context, orderID int64, p PaidCheckout, status string) error
+	MarkFulfilled(ctx context.Context, orderID, accountID int64, via Via, at time.Time) error
+	// SetStatus moves the order to status when its status is one of from,
+	// and reports whether it did.
+	SetStatus(ctx context.Context, orderID int64, status string, from ...string) (bool, error)
+	AddOrderEvent(ctx context.Context, orderID int64, kind string, detail map[string]any) error
+
+	UpsertAccount(ctx context.Context, email string) (int64, error)
+	// GrantEntitlement extends the account's entitlement to the plan by one
+	// interval, once per order (the grant row is the unique defence), and
+	// returns the new end.
+	GrantEntitlement(ctx context.Context, g Grant) (time.Time, error)
+	Entitlement(ctx context.Context, accountID int64, planCode string) (Entitlement, error)
+
+	// InsertEvent stores a processor event once; LockEvent reads its
+	// processing state FOR UPDATE.
+	InsertEvent(ctx context.Context, ev Event, source string) error
+	LockEvent(ctx context.Context, id string) (EventState, error)
+	MarkEventProcessed(ctx context.Context, id string) error
+	MarkEventFailed(ctx context.Context, id string, cause error) error
+	Savepoint(ctx context.Context, name string) error
+	RollbackToSavepoint(ctx context.Context, name string) error
+}
+
+// Grant is one fulfilled order's extension of an entitlement.
+type Grant struct {
+	OrderID   int64
+	AccountID int64
+	Plan      Plan
+	Now       time.Time
+}
+
+// EventState is what Backstop knows about a stored processor event.
+type EventState struct {
+	ID          string     `db:"id"`
+	ProcessedAt *time.Time `db:"processed_at"`
+	Attempts    int        `db:"attempts"`
+}
+
+// Mailer queues an email in the caller's transaction, once per dedupe key.
+type Mailer interface {
+	QueueEmailTx(ctx context.Context, tx Tx, e Email) (queued bool, err error)
+}
+
+// Email is one logical email about an order.
+type Email struct {
+	Template   string
+	To         string
+	OrderID    int64
+	DedupeKey  string
+	PlanName   string
+	Amount     string
+	PublicRef  string
+	StatusURL  string
+	ValidUntil time.Time
+}

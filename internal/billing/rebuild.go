@@ -1,0 +1,70 @@
+package billing
+
+import (
+	"context"
+	"strings"
+
+	"github.com/backstophq/backstop/internal/apperr"
+)
+
+// resolveOrder finds the order a payment belongs to. A payment whose order
+// row is missing entirely (a crash before the insert was durable, a database
+// restored from an older backup, a payment made outside our checkout) is
+// rebuilt from what the processor knows: the email and the plan.
+func (s *Service) resolveOrder(ctx context.Context, tx Tx, p PaidCheckout) (int64, error) {
+	id, err := tx.FindOrderForPayment(ctx, p)
+	if err == nil || !apperr.Is(err, apperr.NotFound) {
+		return id, err
+	}
+	plan, ok, err := s.planFor(ctx, tx, p)
+	if err != nil {
+		return 0, err
+	}
+	email := strings.TrimSpace(p.Email)
+	if !ok || email == "" || p.PaymentIntentID == "" {
+		return 0, ErrUnmatched
+	}
+	ref := p.PublicRef
+	if ref == "" {
+		ref = NewPublicRef()
+	}
+	o, err := tx.InsertOrder(ctx, Order{
+		PublicRef: ref, Email: email, PlanCode: plan.Code,
+		Amount: plan.Amount, Currency: plan.Currency, Status: StatusPending,
+		IdempotencyKey: "payment:" + p.PaymentIntentID,
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.AddOrderEvent(ctx, o.ID, "rebuilt", map[string]any{"payment_intent": p.PaymentIntentID}); err != nil {
+		return 0, err
+	}
+	s.logger.InfoContext(ctx, "order rebuilt from the processor", "order_id", o.ID, "payment_intent", p.PaymentIntentID)
+	return o.ID, nil
+}
+
+// planFor names the plan a payment bought: metadata.plan, else the one active
+// plan whose amount and currency match exactly. Two matches are ambiguous.
+func (s *Service) planFor(ctx context.Context, tx Tx, p PaidCheckout) (Plan, bool, error) {
+	if p.PlanCode != "" {
+		plan, err := tx.Plan(ctx, p.PlanCode)
+		if apperr.Is(err, apperr.NotFound) {
+			return Plan{}, false, nil
+		}
+		return plan, err == nil, err
+	}
+	plans, err := tx.Plans(ctx, true)
+	if err != nil {
+		return Plan{}, false, err
+	}
+	var match []Plan
+	for _, plan := range plans {
+		if plan.Amount == p.Amount && plan.Currency == p.Currency {
+			match = append(match, plan)
+		}
+	}
+	if len(match) != 1 {
+		return Plan{}, false, nil
+	}
+	return match[0], true, nil
+}

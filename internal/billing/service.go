@@ -1,0 +1,57 @@
+package billing
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/backstophq/backstop/internal/fault"
+)
+
+// Service runs the money workflows. It is safe for concurrent use; every
+// workflow is idempotent, so callers may repeat or race calls freely.
+type Service struct {
+	store   Store
+	proc    Processor
+	mailer  Mailer
+	faults  *fault.Points
+	logger  *slog.Logger
+	now     func() time.Time
+	started time.Time
+	baseURL string
+}
+
+// Deps are what a Service needs.
+type Deps struct {
+	Store     Store
+	Processor Processor
+	Mailer    Mailer
+	Faults    *fault.Points
+	Logger    *slog.Logger
+	// BaseURL is the app's public URL, used for return and status links.
+	BaseURL string
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// NewService returns a Service. Its start time matters: a fulfilment by a
+// process that started after the payment came after a crash or a restart,
+// so the customer gets the recovery email rather than a plain confirmation.
+func NewService(d Deps) *Service {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		store: d.Store, proc: d.Processor, mailer: d.Mailer, faults: d.Faults,
+		logger: logger, now: now, started: now(), baseURL: d.BaseURL,
+	}
+}
+
+// StatusURL is where a customer watches their order.
+func (s *Service) StatusURL(publicRef string) string {
+	return s.baseURL + "/status/" + publicRef
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/billing"
+)
+
+// orderColumns reads an order into billing.Order; nullable ids read as "".
+const orderColumns = `
+	id, public_ref, email, plan_code, amount, currency, status, idempotency_key,
+	COALESCE(checkout_session_id, '') AS checkout_session_id,
+	COALESCE(payment_intent_id, '') AS payment_intent_id,
+	COALESCE(charge_id, '') AS charge_id,
+	account_id, COALESCE(fulfilled_via, '') AS fulfilled_via,
+	paid_at, fulfilled_at, created_at, updated_at`
+
+// InsertOrder inserts o, or returns the order that already holds its
+// idempotency key or public reference: a double submit or a racing rebuild
+// gets the one order, never a second.
+func (t *Tx) InsertOrder(ctx context.Context, o billing.Order) (billing.Order, error) {
+	const ins = `
+		INSERT INTO orders (public_ref, email, plan_code, amount, currency, status, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT DO NOTHING`
+	_, err := t.ExecContext(ctx, ins, o.PublicRef, o.Email, o.PlanCode, o.Amount, o.Currency, o.Status, o.IdempotencyKey)
+	if err != nil {
+		return billing.Order{}, fmt.Errorf("insert order: %w", mapErr(err))
+	}
+	const sel = `SELECT ` + orderColumns + ` FROM orders WHERE idempotency_key = $1 OR public_ref = $2 ORDER BY id LIMIT 1`
+	var out billing.Order
+	if err := t.GetContext(ctx, &out, sel, o.IdempotencyKey, o.PublicRef); err != nil {
+		return billing.Order{}, fmt.Errorf("read inserted order: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// FindOrderForPayment finds the order a payment belongs to by the strongest
+// link it has: order id, public reference, checkout session, payment intent.
+func (t *Tx) FindOrderForPayment(ctx context.Context, p billing.PaidCheckout) (int64, error) {
+	const q = `
+		SELECT id FROM orders
+		WHERE id = $1 OR public_ref = $2 OR checkout_session_id = $3 OR payment_intent_id = $4
+		ORDER BY (id = $1) DESC, (public_ref = $2) DESC, (checkout_session_id = $3) DESC, id
+		LIMIT 1`
+	var id int64
+	err := t.GetContext(ctx, &id, q, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
+	if err != nil {
+		return 0, fmt.Errorf("find order for payment %s: %w", p.PaymentIntentID, mapErr(err))
+	}
+	return id, nil
+}
+
+// nonEmpty turns "" into NULL so that an empty id matches nothing.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// OrderByPublicRef returns the order a customer's reference names.
+func (t *Tx) OrderByPublicRef(ctx context.Context, ref string) (billing.Order, error) {
+	return getOrder(ctx, t, `public_ref = $1`, ref)
+}
+
+// LockOrder reads the order FOR UPDATE, so concurrent fulfilments queue.
+func (t *Tx) LockOrder(ctx context.Context, id int64) (billing.Order, error) {
+	return getOrder(ctx, t, `id = $1 FOR UPDATE`, id)
+}
+
+// OrderByPublicRef reads an order outside any transaction.
+func (s *Store) OrderByPublicRef(ctx context.Context, ref string) (billing.Order, error) {
+	return getOrder(ctx, s.db, `public_ref = $1`, ref)
+}
+
+func getOrder(ctx context.Context, q sqlx.QueryerContext, where string, arg any) (billing.Order, error) {
+	var o billing.Order
+	if err := sqlx.GetContext(ctx, q, &o, `SELECT `+orderColumns+` FROM orders WHERE `+where, arg); err != nil {
+		return billing.Order{}, fmt.Errorf("order %v: %w", arg, mapErr(err))
+	}
+	return o, nil
+}
+
+// SetCheckoutSession stores the processor's session id on the order.
+func (t *Tx) SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error {
+	const q = `UPDATE orders SET checkout_session_id = $2, updated_at = now() WHERE id = $1`
+	return t.exec(ctx, "set checkout session", q, orderID, sessionID)
+}
+
+// RecordPayment stores the processor's ids and the payment time on the
+// order and sets its status; ids already set are kept.
+func (t *Tx) RecordPayment(ctx context.Context, orderID int64, p billing.PaidCheckout, status string) error {
+	const q = `
+		UPDATE orders SET
+			checkout_session_id = COALESCE(checkout_session_id, $2),
+			payment_intent_id = COALESCE(payment_intent_id, $3),
+			charge_id = COALESCE(charge_id, $4),
+			paid_at = COALESCE(paid_at, $5),
+			status = $6, updated_at = now()
+		WHERE id = $1`
+	paidAt := p.PaidAt
+	if paidAt.IsZero() {
+		paidAt = time.Now()
+	}
+	return t.exec(ctx, "record payment", q, orderID, nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID),
+		nonEmpty(p.ChargeID), paidAt.UTC(), status)
+}
+
+// MarkFulfilled marks the order served through via.
+func (t *Tx) MarkFulfilled(ctx context.Context, orderID, accountID int64, via billing.Via, at time.Time) error {
+	const q = `
+		UPDATE orders SET status = 'fulfilled', fulfilled_via = $2, account_id = $3,
+			fulfilled_at = $4, updated_at = now()
+		WHERE id = $1`
+	return t.exec(ctx, "mark fulfilled", q, orderID, string(via), accountID, at.UTC())
+}
+
+// SetStatus moves the order to status if its status is one of from.
+func (t *Tx) SetStatus(ctx context.Context, orderID int64, status string, from ...string) (bool, error) {
+	const q = `UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)`
+	res, err := t.ExecContext(ctx, q, orderID, status, stringArray(from))
+	if err != nil {
+		return false, fmt.Errorf("set order %d status %s: %w", orderID, status, mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// AddOrderEvent writes one row of the order's timeline.
+func (t *Tx) AddOrderEvent(ctx context.Context, orderID int64, kind string, detail map[string]any) error {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("order event detail: %w", err)
+	}
+	const q = `INSERT INTO order_events (order_id, kind, detail) VALUES ($1, $2, $3)`
+	return t.exec(ctx, "add order event", q, orderID, kind, string(b))
+}
+
+func (t *Tx) exec(ctx context.Context, what, q string, args ...any) error {
+	if _, err := t.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, mapErr(err))
+	}
+	return nil
+}
+
+// Plan and Plans read the catalogue inside the transaction.
+func (t *Tx) Plan(ctx context.Context, code string) (billing.Plan, error) {
+	const q = `SELECT code, name, amount, currency, interval, active FROM plans WHERE code = $1`
+	var p billing.Plan
+	if err := t.GetContext(ctx, &p, q, code); err != nil {
+		return billing.Plan{}, apperr.Wrap(apperr.KindOf(mapErr(err)), "no plan "+strconv.Quote(code), err)
+	}
+	return p, nil
+}
+
+// Plans returns the catalogue, or only what customers can buy now.
+func (t *Tx) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error) {
+	const q = `SELECT code, name, amount, currency, interval, active FROM plans WHERE active OR NOT $1 ORDER BY amount, code`
+	plans := []billing.Plan{}
+	if err := t.SelectContext(ctx, &plans, q, activeOnly); err != nil {
+		return nil, fmt.Errorf("list plans: %w", mapErr(err))
+	}
+	return plans, nil
+}
+
+// Tx is the transaction the billing workflows run in.
+var _ billing.Tx = (*Tx)(nil)
