@@ -44,10 +44,10 @@ func missingParam(name string) *apiError {
 	return e
 }
 
+// invalidValue refuses a parameter's value; Stripe sets no code for most
+// such refusals.
 func invalidValue(name, format string, args ...any) *apiError {
-	e := invalid(name, format, args...)
-	e.Body.Code = "parameter_invalid"
-	return e
+	return invalid(name, format, args...)
 }
 
 // noSuch is Stripe's 404 for an unknown id, e.g. "No such checkout.session: 'x'".

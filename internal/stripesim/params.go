@@ -70,7 +70,9 @@ func validateValue(v any, p param, name string) *apiError {
 		}
 	case kInt:
 		if _, err := strconv.ParseInt(s, 10, 64); !isStr || err != nil {
-			return invalidValue(name, "Invalid integer: %s", s)
+			e := invalidValue(name, "Invalid integer: %s", s)
+			e.Body.Code = "parameter_invalid_integer"
+			return e
 		}
 	case kBool:
 		if !isStr || (s != "true" && s != "false") {
