@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the one PostgreSQL driver, registered as driverName
+)
+
+// driverName names the database/sql driver in one place: lib/pq is in
+// maintenance mode, and swapping it should touch only this line.
+const driverName = "postgres"
+
+// pingTimeout is how long Open waits for the server to accept connections,
+// which covers a PostgreSQL that is still starting next to us.
+const pingTimeout = 5 * time.Second
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	db *sqlx.DB
+}
+
+// Open connects to the PostgreSQL at url and pings it, retrying for about
+// five seconds. It fails with an apperr Unavailable when the server does not
+// answer.
+func Open(ctx context.Context, url string) (*Store, error) {
+	db, err := sqlx.Open(driverName, url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	if err := pingRetry(ctx, db.DB, pingTimeout); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return New(db), nil
+}
+
+func pingRetry(ctx context.Context, db *sql.DB, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	for {
+		err := db.PingContext(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return unavailable("database unreachable", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// New wraps an open database, for tests and callers that manage the pool.
+func New(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// DB returns the pool, for River's driver and for tests.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Tx is a transaction begun by InTx.
+type Tx struct {
+	*sqlx.Tx
+}
+
+// SQL returns the underlying *sql.Tx, for River's InsertTx.
+func (t *Tx) SQL() *sql.Tx { return t.Tx.Tx }
+
+// InTx runs fn in a transaction: it commits when fn returns nil and rolls
+// back when fn returns an error or panics (the panic continues). fn's error
+// comes back unchanged, so its kind survives.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&Tx{Tx: sqlTx}); err != nil {
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/dbtest"
+	"github.com/backstophq/backstop/internal/store"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func setup(t *testing.T) (*store.Store, context.Context) {
+	t.Helper()
+	return store.New(dbtest.New(t)), context.Background()
+}
+
+func count(t *testing.T, s *store.Store, q string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, s.DB().Get(&n, q))
+	return n
+}
+
+const insertPlan = `INSERT INTO plans (code, name, amount, currency, interval) VALUES ('p', 'P', 100, 'usd', 'year')`
+
+func TestInTxCommits(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		require.NotNil(t, tx.SQL())
+		_, err := tx.ExecContext(ctx, insertPlan)
+		return err
+	})
+	require.NoError(t, err)
+	require.Equal(t, 1, count(t, s, `SELECT count(*) FROM plans`))
+}
+
+func TestInTxRollsBackOnError(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, insertPlan)
+		require.NoError(t, err)
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	require.Equal(t, 0, count(t, s, `SELECT count(*) FROM plans`))
+}
+
+func TestInTxRollsBackOnPanic(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	require.PanicsWithValue(t, "boom", func() {
+		_ = s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, insertPlan)
+			require.NoError(t, err)
+			panic("boom")
+		})
+	})
+	require.Equal(t, 0, count(t, s, `SELECT count(*) FROM plans`))
+}
+
+func TestOpenUnreachableIsUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, err := store.Open(ctx, "postgres://postgres@127.0.0.1:1/none?sslmode=disable")
+	require.ErrorContains(t, err, "database unreachable")
+}
