@@ -1,0 +1,184 @@
+package stripeapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/stretchr/testify/require"
+	stripe "github.com/stripe/stripe-go/v76"
+)
+
+// TestConformanceWithStripeMock runs every adapter method against
+// stripe-mock, which validates each request against Stripe's OpenAPI spec
+// (unknown top-level parameters, missing required ones, types and enums).
+// It returns fixtures, so only what it reflects back is asserted.
+func TestConformanceWithStripeMock(t *testing.T) {
+	t.Parallel()
+	c, err := New(Config{SecretKey: "sk_test_conformance", APIBase: startStripeMock(t), MaxRetries: -1})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	week := billing.Range{From: time.Now().Add(-7 * 24 * time.Hour), To: time.Now()}
+
+	s, err := c.CreateCheckoutSession(ctx, billing.CheckoutRequest{
+		IdempotencyKey: "checkout:order_42", ClientReferenceID: "order_42", Email: "buyer@example.test",
+		ProductName: "Pro, yearly", Amount: 24900, Currency: "usd",
+		SuccessURL: "https://shop.test/checkout/return?session_id={CHECKOUT_SESSION_ID}",
+		CancelURL:  "https://shop.test/checkout/cancel",
+		Metadata:   map[string]string{"order_id": "order_42", "ref": "BK-7Q2M", "plan": "pro-yearly"},
+	})
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(s.ID, "cs_"), s.ID)
+	require.Equal(t, "order_42", s.ClientReferenceID)
+	require.Equal(t, "buyer@example.test", s.CustomerEmail)
+
+	got, err := c.GetCheckoutSession(ctx, s.ID)
+	require.NoError(t, err)
+	require.Equal(t, s.ID, got.ID)
+	require.NotNil(t, got.PaymentIntent, "payment_intent was expanded")
+	require.Equal(t, got.PaymentIntentID, got.PaymentIntent.ID)
+
+	pi, err := c.GetPaymentIntent(ctx, "pi_conformance")
+	require.NoError(t, err)
+	require.Equal(t, "pi_conformance", pi.ID)
+
+	ch, err := c.GetCharge(ctx, "ch_conformance")
+	require.NoError(t, err)
+	require.Equal(t, "ch_conformance", ch.ID)
+
+	for _, amount := range []int64{0, 500} {
+		rf, err := c.CreateRefund(ctx, billing.RefundRequest{
+			IdempotencyKey: fmt.Sprintf("refund:order_42:%d", amount), PaymentIntentID: "pi_conformance",
+			Amount: amount, Reason: "requested_by_customer", Metadata: map[string]string{"order_id": "order_42"},
+		})
+		require.NoError(t, err, "amount %d", amount)
+		require.True(t, strings.HasPrefix(rf.ID, "re_"), rf.ID)
+	}
+
+	requireListed(t, "checkout sessions", func(fn func(string)) error {
+		return c.ListCheckoutSessions(ctx, week, func(v billing.Session) error { fn(v.ID); return nil })
+	})
+	requireListed(t, "payment intents", func(fn func(string)) error {
+		return c.ListPaymentIntents(ctx, week, func(v billing.Payment) error { fn(v.ID); return nil })
+	})
+	requireListed(t, "charges", func(fn func(string)) error {
+		return c.ListCharges(ctx, week, func(v billing.Charge) error { fn(v.ID); return nil })
+	})
+	requireListed(t, "refunds", func(fn func(string)) error {
+		return c.ListRefunds(ctx, billing.Range{From: week.From}, func(v billing.Refund) error { fn(v.ID); return nil })
+	})
+	requireListed(t, "disputes", func(fn func(string)) error {
+		return c.ListDisputes(ctx, billing.Range{}, func(v billing.Dispute) error { fn(v.ID); return nil })
+	})
+	types := []string{"checkout.session.completed", "charge.refunded", "charge.dispute.created"}
+	requireListed(t, "events", func(fn func(string)) error {
+		return c.ListEvents(ctx, week, types, func(v billing.Event) error {
+			var ev stripe.Event
+			if err := json.Unmarshal(v.Raw, &ev); err != nil || ev.ID != v.ID {
+				return fmt.Errorf("raw of %s does not decode into its event: %v", v.ID, err)
+			}
+			fn(v.ID)
+			return nil
+		})
+	})
+}
+
+func requireListed(t *testing.T, what string, list func(fn func(id string)) error) {
+	t.Helper()
+	var ids []string
+	require.NoError(t, list(func(id string) { ids = append(ids, id) }), what)
+	require.NotEmpty(t, ids, "stripe-mock lists one fixture of %s", what)
+	for _, id := range ids {
+		require.NotEmpty(t, id, what)
+	}
+}
+
+// startStripeMock runs stripe-mock on free loopback ports until the test
+// ends and returns its HTTP base URL.
+func startStripeMock(t *testing.T) string {
+	t.Helper()
+	bin := stripeMockBinary(t)
+	httpAddr, httpsAddr := freeAddr(t), freeAddr(t)
+	cmd := exec.Command(bin, "-http-addr", httpAddr, "-https-addr", httpsAddr)
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", httpAddr, time.Second)
+		if err == nil {
+			conn.Close()
+			return "http://" + httpAddr
+		}
+		select {
+		case <-exited:
+			t.Fatalf("stripe-mock exited before accepting connections:\n%s", out)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stripe-mock did not accept connections on %s within 30s:\n%s", httpAddr, out)
+		}
+	}
+}
+
+// stripeMockBinary finds stripe-mock: $STRIPE_MOCK_BIN, else bin/ at the
+// module root (where `make tools` installs it), else PATH. CI installs it,
+// so a missing binary fails the test instead of skipping it.
+func stripeMockBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("STRIPE_MOCK_BIN"); p != "" {
+		return p
+	}
+	if root, ok := moduleRoot(); ok {
+		p := filepath.Join(root, "bin", "stripe-mock")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("stripe-mock"); err == nil {
+		return p
+	}
+	t.Fatal("stripe-mock not found: run `make tools` (GOBIN=$PWD/bin go install github.com/stripe/stripe-mock@v0.203.0), or set STRIPE_MOCK_BIN")
+	return ""
+}
+
+func moduleRoot() (string, bool) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}

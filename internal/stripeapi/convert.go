@@ -1,0 +1,126 @@
+package stripeapi
+
+import (
+	"time"
+
+	"github.com/backstophq/backstop/internal/billing"
+	stripe "github.com/stripe/stripe-go/v76"
+)
+
+func toSession(cs *stripe.CheckoutSession) billing.Session {
+	s := billing.Session{
+		ID:                cs.ID,
+		URL:               cs.URL,
+		Status:            string(cs.Status),
+		PaymentStatus:     string(cs.PaymentStatus),
+		AmountTotal:       cs.AmountTotal,
+		Currency:          string(cs.Currency),
+		ClientReferenceID: cs.ClientReferenceID,
+		CustomerEmail:     cs.CustomerEmail,
+		Metadata:          cs.Metadata,
+		Created:           unixTime(cs.Created),
+		ExpiresAt:         unixTime(cs.ExpiresAt),
+	}
+	if s.CustomerEmail == "" && cs.CustomerDetails != nil {
+		s.CustomerEmail = cs.CustomerDetails.Email
+	}
+	if pi := cs.PaymentIntent; pi != nil {
+		s.PaymentIntentID = pi.ID
+		if expanded(pi.Object) {
+			p := toPayment(pi)
+			s.PaymentIntent = &p
+		}
+	}
+	return s
+}
+
+func toPayment(pi *stripe.PaymentIntent) billing.Payment {
+	return billing.Payment{
+		ID:             pi.ID,
+		Status:         string(pi.Status),
+		Amount:         pi.Amount,
+		Currency:       string(pi.Currency),
+		Metadata:       pi.Metadata,
+		LatestChargeID: chargeID(pi.LatestCharge),
+		ReceiptEmail:   pi.ReceiptEmail,
+		Created:        unixTime(pi.Created),
+	}
+}
+
+func toCharge(ch *stripe.Charge) billing.Charge {
+	c := billing.Charge{
+		ID:              ch.ID,
+		PaymentIntentID: paymentIntentID(ch.PaymentIntent),
+		Amount:          ch.Amount,
+		AmountRefunded:  ch.AmountRefunded,
+		Currency:        string(ch.Currency),
+		Status:          string(ch.Status),
+		Paid:            ch.Paid,
+		Refunded:        ch.Refunded,
+		Disputed:        ch.Disputed,
+		ReceiptEmail:    ch.ReceiptEmail,
+		Metadata:        ch.Metadata,
+		Created:         unixTime(ch.Created),
+	}
+	if ch.BillingDetails != nil {
+		c.BillingEmail = ch.BillingDetails.Email
+	}
+	return c
+}
+
+func toRefund(r *stripe.Refund) billing.Refund {
+	return billing.Refund{
+		ID:              r.ID,
+		ChargeID:        chargeID(r.Charge),
+		PaymentIntentID: paymentIntentID(r.PaymentIntent),
+		Amount:          r.Amount,
+		Currency:        string(r.Currency),
+		Status:          string(r.Status),
+		Created:         unixTime(r.Created),
+	}
+}
+
+func toDispute(d *stripe.Dispute) billing.Dispute {
+	out := billing.Dispute{
+		ID:              d.ID,
+		ChargeID:        chargeID(d.Charge),
+		PaymentIntentID: paymentIntentID(d.PaymentIntent),
+		Amount:          d.Amount,
+		Currency:        string(d.Currency),
+		Status:          string(d.Status),
+		Reason:          string(d.Reason),
+		Created:         unixTime(d.Created),
+	}
+	if d.EvidenceDetails != nil {
+		out.EvidenceDueBy = unixTime(d.EvidenceDetails.DueBy)
+	}
+	return out
+}
+
+// expanded tells a full object from a bare id: stripe-go decodes an
+// unexpanded reference into a struct with only ID set, while every full
+// object carries its "object" name.
+func expanded(object string) bool { return object != "" }
+
+func chargeID(c *stripe.Charge) string {
+	if c == nil {
+		return ""
+	}
+	return c.ID
+}
+
+func paymentIntentID(pi *stripe.PaymentIntent) string {
+	if pi == nil {
+		return ""
+	}
+	return pi.ID
+}
+
+// unixTime converts Stripe's unix seconds to UTC; 0 (absent) stays the zero
+// time rather than becoming 1970.
+func unixTime(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}

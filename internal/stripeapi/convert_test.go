@@ -1,0 +1,99 @@
+package stripeapi
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSessionConversionHandlesEachShapeOfPaymentIntent(t *testing.T) {
+	t.Parallel()
+	sessions := map[string]string{
+		"cs_unpaid": `{"id":"cs_unpaid","object":"checkout.session","status":"open","payment_status":"unpaid","payment_intent":null,"customer_email":"a@example.test","created":1700000000}`,
+		"cs_id":     `{"id":"cs_id","object":"checkout.session","payment_intent":"pi_1","customer_email":null,"customer_details":{"email":"b@example.test"}}`,
+		"cs_full": `{"id":"cs_full","object":"checkout.session","status":"complete","payment_status":"paid","amount_total":24900,"currency":"usd",
+			"client_reference_id":"order_42","metadata":{"order_id":"order_42"},"expires_at":1700086400,
+			"payment_intent":{"id":"pi_2","object":"payment_intent","status":"succeeded","amount":24900,"currency":"usd","latest_charge":"ch_2","receipt_email":"c@example.test","metadata":{"order_id":"order_42"},"created":1700000100}}`,
+	}
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, sessions[r.URL.Path[len("/v1/checkout/sessions/"):]])
+	})
+	c := newTestClient(t, api.URL, nil)
+	ctx := context.Background()
+
+	unpaid, err := c.GetCheckoutSession(ctx, "cs_unpaid")
+	require.NoError(t, err)
+	require.Empty(t, unpaid.PaymentIntentID)
+	require.Nil(t, unpaid.PaymentIntent)
+	require.Equal(t, "a@example.test", unpaid.CustomerEmail)
+	require.Equal(t, time.Unix(1700000000, 0).UTC(), unpaid.Created)
+	require.True(t, unpaid.ExpiresAt.IsZero())
+	require.Equal(t, []string{"payment_intent"}, api.requests()[0].Query["expand[0]"])
+
+	idOnly, err := c.GetCheckoutSession(ctx, "cs_id")
+	require.NoError(t, err)
+	require.Equal(t, "pi_1", idOnly.PaymentIntentID)
+	require.Nil(t, idOnly.PaymentIntent, "an id is not an expanded object")
+	require.Equal(t, "b@example.test", idOnly.CustomerEmail, "falls back to customer_details.email")
+
+	full, err := c.GetCheckoutSession(ctx, "cs_full")
+	require.NoError(t, err)
+	require.True(t, full.Paid())
+	require.Equal(t, "pi_2", full.PaymentIntentID)
+	require.Equal(t, &billing.Payment{
+		ID: "pi_2", Status: "succeeded", Amount: 24900, Currency: "usd",
+		Metadata: map[string]string{"order_id": "order_42"}, LatestChargeID: "ch_2",
+		ReceiptEmail: "c@example.test", Created: time.Unix(1700000100, 0).UTC(),
+	}, full.PaymentIntent)
+	require.Equal(t, "order_42", full.ClientReferenceID)
+	require.Equal(t, map[string]string{"order_id": "order_42"}, full.Metadata)
+	require.Equal(t, time.Unix(1700086400, 0).UTC(), full.ExpiresAt)
+}
+
+func TestChargeDisputeAndRefundConversions(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/charges/ch_1":
+			writeJSON(w, 200, `{"id":"ch_1","object":"charge","payment_intent":"pi_1","amount":24900,"amount_refunded":24900,"currency":"usd",
+				"status":"succeeded","paid":true,"refunded":true,"disputed":true,"receipt_email":"r@example.test",
+				"billing_details":{"email":"b@example.test"},"metadata":{"plan":"pro-yearly"},"created":1700000000}`)
+		case "/v1/disputes":
+			writeJSON(w, 200, `{"object":"list","url":"/v1/disputes","has_more":false,"data":[{"id":"dp_1","object":"dispute","charge":"ch_1","payment_intent":"pi_1",
+				"amount":24900,"currency":"usd","status":"needs_response","reason":"fraudulent","evidence_details":{"due_by":1700900000},"created":1700000300}]}`)
+		case "/v1/refunds":
+			writeJSON(w, 200, `{"object":"list","url":"/v1/refunds","has_more":false,"data":[{"id":"re_1","object":"refund","charge":"ch_1","payment_intent":"pi_1",
+				"amount":24900,"currency":"usd","status":"succeeded","created":1700000200}]}`)
+		}
+	})
+	c := newTestClient(t, api.URL, nil)
+	ctx := context.Background()
+
+	ch, err := c.GetCharge(ctx, "ch_1")
+	require.NoError(t, err)
+	require.Equal(t, billing.Charge{
+		ID: "ch_1", PaymentIntentID: "pi_1", Amount: 24900, AmountRefunded: 24900, Currency: "usd",
+		Status: "succeeded", Paid: true, Refunded: true, Disputed: true,
+		ReceiptEmail: "r@example.test", BillingEmail: "b@example.test",
+		Metadata: map[string]string{"plan": "pro-yearly"}, Created: time.Unix(1700000000, 0).UTC(),
+	}, ch)
+
+	var disputes []billing.Dispute
+	require.NoError(t, c.ListDisputes(ctx, billing.Range{}, func(d billing.Dispute) error { disputes = append(disputes, d); return nil }))
+	require.Equal(t, []billing.Dispute{{
+		ID: "dp_1", ChargeID: "ch_1", PaymentIntentID: "pi_1", Amount: 24900, Currency: "usd",
+		Status: "needs_response", Reason: "fraudulent",
+		EvidenceDueBy: time.Unix(1700900000, 0).UTC(), Created: time.Unix(1700000300, 0).UTC(),
+	}}, disputes)
+
+	var refunds []billing.Refund
+	require.NoError(t, c.ListRefunds(ctx, billing.Range{}, func(r billing.Refund) error { refunds = append(refunds, r); return nil }))
+	require.Equal(t, []billing.Refund{{
+		ID: "re_1", ChargeID: "ch_1", PaymentIntentID: "pi_1", Amount: 24900, Currency: "usd",
+		Status: "succeeded", Created: time.Unix(1700000200, 0).UTC(),
+	}}, refunds)
+}

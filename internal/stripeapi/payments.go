@@ -1,0 +1,56 @@
+package stripeapi
+
+import (
+	"context"
+
+	"github.com/backstophq/backstop/internal/billing"
+	stripe "github.com/stripe/stripe-go/v76"
+)
+
+// GetPaymentIntent retrieves a payment intent. Errors: Invalid for an empty
+// id, NotFound for an unknown one, Unavailable.
+func (c *Client) GetPaymentIntent(ctx context.Context, id string) (billing.Payment, error) {
+	if err := required("payment intent id", id); err != nil {
+		return billing.Payment{}, err
+	}
+	p := &stripe.PaymentIntentParams{}
+	p.Context = ctx
+	pi, err := c.api.PaymentIntents.Get(id, p)
+	if err != nil {
+		return billing.Payment{}, fail("get payment intent "+id, err)
+	}
+	return toPayment(pi), nil
+}
+
+// GetCharge retrieves a charge. Errors: Invalid for an empty id, NotFound
+// for an unknown one, Unavailable.
+func (c *Client) GetCharge(ctx context.Context, id string) (billing.Charge, error) {
+	if err := required("charge id", id); err != nil {
+		return billing.Charge{}, err
+	}
+	p := &stripe.ChargeParams{}
+	p.Context = ctx
+	ch, err := c.api.Charges.Get(id, p)
+	if err != nil {
+		return billing.Charge{}, fail("get charge "+id, err)
+	}
+	return toCharge(ch), nil
+}
+
+// ListPaymentIntents streams the payment intents created in r, newest first.
+func (c *Client) ListPaymentIntents(ctx context.Context, r billing.Range, fn func(billing.Payment) error) error {
+	p := &stripe.PaymentIntentListParams{CreatedRange: createdRange(r)}
+	p.Context = ctx
+	p.Limit = stripe.Int64(pageSize)
+	it := c.api.PaymentIntents.List(p)
+	return stream(it, it.PaymentIntent, toPayment, fn, "list payment intents")
+}
+
+// ListCharges streams the charges created in r, newest first.
+func (c *Client) ListCharges(ctx context.Context, r billing.Range, fn func(billing.Charge) error) error {
+	p := &stripe.ChargeListParams{CreatedRange: createdRange(r)}
+	p.Context = ctx
+	p.Limit = stripe.Int64(pageSize)
+	it := c.api.Charges.List(p)
+	return stream(it, it.Charge, toCharge, fn, "list charges")
+}
