@@ -22,6 +22,7 @@ func commands() []command {
 		{"worker", "workers only, for a second machine", cmdWorker},
 		{"sim", "the Stripe simulator alone", cmdSim},
 		{"migrate", "apply or show our migrations and River's: migrate [up|status]", cmdMigrate},
+		{"plans", "the plan catalogue: plans add|list", cmdPlans},
 		{"fallback-page", "print the static error page for a reverse proxy", cmdFallbackPage},
 	}
 }
