@@ -1,0 +1,127 @@
+package mail
+
+import (
+	"reflect"
+	"slices"
+)
+
+// The template names. Each is one kind of message; DESIGN section 7 says
+// when each is sent.
+const (
+	OrderConfirmation  = "order_confirmation"
+	DelayedFulfillment = "delayed_fulfillment"
+	PaymentOnHold      = "payment_on_hold"
+	SupportResolution  = "support_resolution"
+	RefundIssued       = "refund_issued"
+	StatusLink         = "status_link"
+	StaffAlert         = "staff_alert"
+)
+
+// Names lists every template, in the order the console shows them.
+func Names() []string {
+	return []string{
+		OrderConfirmation, DelayedFulfillment, PaymentOnHold, SupportResolution,
+		RefundIssued, StatusLink, StaffAlert,
+	}
+}
+
+// IsKnown reports whether name is one of the templates.
+func IsKnown(name string) bool { return slices.Contains(Names(), name) }
+
+// Data is everything a template can show. It is one typed struct, not a map,
+// so that validation can refuse a reference to anything else and rendering
+// can never reach outside what the caller put here. Every value is already
+// formatted for people (amounts as "$249.00", dates as "30 November 2027").
+type Data struct {
+	Email        string // the recipient's address
+	PlanName     string // the plan's display name, e.g. "Pro (yearly)"
+	Amount       string // the amount charged or refunded, formatted
+	PublicRef    string // the order's public reference, shown to the customer
+	StatusURL    string // the order's status page, absolute
+	ValidUntil   string // the end of the access period, formatted
+	SupportEmail string // where the customer can write to a person
+	Reason       string // why something happened, in plain words
+	Message      string // a free message from a person (support_resolution)
+	StaffName    string // the person who resolved it
+	AlertSubject string // staff_alert: what is wrong, in a line
+	AlertBody    string // staff_alert: the details
+}
+
+// variableDocs documents each field of Data for the template editor. A test
+// checks that it names every field and nothing else.
+var variableDocs = map[string]string{
+	"Email":        "the recipient's email address",
+	"PlanName":     "the plan's display name",
+	"Amount":       `the amount, formatted (e.g. "$249.00")`,
+	"PublicRef":    "the order's public reference",
+	"StatusURL":    "the link to the order's status page (staff_alert: the console page)",
+	"ValidUntil":   "the date access runs until, formatted",
+	"SupportEmail": "the support address",
+	"Reason":       "why it happened, in plain words",
+	"Message":      "a personal message from support",
+	"StaffName":    "the name of the person who helped",
+	"AlertSubject": "the alert, in one line",
+	"AlertBody":    "the alert's details",
+}
+
+// templateVariables is, per template, the variables the workflow that sends
+// it fills in. The defaults use exactly these (a test checks it); an edited
+// template may use any field of Data, but the others will be empty.
+var templateVariables = map[string][]string{
+	OrderConfirmation:  {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail"},
+	DelayedFulfillment: {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail"},
+	PaymentOnHold:      {"Email", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
+	SupportResolution:  {"PublicRef", "StatusURL", "Message", "StaffName", "SupportEmail"},
+	RefundIssued:       {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
+	StatusLink:         {"Email", "PublicRef", "StatusURL", "SupportEmail"},
+	StaffAlert:         {"AlertSubject", "AlertBody", "StatusURL"},
+}
+
+// Variable is one entry of a template's documentation table.
+type Variable struct {
+	Name string // as written in a template, e.g. ".PublicRef"
+	Doc  string
+}
+
+// Variables documents the variables the sender of template name fills in, in
+// the order of Data, as the template editor shows them. It is nil for an
+// unknown template.
+func Variables(name string) []Variable {
+	used := templateVariables[name]
+	var out []Variable
+	for _, field := range dataFields() {
+		if slices.Contains(used, field) {
+			out = append(out, Variable{Name: "." + field, Doc: variableDocs[field]})
+		}
+	}
+	return out
+}
+
+// dataFields lists the fields of Data in declaration order.
+func dataFields() []string {
+	t := reflect.TypeFor[Data]()
+	out := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		out = append(out, t.Field(i).Name)
+	}
+	return out
+}
+
+// SampleData is the data the console's live preview and validation render
+// with: every field filled, so an edit that only fails on real data is rare.
+func SampleData() Data {
+	return Data{
+		Email:        "jane@example.com",
+		PlanName:     "Pro (yearly)",
+		Amount:       "$249.00",
+		PublicRef:    "BK-7Q2M-XK4P",
+		StatusURL:    "https://example.com/status/BK-7Q2M-XK4P",
+		ValidUntil:   "30 November 2027",
+		SupportEmail: "support@example.com",
+		Reason:       "the amount paid did not match the plan",
+		Message:      "I have checked your payment and your access is ready now.",
+		StaffName:    "Sam",
+		AlertSubject: "Reconciliation sweep failed",
+		AlertBody:    "The sweep at 10:02 UTC failed: processor unavailable.",
+	}
+}

@@ -1,0 +1,136 @@
+package mail
+
+// Default returns the built-in version 1 of template name, which SeedDefaults
+// stores and the console's "revert to default" restores.
+func Default(name string) (Content, bool) {
+	c, ok := defaults[name]
+	return c, ok
+}
+
+// htmlPage wraps a body in the simple, inline-styled layout every default
+// shares. Mail clients ignore style sheets, so styles are inline; the layout
+// stays plain so it reads the same in every client.
+func htmlPage(body string) string {
+	return `<!DOCTYPE html>
+<html>
+<body style="margin:0;padding:24px;background:#f6f6f4;font-family:Helvetica,Arial,sans-serif;color:#222;">
+<div style="max-width:560px;margin:0 auto;background:#fff;padding:24px;border:1px solid #e2e2de;border-radius:6px;font-size:15px;line-height:1.5;">
+` + body + `
+</div>
+</body>
+</html>
+`
+}
+
+const (
+	htmlRef   = `<p style="color:#555;font-size:13px;">Your reference: <strong>{{.PublicRef}}</strong>. You can check where things stand at any time on <a href="{{.StatusURL}}" style="color:#1a56a8;">your status page</a>.</p>`
+	htmlReply = `<p style="color:#555;font-size:13px;">Questions? Reply to this email or write to <a href="mailto:{{.SupportEmail}}" style="color:#1a56a8;">{{.SupportEmail}}</a>, quoting your reference.</p>`
+	textRef   = "Your reference: {{.PublicRef}}\nYour status page: {{.StatusURL}}\n"
+	textReply = "Questions? Reply to this email or write to {{.SupportEmail}}, quoting your reference.\n"
+)
+
+var defaults = map[string]Content{
+	OrderConfirmation: {
+		Subject: "Your {{.PlanName}} access is ready ({{.PublicRef}})",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>Thank you for your order. We received your payment of <strong>{{.Amount}}</strong> and your <strong>{{.PlanName}}</strong> access is ready now.</p>
+<p>Your access runs until <strong>{{.ValidUntil}}</strong>. You can sign in with {{.Email}}.</p>
+` + htmlRef + "\n" + htmlReply),
+		Text: `Hello,
+
+Thank you for your order. We received your payment of {{.Amount}} and your {{.PlanName}} access is ready now.
+
+Your access runs until {{.ValidUntil}}. You can sign in with {{.Email}}.
+
+` + textRef + "\n" + textReply,
+	},
+	DelayedFulfillment: {
+		Subject: "Sorry for the wait: your {{.PlanName}} access is ready ({{.PublicRef}})",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>Sorry for the wait. Something went wrong on our side while you were paying, so your order was not finished straight away. We found your payment of <strong>{{.Amount}}</strong> and your <strong>{{.PlanName}}</strong> access is ready now.</p>
+<p>Your access runs until <strong>{{.ValidUntil}}</strong>. You can sign in with {{.Email}}. You were charged once, and you do not need to do anything else.</p>
+` + htmlRef + "\n" + htmlReply),
+		Text: `Hello,
+
+Sorry for the wait. Something went wrong on our side while you were paying, so your order was not finished straight away. We found your payment of {{.Amount}} and your {{.PlanName}} access is ready now.
+
+Your access runs until {{.ValidUntil}}. You can sign in with {{.Email}}. You were charged once, and you do not need to do anything else.
+
+` + textRef + "\n" + textReply,
+	},
+	PaymentOnHold: {
+		Subject: "We have your payment; a person is finishing your order ({{.PublicRef}})",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>We have your payment of <strong>{{.Amount}}</strong> and it is safe. We could not finish your order automatically because {{.Reason}}, so a person is finishing it now.</p>
+<p>You do not need to do anything. We will email {{.Email}} as soon as your access is ready, usually within one working day.</p>
+` + htmlRef + "\n" + htmlReply),
+		Text: `Hello,
+
+We have your payment of {{.Amount}} and it is safe. We could not finish your order automatically because {{.Reason}}, so a person is finishing it now.
+
+You do not need to do anything. We will email {{.Email}} as soon as your access is ready, usually within one working day.
+
+` + textRef + "\n" + textReply,
+	},
+	SupportResolution: {
+		Subject: "About your order {{.PublicRef}}",
+		HTML: htmlPage(`<p>Hello,</p>
+<p style="white-space:pre-line;">{{.Message}}</p>
+<p>I am sorry for the trouble.</p>
+<p>{{.StaffName}}<br>Support</p>
+` + htmlRef + "\n" + htmlReply),
+		Text: `Hello,
+
+{{.Message}}
+
+I am sorry for the trouble.
+
+{{.StaffName}}
+Support
+
+` + textRef + "\n" + textReply,
+	},
+	RefundIssued: {
+		Subject: "Your refund of {{.Amount}} is on its way ({{.PublicRef}})",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>We have refunded <strong>{{.Amount}}</strong> for your <strong>{{.PlanName}}</strong> order: {{.Reason}}.</p>
+<p>Your bank usually shows the refund within 5 to 10 working days, on the card you paid with. The refund was sent for {{.Email}}.</p>
+` + htmlRef + "\n" + htmlReply),
+		Text: `Hello,
+
+We have refunded {{.Amount}} for your {{.PlanName}} order: {{.Reason}}.
+
+Your bank usually shows the refund within 5 to 10 working days, on the card you paid with. The refund was sent for {{.Email}}.
+
+` + textRef + "\n" + textReply,
+	},
+	StatusLink: {
+		Subject: "Your order status ({{.PublicRef}})",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>Someone asked for the status of orders made with {{.Email}}. Here is the link to your order's status page:</p>
+<p><a href="{{.StatusURL}}" style="color:#1a56a8;">{{.StatusURL}}</a></p>
+<p>If you did not ask for this, you can ignore this email.</p>
+` + htmlRef + "\n" + htmlReply),
+		Text: `Hello,
+
+Someone asked for the status of orders made with {{.Email}}. Here is the link to your order's status page:
+
+{{.StatusURL}}
+
+If you did not ask for this, you can ignore this email.
+
+` + textRef + "\n" + textReply,
+	},
+	StaffAlert: {
+		Subject: "[Backstop] {{.AlertSubject}}",
+		HTML: htmlPage(`<p><strong>{{.AlertSubject}}</strong></p>
+<p style="white-space:pre-line;">{{.AlertBody}}</p>
+<p><a href="{{.StatusURL}}" style="color:#1a56a8;">Open the console</a></p>`),
+		Text: `{{.AlertSubject}}
+
+{{.AlertBody}}
+
+Open the console: {{.StatusURL}}
+`,
+	},
+}

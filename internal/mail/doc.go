@@ -1,0 +1,47 @@
+// Package mail is how Backstop talks to customers and staff by email: the
+// seven editable, versioned templates, their validation and rendering, the
+// outbox that queues an email in the same transaction as the change that
+// caused it, and the delivery of queued emails through SMTP or the dev
+// mailbox.
+//
+// # Where it sits
+//
+// The billing workflows call Outbox.QueueTx inside their own transaction (for
+// example Fulfill), so an email is queued if and only if the change that
+// caused it committed. QueueTx stores the fully rendered email in
+// email_messages and asks the Enqueuer (River, implemented in jobs) for a
+// delivery job in the same transaction. The send_email job calls
+// Deliverer.Deliver, which hands the stored email to a Sender: SMTPSender
+// when SMTP_URL is set, else DevMailbox, for which the stored row is the
+// mailbox. Every email ever queued stays in email_messages, so support can
+// always answer "did we tell the customer?".
+//
+// # Delivery is at least once, never exactly once
+//
+// Exactly-once email is impossible: the SMTP server can accept a message and
+// the connection (or our process) die before we hear its 250 or record it.
+// Backstop therefore aims for at-least-once delivery and makes duplicates
+// rare and recognisable:
+//
+//   - A dedupe key per logical email (for example "order:42:order_confirmation")
+//     is unique in email_messages, so however often a workflow runs, one
+//     logical email is queued once.
+//   - Its Message-ID is generated and stored when it is queued, and every
+//     attempt sends that same Message-ID, so a duplicate is the same message
+//     to the recipient's mail system and to support.
+//   - The attempt counter is committed before each send, so attempts are on
+//     record even when the process dies mid-send.
+//
+// The one window that remains is after the server accepted the message and
+// before the row is marked sent (the fault point email.after_send kills the
+// process exactly there). A crash in that window, or a failure to record the
+// success, sends that email once more on the job's retry: at most one
+// duplicate per crash, with the same Message-ID. This is stated here, in
+// DESIGN.md and in the README, not hidden.
+//
+// Temporary failures (4xx replies, network errors) are recorded in
+// last_error and returned, so the job is retried with backoff. A permanent
+// refusal of the recipient (5xx at RCPT TO) or an invalid address marks the
+// email failed and returns an apperr.Invalid error, which the job treats as
+// final.
+package mail

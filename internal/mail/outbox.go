@@ -1,0 +1,122 @@
+package mail
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/store"
+)
+
+// Enqueuer asks for the delivery job of a stored email inside the caller's
+// transaction, so the job exists if and only if that transaction commits.
+// The jobs package implements it with River's InsertTx.
+type Enqueuer interface {
+	EnqueueEmailTx(ctx context.Context, tx *sql.Tx, messageID int64) error
+}
+
+// QueueRequest is one logical email to queue.
+type QueueRequest struct {
+	Template string // one of Names()
+	To       string
+	OrderID  *int64 // the order it is about, if any
+	// DedupeKey identifies the logical email, e.g. "order:42:order_confirmation"
+	// (see DedupeKey): a second request with the same key queues nothing.
+	DedupeKey string
+	Data      Data
+}
+
+// DedupeKey is the key of the one email of a given template about an order.
+func DedupeKey(orderID int64, template string) string {
+	return fmt.Sprintf("order:%d:%s", orderID, template)
+}
+
+// Outbox queues emails in the caller's transaction.
+type Outbox struct {
+	st     *store.Store
+	enq    Enqueuer
+	domain string
+}
+
+// NewOutbox returns an Outbox that enqueues delivery jobs through enq and
+// generates Message-IDs in domain (the host of MAIL_FROM, or of BASE_URL).
+func NewOutbox(st *store.Store, enq Enqueuer, domain string) *Outbox {
+	return &Outbox{st: st, enq: enq, domain: domain}
+}
+
+// QueueTx renders the latest version of req.Template with req.Data, stores
+// the email with a new Message-ID unless its dedupe key is already taken,
+// and only then enqueues its delivery in the same transaction. It reports
+// whether it queued: a repeated Fulfill queues nothing the second time. A
+// bad request (unknown template, invalid address, no dedupe key) or a
+// stored template that no longer renders is an apperr Invalid.
+func (o *Outbox) QueueTx(ctx context.Context, tx *store.Tx, req QueueRequest) (queued bool, err error) {
+	if err := req.check(); err != nil {
+		return false, err
+	}
+	t, err := tx.LatestTemplate(ctx, req.Template)
+	if err != nil {
+		return false, fmt.Errorf("queue %s: %w", req.DedupeKey, err)
+	}
+	data := req.Data
+	if data.Email == "" {
+		data.Email = req.To
+	}
+	out, err := Render(Content{Subject: t.Subject, HTML: t.HTMLBody, Text: t.TextBody}, data)
+	if err != nil {
+		return false, fmt.Errorf("render %s v%d: %w", t.Name, t.Version, err)
+	}
+	id, inserted, err := tx.InsertEmailMessage(ctx, store.EmailMessage{
+		Template: t.Name, TemplateVersion: t.Version, To: req.To,
+		Subject: out.Subject, HTMLBody: out.HTML, TextBody: out.Text,
+		OrderID: req.OrderID, DedupeKey: req.DedupeKey, MessageID: newMessageID(o.domain),
+	})
+	if err != nil || !inserted {
+		return false, err
+	}
+	if err := o.enq.EnqueueEmailTx(ctx, tx.SQL(), id); err != nil {
+		return false, fmt.Errorf("enqueue email %d: %w", id, err)
+	}
+	return true, nil
+}
+
+func (r QueueRequest) check() error {
+	switch {
+	case !IsKnown(r.Template):
+		return apperr.New(apperr.Invalid, fmt.Sprintf("unknown email template %q", r.Template))
+	case r.DedupeKey == "":
+		return apperr.New(apperr.Invalid, "an email needs a dedupe key")
+	}
+	return checkAddress(r.To)
+}
+
+// checkAddress accepts a bare address such as "jane@example.com" and
+// refuses anything else, including a display name, with an apperr Invalid.
+func checkAddress(addr string) error {
+	a, err := mail.ParseAddress(addr)
+	if err != nil {
+		return apperr.Wrap(apperr.Invalid, "invalid email address", fmt.Errorf("address %q: %w", addr, err))
+	}
+	if a.Address != addr || a.Name != "" {
+		return apperr.New(apperr.Invalid, "invalid email address")
+	}
+	return nil
+}
+
+// newMessageID returns "<random@domain>" with 160 random bits, so it is
+// unique and unguessable. It is generated once, when the email is queued,
+// and sent unchanged by every attempt.
+func newMessageID(domain string) string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	id := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	if domain == "" {
+		domain = "backstop.invalid"
+	}
+	return "<" + id + "@" + domain + ">"
+}

@@ -1,0 +1,145 @@
+package mail
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"text/template/parse"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/apperr"
+)
+
+func TestDefaultsRenderWithSampleData(t *testing.T) {
+	t.Parallel()
+	data := SampleData()
+	for _, name := range Names() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, ok := Default(name)
+			require.True(t, ok)
+			require.NoError(t, Validate(name, c.Subject, c.HTML, c.Text))
+
+			out, err := Render(c, data)
+			require.NoError(t, err)
+			assert.NotContains(t, out.Subject, "\n")
+			for _, part := range []string{out.Subject, out.HTML, out.Text} {
+				assert.NotContains(t, part, "{{")
+				assert.NotContains(t, part, "<no value>")
+			}
+			assert.Contains(t, out.HTML, "<html>")
+			assert.NotContains(t, out.Text, "<p>")
+			// Every variable the template documents shows up in both bodies.
+			for _, v := range Variables(name) {
+				value := reflect.ValueOf(data).FieldByName(strings.TrimPrefix(v.Name, ".")).String()
+				assert.Contains(t, out.Text, value, "text body shows %s", v.Name)
+				assert.Contains(t, out.HTML, value, "html body shows %s", v.Name)
+			}
+		})
+	}
+}
+
+func TestCustomerTemplatesShowReferenceAndStatusURL(t *testing.T) {
+	t.Parallel()
+	data := SampleData()
+	for _, name := range Names() {
+		if name == StaffAlert {
+			continue
+		}
+		c, _ := Default(name)
+		out, err := Render(c, data)
+		require.NoError(t, err)
+		assert.Contains(t, out.Text, data.PublicRef, name)
+		assert.Contains(t, out.Text, data.StatusURL, name)
+		assert.Contains(t, out.HTML, `href="`+data.StatusURL+`"`, name)
+	}
+}
+
+// The documented variables of each default are exactly the ones it uses, so
+// the console's table never lies.
+func TestVariablesMatchDefaults(t *testing.T) {
+	t.Parallel()
+	for _, name := range Names() {
+		c, _ := Default(name)
+		used := map[string]bool{}
+		for _, src := range []string{c.Subject, c.HTML, c.Text} {
+			trees, err := parseTrees(partText, src)
+			require.NoError(t, err)
+			for _, tree := range trees {
+				collectFields(tree.Root, used)
+			}
+		}
+		var want []string
+		for _, v := range Variables(name) {
+			want = append(want, v.Name)
+		}
+		var got []string
+		for f := range used {
+			got = append(got, "."+f)
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		assert.Equal(t, want, got, name)
+	}
+}
+
+func collectFields(n parse.Node, used map[string]bool) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		for _, c := range n.Nodes {
+			collectFields(c, used)
+		}
+	case *parse.ActionNode:
+		for _, cmd := range n.Pipe.Cmds {
+			for _, arg := range cmd.Args {
+				collectFields(arg, used)
+			}
+		}
+	case *parse.FieldNode:
+		used[n.Ident[0]] = true
+	}
+}
+
+func TestVariableDocsCoverData(t *testing.T) {
+	t.Parallel()
+	fields := dataFields()
+	assert.Len(t, variableDocs, len(fields))
+	for _, f := range fields {
+		assert.NotEmpty(t, variableDocs[f], f)
+	}
+	assert.Len(t, templateVariables, len(Names()))
+	assert.Nil(t, Variables("nope"))
+}
+
+func TestRenderEscapesHTMLOnlyInHTML(t *testing.T) {
+	t.Parallel()
+	c := Content{Subject: "Hi {{.Reason}}", HTML: "<p>{{.Reason}}</p>", Text: "{{.Reason}}"}
+	out, err := Render(c, Data{Reason: "<b>x</b> & y\r\nBcc: evil@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, "Hi <b>x</b> & y Bcc: evil@example.com", out.Subject, "subject folded onto one line")
+	assert.Contains(t, out.HTML, "&lt;b&gt;x&lt;/b&gt; &amp; y")
+	assert.Contains(t, out.Text, "<b>x</b> & y")
+}
+
+func TestRenderErrorIsInvalidWithLine(t *testing.T) {
+	t.Parallel()
+	_, err := Render(Content{Subject: "s", HTML: "<p>\n{{.Nope}}</p>", Text: "t"}, SampleData())
+	require.Error(t, err)
+	assert.True(t, apperr.Is(err, apperr.Invalid))
+	assert.Contains(t, apperr.SafeMessage(err, ""), "html body line 2:")
+}
+
+func TestPreviewRendersSampleData(t *testing.T) {
+	t.Parallel()
+	c, _ := Default(OrderConfirmation)
+	out, err := Preview(OrderConfirmation, c)
+	require.NoError(t, err)
+	assert.Contains(t, out.Subject, SampleData().PublicRef)
+
+	_, err = Preview(OrderConfirmation, Content{Subject: "{{.Foo}}", HTML: c.HTML, Text: c.Text})
+	require.Error(t, err)
+	assert.Equal(t, "subject line 1: unknown variable .Foo", apperr.SafeMessage(err, ""))
+}

@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/backstophq/backstop/internal/apperr"
+)
+
+// The statuses of an email_messages row.
+const (
+	EmailQueued = "queued"
+	EmailSent   = "sent"
+	EmailFailed = "failed"
+)
+
+// EmailTemplate is one saved version of an editable email template.
+type EmailTemplate struct {
+	Name      string    `db:"name"`
+	Version   int       `db:"version"`
+	Subject   string    `db:"subject"`
+	HTMLBody  string    `db:"html_body"`
+	TextBody  string    `db:"text_body"`
+	CreatedBy string    `db:"created_by"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// EmailMessage is one logical email, however many attempts it takes: the
+// rendered content as it was queued, and its delivery state.
+type EmailMessage struct {
+	ID              int64      `db:"id"`
+	Template        string     `db:"template"`
+	TemplateVersion int        `db:"template_version"`
+	To              string     `db:"to_email"`
+	Subject         string     `db:"subject"`
+	HTMLBody        string     `db:"html_body"`
+	TextBody        string     `db:"text_body"`
+	OrderID         *int64     `db:"order_id"`
+	DedupeKey       string     `db:"dedupe_key"`
+	MessageID       string     `db:"message_id"`
+	Status          string     `db:"status"`
+	Attempts        int        `db:"attempts"`
+	LastError       string     `db:"last_error"`
+	CreatedAt       time.Time  `db:"created_at"`
+	SentAt          *time.Time `db:"sent_at"`
+}
+
+// EmailFilter selects emails; a zero field matches everything.
+type EmailFilter struct {
+	To      string // the recipient, compared case-insensitively
+	OrderID int64
+}
+
+const emailTemplateColumns = `name, version, subject, html_body, text_body, created_by, created_at`
+
+const emailMessageColumns = `
+	id, template, template_version, to_email, subject, html_body, text_body, order_id,
+	dedupe_key, message_id, status, attempts, COALESCE(last_error, '') AS last_error,
+	created_at, sent_at`
+
+// LatestTemplate returns the newest version of the named template, or an
+// apperr NotFound when it has none.
+func (s *Store) LatestTemplate(ctx context.Context, name string) (EmailTemplate, error) {
+	return latestTemplate(ctx, s.db, name)
+}
+
+// LatestTemplate is Store.LatestTemplate inside the transaction, so an email
+// is rendered from the version the transaction sees.
+func (t *Tx) LatestTemplate(ctx context.Context, name string) (EmailTemplate, error) {
+	return latestTemplate(ctx, t.Tx, name)
+}
+
+func latestTemplate(ctx context.Context, q sqlx.QueryerContext, name string) (EmailTemplate, error) {
+	const sel = `SELECT ` + emailTemplateColumns + ` FROM email_templates
+		WHERE name = $1 ORDER BY version DESC LIMIT 1`
+	var t EmailTemplate
+	if err := sqlx.GetContext(ctx, q, &t, sel, name); err != nil {
+		return EmailTemplate{}, fmt.Errorf("latest template %s: %w", name, mapErr(err))
+	}
+	return t, nil
+}
+
+// TemplateVersion returns one version of a template, or an apperr NotFound.
+func (s *Store) TemplateVersion(ctx context.Context, name string, version int) (EmailTemplate, error) {
+	const sel = `SELECT ` + emailTemplateColumns + ` FROM email_templates WHERE name = $1 AND version = $2`
+	var t EmailTemplate
+	if err := s.db.GetContext(ctx, &t, sel, name, version); err != nil {
+		return EmailTemplate{}, fmt.Errorf("template %s v%d: %w", name, version, mapErr(err))
+	}
+	return t, nil
+}
+
+// TemplateVersions returns every version of a template, newest first; an
+// unknown name gives an empty list.
+func (s *Store) TemplateVersions(ctx context.Context, name string) ([]EmailTemplate, error) {
+	const sel = `SELECT ` + emailTemplateColumns + ` FROM email_templates WHERE name = $1 ORDER BY version DESC`
+	out := []EmailTemplate{}
+	if err := s.db.SelectContext(ctx, &out, sel, name); err != nil {
+		return nil, fmt.Errorf("template versions %s: %w", name, mapErr(err))
+	}
+	return out, nil
+}
+
+// InsertTemplateVersion saves t as the next version of its template (1 for
+// the first) and returns it as stored; t.Version and t.CreatedAt are ignored.
+// Two saves racing for the same version give one apperr Conflict, so an edit
+// is never silently lost.
+func (s *Store) InsertTemplateVersion(ctx context.Context, t EmailTemplate) (EmailTemplate, error) {
+	const ins = `
+		INSERT INTO email_templates (name, version, subject, html_body, text_body, created_by)
+		SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5
+		FROM email_templates WHERE name = $1
+		RETURNING ` + emailTemplateColumns
+	var out EmailTemplate
+	err := s.db.GetContext(ctx, &out, ins, t.Name, t.Subject, t.HTMLBody, t.TextBody, createdBy(t))
+	if err != nil {
+		if apperr.Is(mapErr(err), apperr.Conflict) {
+			return EmailTemplate{}, apperr.Wrap(apperr.Conflict, "someone else saved this template at the same time; reload and try again", err)
+		}
+		return EmailTemplate{}, fmt.Errorf("insert template %s: %w", t.Name, mapErr(err))
+	}
+	return out, nil
+}
+
+// EnsureTemplate stores t as version 1 of its template unless the template
+// already has a version, and reports whether it did. Seeding the defaults
+// through it is idempotent and never overwrites an edit.
+func (s *Store) EnsureTemplate(ctx context.Context, t EmailTemplate) (bool, error) {
+	const ins = `
+		INSERT INTO email_templates (name, version, subject, html_body, text_body, created_by)
+		VALUES ($1, 1, $2, $3, $4, $5)
+		ON CONFLICT (name, version) DO NOTHING`
+	res, err := s.db.ExecContext(ctx, ins, t.Name, t.Subject, t.HTMLBody, t.TextBody, createdBy(t))
+	if err != nil {
+		return false, fmt.Errorf("ensure template %s: %w", t.Name, mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("ensure template %s: %w", t.Name, err)
+	}
+	return n == 1, nil
+}
+
+func createdBy(t EmailTemplate) string {
+	if t.CreatedBy == "" {
+		return "system"
+	}
+	return t.CreatedBy
+}
+
+// InsertEmailMessage stores a queued email unless one with the same dedupe
+// key exists, and reports the new row's id and whether it inserted. A
+// repeated workflow (a webhook and the return page both fulfilling one
+// order) therefore queues its email once; only the caller that inserted
+// should enqueue the delivery job.
+func (t *Tx) InsertEmailMessage(ctx context.Context, m EmailMessage) (id int64, inserted bool, err error) {
+	const ins = `
+		INSERT INTO email_messages (template, template_version, to_email, subject, html_body,
+			text_body, order_id, dedupe_key, message_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (dedupe_key) DO NOTHING
+		RETURNING id`
+	err = t.GetContext(ctx, &id, ins, m.Template, m.TemplateVersion, m.To, m.Subject, m.HTMLBody,
+		m.TextBody, m.OrderID, m.DedupeKey, m.MessageID)
+	if err != nil {
+		if apperr.Is(mapErr(err), apperr.NotFound) { // no row returned: the dedupe key was taken
+			return 0, false, nil
+		}
+		return 0, false, fmt.Errorf("insert email %s: %w", m.DedupeKey, mapErr(err))
+	}
+	return id, true, nil
+}
+
+// EmailMessage returns one email, or an apperr NotFound.
+func (s *Store) EmailMessage(ctx context.Context, id int64) (EmailMessage, error) {
+	const sel = `SELECT ` + emailMessageColumns + ` FROM email_messages WHERE id = $1`
+	var m EmailMessage
+	if err := s.db.GetContext(ctx, &m, sel, id); err != nil {
+		return EmailMessage{}, fmt.Errorf("email %d: %w", id, mapErr(err))
+	}
+	return m, nil
+}
+
+// EmailMessages returns the emails that match f, oldest first.
+func (s *Store) EmailMessages(ctx context.Context, f EmailFilter) ([]EmailMessage, error) {
+	const sel = `SELECT ` + emailMessageColumns + ` FROM email_messages
+		WHERE ($1 = '' OR lower(to_email) = lower($1))
+		  AND (CAST($2 AS BIGINT) = 0 OR order_id = $2)
+		ORDER BY id`
+	out := []EmailMessage{}
+	if err := s.db.SelectContext(ctx, &out, sel, f.To, f.OrderID); err != nil {
+		return nil, fmt.Errorf("list emails: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// MarkEmailAttempt counts a delivery attempt of a queued email and returns
+// the new count. It is committed before the send, so every attempt is on
+// record even if the process dies while sending. An email that is no longer
+// queued (sent or failed meanwhile) gives an apperr Conflict.
+func (s *Store) MarkEmailAttempt(ctx context.Context, id int64) (int, error) {
+	const upd = `UPDATE email_messages SET attempts = attempts + 1
+		WHERE id = $1 AND status = 'queued' RETURNING attempts`
+	var attempts int
+	if err := s.db.GetContext(ctx, &attempts, upd, id); err != nil {
+		if apperr.Is(mapErr(err), apperr.NotFound) {
+			return 0, apperr.Wrap(apperr.Conflict, "email is not queued", err)
+		}
+		return 0, fmt.Errorf("mark email %d attempt: %w", id, mapErr(err))
+	}
+	return attempts, nil
+}
+
+// MarkEmailSent records that the SMTP server accepted a queued email.
+// Marking an email that is not queued changes nothing.
+func (s *Store) MarkEmailSent(ctx context.Context, id int64) error {
+	const upd = `UPDATE email_messages SET status = 'sent', sent_at = now()
+		WHERE id = $1 AND status = 'queued'`
+	if _, err := s.db.ExecContext(ctx, upd, id); err != nil {
+		return fmt.Errorf("mark email %d sent: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// RecordEmailError keeps the reason of the last failed attempt; the email
+// stays queued for the next one.
+func (s *Store) RecordEmailError(ctx context.Context, id int64, reason string) error {
+	const upd = `UPDATE email_messages SET last_error = $2 WHERE id = $1`
+	if _, err := s.db.ExecContext(ctx, upd, id, reason); err != nil {
+		return fmt.Errorf("record email %d error: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// MarkEmailFailed gives up on a queued email for good (the server refused the
+// recipient, or the address is invalid) and keeps the reason.
+func (s *Store) MarkEmailFailed(ctx context.Context, id int64, reason string) error {
+	const upd = `UPDATE email_messages SET status = 'failed', last_error = $2
+		WHERE id = $1 AND status = 'queued'`
+	if _, err := s.db.ExecContext(ctx, upd, id, reason); err != nil {
+		return fmt.Errorf("mark email %d failed: %w", id, mapErr(err))
+	}
+	return nil
+}
