@@ -59,8 +59,12 @@ func (s *Server) api(route string, spec map[string]param, h apiHandler) http.Han
 }
 
 // admit counts the request, checks the key and applies injected latency and
-// errors. It returns the API key the request used.
+// errors. It returns the API key the request used. Requests for no known
+// route ("" here) count as "<METHOD> /v1/{unrecognized}".
 func (s *Server) admit(r *http.Request, route string) (string, *apiError) {
+	if route == "" {
+		route = r.Method + " /v1/{unrecognized}"
+	}
 	s.mu.Lock()
 	s.apiCalls++
 	s.byRoute[route]++

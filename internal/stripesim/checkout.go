@@ -8,17 +8,17 @@ import (
 
 func sessionCreateSpec() map[string]param {
 	productData := pObject(map[string]param{
-		"name": pString, "description": pString, "metadata": pHash, "images": pList(pString),
+		"name": pString(), "description": pString(), "metadata": pHash(), "images": pList(pString()),
 	})
 	priceData := pObject(map[string]param{
-		"currency": pString, "unit_amount": pInt, "product_data": productData,
+		"currency": pString(), "unit_amount": pInt(), "product_data": productData,
 	})
 	return map[string]param{
-		"mode": pString, "success_url": pString, "cancel_url": pString,
-		"client_reference_id": pString, "customer_email": pString, "metadata": pHash,
-		"line_items":           pList(pObject(map[string]param{"price_data": priceData, "quantity": pInt, "price": pString})),
-		"payment_intent_data":  pObject(map[string]param{"metadata": pHash, "description": pString, "receipt_email": pString}),
-		"payment_method_types": pList(pString), "expires_at": pInt, "locale": pString, "expand": pList(pString),
+		"mode": pString(), "success_url": pString(), "cancel_url": pString(),
+		"client_reference_id": pString(), "customer_email": pString(), "metadata": pHash(),
+		"line_items":           pList(pObject(map[string]param{"price_data": priceData, "quantity": pInt(), "price": pString()})),
+		"payment_intent_data":  pObject(map[string]param{"metadata": pHash(), "description": pString(), "receipt_email": pString()}),
+		"payment_method_types": pList(pString()), "expires_at": pInt(), "locale": pString(), "expand": pList(pString()),
 	}
 }
 
@@ -120,7 +120,7 @@ func (s *Server) publicURL(r *http.Request) string {
 }
 
 func sessionListSpec() map[string]param {
-	return withList(map[string]param{"payment_intent": pString, "status": pString})
+	return withList(map[string]param{"payment_intent": pString(), "status": pString()})
 }
 
 func (s *Server) listSessions(c *call) (any, *apiError) {

@@ -66,7 +66,7 @@ func wildcard(pattern, s string) bool {
 }
 
 func eventListSpec() map[string]param {
-	return withList(map[string]param{"type": pString, "types": pList(pString), "delivery_success": pBool})
+	return withList(map[string]param{"type": pString(), "types": pList(pString()), "delivery_success": pBool()})
 }
 
 func (s *Server) listEvents(c *call) (any, *apiError) {

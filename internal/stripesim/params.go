@@ -26,13 +26,11 @@ type param struct {
 	elem   *param
 }
 
-var (
-	pString = param{kind: kString}
-	pInt    = param{kind: kInt}
-	pBool   = param{kind: kBool}
-	pHash   = param{kind: kHash}
-	pRange  = param{kind: kRange}
-)
+func pString() param { return param{kind: kString} }
+func pInt() param    { return param{kind: kInt} }
+func pBool() param   { return param{kind: kBool} }
+func pHash() param   { return param{kind: kHash} }
+func pRange() param  { return param{kind: kRange} }
 
 func pObject(fields map[string]param) param { return param{kind: kObject, fields: fields} }
 func pList(elem param) param                { return param{kind: kList, elem: &elem} }
@@ -128,9 +126,9 @@ func validateList(v any, p param, name string) *apiError {
 
 func validateRange(v any, name string) *apiError {
 	if _, ok := v.(string); ok {
-		return validateValue(v, pInt, name)
+		return validateValue(v, pInt(), name)
 	}
-	ops := map[string]param{"gt": pInt, "gte": pInt, "lt": pInt, "lte": pInt}
+	ops := map[string]param{"gt": pInt(), "gte": pInt(), "lt": pInt(), "lte": pInt()}
 	return validateObject(v.(form), ops, name)
 }
 
@@ -146,8 +144,8 @@ func sortedKeys(f form) []string {
 // withList adds the parameters every list endpoint takes.
 func withList(extra map[string]param) map[string]param {
 	spec := map[string]param{
-		"limit": pInt, "starting_after": pString, "ending_before": pString,
-		"created": pRange, "expand": pList(pString),
+		"limit": pInt(), "starting_after": pString(), "ending_before": pString(),
+		"created": pRange(), "expand": pList(pString()),
 	}
 	for k, v := range extra {
 		spec[k] = v
@@ -155,4 +153,4 @@ func withList(extra map[string]param) map[string]param {
 	return spec
 }
 
-func retrieveSpec() map[string]param { return map[string]param{"expand": pList(pString)} }
+func retrieveSpec() map[string]param { return map[string]param{"expand": pList(pString())} }

@@ -2,8 +2,8 @@ package stripesim
 
 func refundCreateSpec() map[string]param {
 	return map[string]param{
-		"payment_intent": pString, "charge": pString, "amount": pInt,
-		"reason": pString, "metadata": pHash, "expand": pList(pString),
+		"payment_intent": pString(), "charge": pString(), "amount": pInt(),
+		"reason": pString(), "metadata": pHash(), "expand": pList(pString()),
 	}
 }
 

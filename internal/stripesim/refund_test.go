@@ -173,3 +173,25 @@ func TestAPIFaults(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
 	assert.Equal(t, int64(6), f.stats(t).ByEndpoint["GET /v1/charges/{id}"])
 }
+
+func TestStatsCountOnlyV1RequestsByRoute(t *testing.T) {
+	t.Parallel()
+	f := setup(t, Options{})
+	cs, err := f.sc.CheckoutSessions.New(sessionParams("order_s"))
+	require.NoError(t, err)
+	for range 2 {
+		_, err = f.sc.CheckoutSessions.Get(cs.ID, nil)
+		require.NoError(t, err)
+	}
+	_, err = f.sc.PaymentIntents.Get("", nil)
+	require.Error(t, err)
+	f.pay(t, "s@example.test", 100) // control API: not counted
+
+	st := f.stats(t)
+	assert.Equal(t, int64(4), st.APIRequests)
+	assert.Equal(t, map[string]int64{
+		"POST /v1/checkout/sessions":     1,
+		"GET /v1/checkout/sessions/{id}": 2,
+		"GET /v1/{unrecognized}":         1,
+	}, st.ByEndpoint)
+}

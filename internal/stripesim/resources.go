@@ -14,7 +14,9 @@ func (s *Server) getPaymentIntent(c *call) (any, *apiError) {
 	return retrieve(s, c, &s.st.PaymentIntents, "payment_intent")
 }
 
-func chargeListSpec() map[string]param { return withList(map[string]param{"payment_intent": pString}) }
+func chargeListSpec() map[string]param {
+	return withList(map[string]param{"payment_intent": pString()})
+}
 
 func (s *Server) listCharges(c *call) (any, *apiError) {
 	pi := c.form.str("payment_intent")
@@ -29,7 +31,7 @@ func (s *Server) getCharge(c *call) (any, *apiError) {
 
 // byChargeSpec is the filter set refunds and disputes share.
 func byChargeSpec() map[string]param {
-	return withList(map[string]param{"charge": pString, "payment_intent": pString})
+	return withList(map[string]param{"charge": pString(), "payment_intent": pString()})
 }
 
 func (s *Server) listDisputes(c *call) (any, *apiError) {

@@ -24,7 +24,7 @@ func (s *Server) routes() http.Handler {
 	v1("GET /v1/disputes/{id}", retrieveSpec(), s.getDispute)
 	v1("GET /v1/events", eventListSpec(), s.listEvents)
 	v1("GET /v1/events/{id}", retrieveSpec(), s.getEvent)
-	mux.HandleFunc("/v1/", s.api("unrecognized /v1/", nil, func(c *call) (any, *apiError) {
+	mux.HandleFunc("/v1/", s.api("", nil, func(c *call) (any, *apiError) {
 		return nil, unrecognizedURL(c.r)
 	}))
 
