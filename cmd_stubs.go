@@ -9,6 +9,3 @@ import (
 func cmdDev(ctx context.Context, e *env, args []string) error     { return errors.New("not yet") }
 func cmdServe(ctx context.Context, e *env, args []string) error   { return errors.New("not yet") }
 func cmdWorker(ctx context.Context, e *env, args []string) error  { return errors.New("not yet") }
-func cmdFallbackPage(ctx context.Context, e *env, args []string) error {
-	return errors.New("not yet")
-}

@@ -1,0 +1,96 @@
+// Package handlers is Backstop's web layer: the Fiber app, its middleware,
+// the one route table and the handlers. A handler parses the request, makes
+// one call into the core with c.UserContext(), and renders or redirects; it
+// returns errors and never writes an error response itself. The one
+// ErrorHandler (errors.go) turns every error and panic into the error page
+// with a stored reference.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/backstophq/backstop/internal/billing"
+)
+
+// defaultRequestTimeout bounds the work of one request when Deps does not
+// say otherwise. It reaches the core through c.UserContext().
+const defaultRequestTimeout = 15 * time.Second
+
+// Deps is everything the web layer needs from the rest of the program. Each
+// dependency is the small interface the handlers consume, so tests pass
+// in-memory fakes and main passes the real store.
+type Deps struct {
+	Logger *slog.Logger
+	// Plans lists the catalogue; activeOnly limits it to plans on sale.
+	Plans interface {
+		Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error)
+	}
+	// Errors stores the report behind every reference an error page shows.
+	Errors interface {
+		RecordError(ctx context.Context, r ErrorReport) error
+	}
+	// Ready reports whether the instance can serve traffic (database
+	// reachable, migrations applied, …); its error text is shown on /readyz.
+	Ready interface {
+		Ready(ctx context.Context) error
+	}
+	// Metrics is the registry the HTTP metrics are registered on and
+	// /metrics serves.
+	Metrics *prometheus.Registry
+
+	SupportEmail string // shown on error pages, with the reference in the subject
+	BaseURL      string // the public URL of the app, e.g. https://pay.example.com
+
+	// RequestTimeout bounds each request's c.UserContext(); 0 means 15s.
+	RequestTimeout time.Duration
+}
+
+// New builds the web app: middleware, the ErrorHandler and every route. It
+// panics when a required dependency (Plans, Errors, Ready) is missing, since
+// that is a wiring bug found at startup.
+func New(d Deps) *fiber.App {
+	d = d.withDefaults()
+	eh := newErrorHandler(d)
+	app := fiber.New(fiber.Config{
+		// Fiber reuses request memory after a handler returns; anything handed
+		// to a goroutine or job would be corrupted without this.
+		Immutable:             true,
+		ErrorHandler:          eh.handle,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	addMiddleware(app, d, eh)
+	addRoutes(app, d)
+	return app
+}
+
+func (d Deps) withDefaults() Deps {
+	switch {
+	case d.Plans == nil:
+		panic("handlers.New: Deps.Plans is nil")
+	case d.Errors == nil:
+		panic("handlers.New: Deps.Errors is nil")
+	case d.Ready == nil:
+		panic("handlers.New: Deps.Ready is nil")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	if d.SupportEmail == "" {
+		d.SupportEmail = "support@example.com"
+	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = defaultRequestTimeout
+	}
+	return d
+}

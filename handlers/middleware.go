@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	fiberrecover "github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/backstophq/backstop/internal/apperr"
+)
+
+// requestIDKey is where the requestid middleware leaves the id in c.Locals.
+const requestIDKey = "requestid"
+
+// contentSecurityPolicy allows only our own scripts and styles. htmx would
+// inject an inline style for its indicators; the layout turns that off and
+// app.css carries the styles instead. form-action is left open on purpose:
+// POST /checkout redirects to the processor's page, and browsers apply
+// form-action to that redirect.
+const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; " +
+	"script-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+
+// addMiddleware installs, outermost first: the request id, security
+// headers, metrics (which also runs the ErrorHandler, so it observes the
+// final status), panic recovery and the per-request timeout. They share one
+// route, which is how metrics tells an unmatched request from a matched one.
+func addMiddleware(app *fiber.App, d Deps, eh *errorHandler) {
+	m := newHTTPMetrics(d.Metrics)
+	app.Use(
+		requestid.New(requestid.Config{ContextKey: requestIDKey}),
+		securityHeaders,
+		m.middleware(eh),
+		// A panic becomes an error for the ErrorHandler; the process lives on.
+		// The stack is not printed: the error page's reference and the logged
+		// chain are what operators use.
+		fiberrecover.New(fiberrecover.Config{EnableStackTrace: false}),
+		withTimeout(d.RequestTimeout),
+	)
+}
+
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	c.Set(fiber.HeaderContentSecurityPolicy, contentSecurityPolicy)
+	return c.Next()
+}
+
+// withTimeout gives c.UserContext() a deadline, so every call into the core
+// stops when the request has taken too long. A deadline that ends the work
+// becomes an Unavailable error: the customer sees "try again", not a bug.
+func withTimeout(d time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), d)
+		defer cancel()
+		c.SetUserContext(ctx)
+		err := c.Next()
+		if err != nil && errors.Is(err, context.DeadlineExceeded) && !apperr.Is(err, apperr.Unavailable) {
+			return apperr.Wrap(apperr.Unavailable, "This is taking longer than it should. Please try again in a minute.", err)
+		}
+		return err
+	}
+}
