@@ -103,6 +103,7 @@ func (s *Server) simRefund(r *http.Request) (int, any, *apiError) {
 func (s *Server) simDispute(r *http.Request) (int, any, *apiError) {
 	var in struct {
 		Reason string `json:"reason"`
+		Status string `json:"status"`
 	}
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
@@ -114,7 +115,14 @@ func (s *Server) simDispute(r *http.Request) (int, any, *apiError) {
 	if in.Reason == "" {
 		in.Reason = "fraudulent"
 	}
-	return http.StatusOK, map[string]string{"dispute": s.openDispute(ch, in.Reason).ID}, nil
+	switch in.Status {
+	case "":
+		in.Status = "needs_response"
+	case "needs_response", "warning_needs_response":
+	default:
+		return 0, nil, invalidValue("status", "status must be needs_response or warning_needs_response")
+	}
+	return http.StatusOK, map[string]string{"dispute": s.openDispute(ch, in.Reason, in.Status).ID}, nil
 }
 
 func (s *Server) simFaults(r *http.Request) (int, any, *apiError) {

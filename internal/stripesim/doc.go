@@ -36,7 +36,7 @@
 //	POST /_sim/checkout/{session}/pay  {"card","email"?} → {"payment_intent","charge","redirect"} or 402
 //	POST /_sim/payments                {"email","amount","currency","metadata"} → {"payment_intent","charge"}
 //	POST /_sim/charges/{id}/refund     {"amount"?} → {"refund"}
-//	POST /_sim/charges/{id}/dispute    {"reason"?} → {"dispute"}
+//	POST /_sim/charges/{id}/dispute    {"reason"?,"status"?} → {"dispute"} (status needs_response or warning_needs_response)
 //	POST /_sim/faults                  {"webhooks":"deliver|drop|duplicate|reorder|delay:5s","api_error_rate","api_latency_ms"} → 204
 //	POST /_sim/webhooks/retry          → {"attempted"}
 //	GET  /_sim/stats                   → {"api_requests","by_endpoint","webhooks":{…}}

@@ -111,15 +111,16 @@ func (s *Server) orphanPayment(email string, amount int64, currency string, meta
 	return paymentResult{PaymentIntent: pi.ID, Charge: ch.ID}
 }
 
-// openDispute disputes ch in full: the customer's bank took the money back
-// pending evidence due in seven days.
-func (s *Server) openDispute(ch *charge, reason string) *dispute {
+// openDispute disputes what is left of ch: the customer's bank took the
+// money back pending evidence due in seven days. status is needs_response,
+// or warning_needs_response for an inquiry that has not yet become one.
+func (s *Server) openDispute(ch *charge, reason, status string) *dispute {
 	now := s.now()
 	d := &dispute{
 		ID: newID("dp_", 24), Object: "dispute", Amount: ch.Amount - ch.AmountRefunded, Charge: ch.ID,
 		Created: now.Unix(), Currency: ch.Currency, Metadata: map[string]string{},
 		EvidenceDetails: evidenceDetails{DueBy: now.Add(7 * 24 * time.Hour).Unix()},
-		PaymentIntent:   ch.PaymentIntent, Reason: reason, Status: "needs_response",
+		PaymentIntent:   ch.PaymentIntent, Reason: reason, Status: status,
 	}
 	s.st.Disputes.add(d)
 	ch.Disputed = true

@@ -84,8 +84,14 @@ func TestDispute(t *testing.T) {
 	f := setup(t, Options{})
 	pi, ch := f.pay(t, "d@example.test", 4900)
 	_, other := f.pay(t, "e@example.test", 100)
+	out := f.mustControl(t, http.StatusOK, "POST", "/_sim/charges/"+other+"/dispute",
+		map[string]string{"status": "warning_needs_response", "reason": "general"})
+	inquiry, err := f.sc.Disputes.Get(out["dispute"].(string), nil)
+	require.NoError(t, err)
+	assert.Equal(t, stripe.DisputeStatusWarningNeedsResponse, inquiry.Status)
+	assert.Equal(t, stripe.DisputeReasonGeneral, inquiry.Reason)
 
-	out := f.mustControl(t, http.StatusOK, "POST", "/_sim/charges/"+ch+"/dispute", nil)
+	out = f.mustControl(t, http.StatusOK, "POST", "/_sim/charges/"+ch+"/dispute", nil)
 	id := out["dispute"].(string)
 
 	it := f.sc.Disputes.List(&stripe.DisputeListParams{Charge: stripe.String(ch)})
@@ -98,16 +104,17 @@ func TestDispute(t *testing.T) {
 	assert.InDelta(t, d.Created+7*24*3600, d.EvidenceDetails.DueBy, 60)
 	assert.False(t, it.Next())
 
-	none := f.sc.Disputes.List(&stripe.DisputeListParams{Charge: stripe.String(other)})
-	assert.False(t, none.Next())
-	require.NoError(t, none.Err())
+	one := f.sc.Disputes.List(&stripe.DisputeListParams{Charge: stripe.String(other)})
+	require.True(t, one.Next(), one.Err())
+	assert.Equal(t, inquiry.ID, one.Dispute().ID, "the charge filter keeps only that charge's dispute")
+	assert.False(t, one.Next())
 
 	got, err := f.sc.Charges.Get(ch, nil)
 	require.NoError(t, err)
 	assert.True(t, got.Disputed)
 
 	evs := eventsOf(t, f, "charge.dispute.created")
-	require.Len(t, evs, 1)
+	require.Len(t, evs, 2)
 	assert.Equal(t, id, evs[0].Data.Object["id"])
 	assert.Equal(t, ch, evs[0].Data.Object["charge"])
 

@@ -47,9 +47,13 @@ func (s *Server) expireDue() {
 
 // claim takes the deliveries that are due (all of them when force is set),
 // in creation order or reversed in reorder mode, and marks them in flight.
+// Without a WebhookURL (a restart without one) they stay pending.
 func (s *Server) claim(force bool) []*delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.opts.WebhookURL == "" {
+		return nil
+	}
 	now := time.Now()
 	var batch []*delivery
 	for _, d := range s.st.Deliveries {
