@@ -82,8 +82,13 @@ func startServer(ctx context.Context) (serverURL string, stop func(), shared boo
 	if u := os.Getenv(EnvURL); u != "" {
 		return u, func() {}, true, nil
 	}
-	base, err := devpg.TempDir("backstop-test-")
+	sweep(ctx)
+	base, err := devpg.TempDir(dirPattern)
 	if err != nil {
+		return "", nil, false, err
+	}
+	if err := markOwner(base); err != nil {
+		os.RemoveAll(base)
 		return "", nil, false, err
 	}
 	pg, err := devpg.Start(ctx, devpg.Options{Dir: filepath.Join(base, "pg"), Fast: true})

@@ -58,7 +58,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := s.as.prepareDir(s.dir); err != nil {
 		return nil, err
 	}
-	if err := checkPIDFile(s.dir, s.logger); err != nil {
+	if err := Reclaim(ctx, s.dir, s.logger); err != nil {
 		return nil, err
 	}
 	if err := s.initdb(ctx, opts.Fast); err != nil {
@@ -72,6 +72,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if err := s.start(ctx, opts.Fast); err != nil {
 		s.removeSocketDir()
+		return nil, err
+	}
+	if err := s.writeOwner(); err != nil {
+		s.Stop()
 		return nil, err
 	}
 	s.logger.Info("postgres started", "dir", s.dir, "port", s.port, "pid", s.pid)
@@ -131,7 +135,11 @@ func (s *Server) Stop() error {
 	if err != nil && processAlive(s.pid) {
 		return fmt.Errorf("stop postgres (pid %d): %w: %s", s.pid, err, strings.TrimSpace(string(out)))
 	}
+	if !waitGone(s.pid, 10*time.Second) {
+		return fmt.Errorf("stop postgres: pid %d still running", s.pid)
+	}
 	s.stopped = true
+	os.Remove(filepath.Join(s.dir, ownerFile))
 	s.removeSocketDir()
 	s.logger.Info("postgres stopped", "dir", s.dir, "pid", s.pid)
 	return nil

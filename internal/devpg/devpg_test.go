@@ -105,15 +105,35 @@ func TestStalePIDFileIsRemoved(t *testing.T) {
 	s := start(t, devpg.Options{Dir: dir})
 	require.NoError(t, s.Stop())
 
-	// A pid that certainly belongs to no process any more.
-	cmd := exec.Command("true")
-	require.NoError(t, cmd.Run())
-	stale := strconv.Itoa(cmd.Process.Pid) + "\n" + dir + "\n"
+	dead := deadPID(t)
+	stale := strconv.Itoa(dead) + "\n" + dir + "\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "postmaster.pid"), []byte(stale), 0o600))
 
 	s2 := start(t, devpg.Options{Dir: dir})
-	require.NotEqual(t, cmd.Process.Pid, s2.PID())
+	require.NotEqual(t, dead, s2.PID())
 	require.NoError(t, open(t, s2.URL("postgres")).Ping())
+}
+
+// deadPID returns a pid that certainly belongs to no process any more.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	require.NoError(t, cmd.Run())
+	return cmd.Process.Pid
+}
+
+func TestServerOfADeadOwnerIsReclaimed(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	orphan := start(t, devpg.Options{Dir: dir})
+	// As if the backstop that started it had been killed with SIGKILL.
+	owner := filepath.Join(dir, "backstop-owner.pid")
+	require.FileExists(t, owner)
+	require.NoError(t, os.WriteFile(owner, []byte(strconv.Itoa(deadPID(t))+"\n"), 0o644))
+
+	s := start(t, devpg.Options{Dir: dir})
+	require.False(t, alive(orphan.PID()), "the orphaned postmaster should have been stopped")
+	require.NoError(t, open(t, s.URL("postgres")).Ping())
 }
 
 func TestSecondServerOnSameDirIsRefused(t *testing.T) {
