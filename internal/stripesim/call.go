@@ -143,9 +143,9 @@ func (s *Server) execute(c *call, apiKey string, h apiHandler) (status int, body
 	defer s.saveIfDirty()
 	idem := c.idemKey != "" && c.r.Method == http.MethodPost
 	slot := apiKey + "\x00" + c.idemKey
-	print := fingerprint(c)
+	fp := fingerprint(c)
 	if rec, ok := s.st.Idempotency[slot]; idem && ok && time.Since(rec.Created) < 24*time.Hour {
-		if rec.Fingerprint != print {
+		if rec.Fingerprint != fp {
 			e := idempotencyConflict(c.idemKey)
 			return e.Status, mustJSON(e.envelope()), false
 		}
@@ -159,10 +159,21 @@ func (s *Server) execute(c *call, apiKey string, h apiHandler) (status int, body
 		body = mustJSON(v)
 	}
 	if idem && c.executing {
-		s.st.Idempotency[slot] = &idemRecord{Fingerprint: print, Status: status, Body: body, Created: time.Now()}
+		s.pruneIdempotency()
+		s.st.Idempotency[slot] = &idemRecord{Fingerprint: fp, Status: status, Body: body, Created: time.Now()}
 		s.dirty = true
 	}
 	return status, body, false
+}
+
+// pruneIdempotency forgets records past Stripe's 24 hours, so the state
+// file does not grow without bound.
+func (s *Server) pruneIdempotency() {
+	for k, rec := range s.st.Idempotency {
+		if time.Since(rec.Created) >= 24*time.Hour {
+			delete(s.st.Idempotency, k)
+		}
+	}
 }
 
 // fingerprint identifies a request's method, path and parameters.

@@ -47,7 +47,19 @@ func parseList(f form) (listQuery, *apiError) {
 // matchCreated applies created=N and created[gt|gte|lt|lte]=N.
 func (q listQuery) matchCreated(c int64) bool {
 	for op, n := range q.created {
-		ok := map[string]bool{"eq": c == n, "gt": c > n, "gte": c >= n, "lt": c < n, "lte": c <= n}[op]
+		var ok bool
+		switch op {
+		case "eq":
+			ok = c == n
+		case "gt":
+			ok = c > n
+		case "gte":
+			ok = c >= n
+		case "lt":
+			ok = c < n
+		case "lte":
+			ok = c <= n
+		}
 		if !ok {
 			return false
 		}
