@@ -23,6 +23,7 @@ func commands() []command {
 		{"sim", "the Stripe simulator alone", cmdSim},
 		{"migrate", "apply or show our migrations and River's: migrate [up|status]", cmdMigrate},
 		{"plans", "the plan catalogue: plans add|list", cmdPlans},
+		{"orders", "orders as a table or JSON: orders [--email E] [--json]", cmdOrders},
 		{"emails", "every email queued, with its delivery status: emails [--to E] [--json]", cmdEmails},
 		{"fallback-page", "print the static error page for a reverse proxy", cmdFallbackPage},
 	}

@@ -39,6 +39,11 @@ type Deps struct {
 	Ready interface {
 		Ready(ctx context.Context) error
 	}
+	// Checkout runs the customer's money path; Webhook verifies and hands
+	// processor events to the workflows. Both are optional so that the web
+	// layer's own tests can run without them; main always sets them.
+	Checkout Checkout
+	Webhook  WebhookDeps
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry

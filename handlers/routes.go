@@ -29,11 +29,16 @@ func addRoutes(app *fiber.App, d Deps) {
 
 	// Customer pages.
 	app.Get("/", handlePricing(d.Plans))
-	// Next, in this order of the money path (DESIGN.md section 5):
-	//   app.Post("/checkout", handleCheckout(…))            // 303 to the processor; 422 re-renders views.CheckoutForm
-	//   app.Get("/checkout/return", handleCheckoutReturn(…)) // ?session_id=
-	//   app.Get("/status", …) and app.Get("/status/:ref", …)
-	//   app.Post("/webhooks/stripe", handleStripeWebhook(…))
+	if d.Checkout != nil {
+		// The money path, in its order (DESIGN.md section 5).
+		app.Post("/checkout", handleCheckout(d.Checkout, d.Plans))
+		app.Get("/checkout/return", handleCheckoutReturn(d.Checkout, d.SupportEmail))
+		app.Get("/status", handleStatusLookup(d.SupportEmail))
+		app.Get("/status/:ref", handleStatus(d.Checkout, d.SupportEmail))
+	}
+	if d.Webhook.Events != nil {
+		app.Post("/webhooks/stripe", handleStripeWebhook(d.Webhook))
+	}
 
 	// Staff console (DESIGN.md section 9). Sign-in is a placeholder until
 	// the console lands; POST /console/login is not routed yet (405).

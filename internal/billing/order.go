@@ -60,3 +60,27 @@ type Entitlement struct {
 	ValidUntil time.Time `db:"valid_until"`
 	OrderID    int64     `db:"order_id"`
 }
+
+// OrderStatus is what a customer may see about an order on its status page.
+type OrderStatus struct {
+	Order      Order
+	Plan       Plan
+	ValidUntil time.Time // zero until access is granted
+}
+
+// Stage is where the order stands, in the customer's terms.
+func (s OrderStatus) Stage() string {
+	switch s.Order.Status {
+	case StatusFulfilled:
+		return "ready"
+	case StatusPaid:
+		return "held"
+	case StatusExpired, StatusFailed:
+		return "closed"
+	case StatusRefunded:
+		return "refunded"
+	case StatusDisputed:
+		return "disputed"
+	}
+	return "waiting"
+}

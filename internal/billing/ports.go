@@ -43,6 +43,8 @@ type Tx interface {
 	// returns the new end.
 	GrantEntitlement(ctx context.Context, g Grant) (time.Time, error)
 	Entitlement(ctx context.Context, accountID int64, planCode string) (Entitlement, error)
+	// GrantEnd is the end of the access the order granted (NotFound if none).
+	GrantEnd(ctx context.Context, orderID int64) (time.Time, error)
 
 	// InsertEvent stores a processor event once; LockEvent reads its
 	// processing state FOR UPDATE.

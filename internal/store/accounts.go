@@ -66,3 +66,13 @@ func (t *Tx) Entitlement(ctx context.Context, accountID int64, planCode string) 
 	}
 	return e, nil
 }
+
+// GrantEnd returns the end of the access an order granted.
+func (t *Tx) GrantEnd(ctx context.Context, orderID int64) (time.Time, error) {
+	const q = `SELECT valid_until FROM entitlement_grants WHERE order_id = $1`
+	var until time.Time
+	if err := t.GetContext(ctx, &until, q, orderID); err != nil {
+		return time.Time{}, fmt.Errorf("grant of order %d: %w", orderID, mapErr(err))
+	}
+	return until, nil
+}

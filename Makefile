@@ -1,0 +1,51 @@
+# Backstop's tasks. `make` alone lists them.
+SHELL := /bin/bash
+GOBIN := $(CURDIR)/bin
+export PATH := $(GOBIN):$(PATH)
+
+STRIPE_MOCK_VERSION := v0.203.0
+MAILPIT_VERSION     := v1.33.1
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the tasks
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: ## start everything locally (PostgreSQL, Stripe simulator, mailbox) on http://127.0.0.1:8080
+	go run . dev
+
+.PHONY: build
+build: ## build ./bin/backstop
+	go build -o bin/backstop .
+
+.PHONY: tools
+tools: bin/stripe-mock bin/mailpit ## install the pinned test tools (stripe-mock, Mailpit) into ./bin
+
+bin/stripe-mock:
+	GOBIN=$(GOBIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+
+bin/mailpit:
+	GOBIN=$(GOBIN) go install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+.PHONY: test
+test: tools ## run every test (needs PostgreSQL binaries and Debian's chromium)
+	BACKSTOP_REQUIRE_BROWSER=1 go test -count=1 -timeout 15m ./...
+
+.PHONY: bench
+bench: ## run the benchmarks
+	go test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: generate
+generate: ## regenerate templ output
+	go tool templ generate
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+.PHONY: verify
+verify: generate ## fail if generated files are stale
+	git diff --exit-code -- '*_templ.go'

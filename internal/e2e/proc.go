@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Proc is a process started for a test. Its output is kept for failures.
+type Proc struct {
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan struct{}
+	state  *os.ProcessState
+}
+
+// Start runs bin with args and env (added to a minimal environment) and
+// kills it when the test ends if it is still running.
+func Start(t testing.TB, bin string, args, env []string) *Proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	p := &Proc{cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	go func() {
+		_ = cmd.Wait()
+		p.state = cmd.ProcessState
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.exited
+		if t.Failed() {
+			t.Logf("output of %v:\n%s", args, p.Output())
+		}
+	})
+	return p
+}
+
+// Output is everything the process printed so far.
+func (p *Proc) Output() string { return p.out.String() }
+
+// PID is the process id.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
+
+// Signal sends sig to the process.
+func (p *Proc) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Exited is closed when the process has exited.
+func (p *Proc) Exited() <-chan struct{} { return p.exited }
+
+// WaitExit waits up to d for the process to exit and returns how it ended.
+func (p *Proc) WaitExit(d time.Duration) (syscall.WaitStatus, error) {
+	select {
+	case <-p.exited:
+		return p.state.Sys().(syscall.WaitStatus), nil
+	case <-time.After(d):
+		return 0, errors.New("process still running")
+	}
+}
+
+// KilledBySIGKILL reports whether the process died of SIGKILL.
+func (p *Proc) KilledBySIGKILL(d time.Duration) bool {
+	ws, err := p.WaitExit(d)
+	return err == nil && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
+
+// WaitHTTP polls url until it answers 200, the process exits, or d passes.
+func (p *Proc) WaitHTTP(t testing.TB, url string, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("process exited before %s answered:\n%s", url, p.Output())
+		case <-ctx.Done():
+			t.Fatalf("%s did not answer 200 within %s:\n%s", url, d, p.Output())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/mail"
+	"github.com/backstophq/backstop/internal/store"
+	"github.com/backstophq/backstop/internal/stripeapi"
+	"github.com/backstophq/backstop/jobs"
+)
+
+// stack is one running Backstop: the database, the processor adapter, the
+// workflows and the job runner, wired once from the configuration.
+type stack struct {
+	cfg     config.Config
+	logger  *slog.Logger
+	store   *store.Store
+	proc    *stripeapi.Client
+	billing *billing.Service
+	jobs    *jobs.Client
+	metrics *prometheus.Registry
+}
+
+// openStack connects everything; work says whether this process runs jobs.
+// The database must already be migrated (serve and dev migrate first).
+func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work bool) (*stack, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	proc, err := stripeapi.New(stripeapi.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, metrics: newRegistry()}
+	// The default templates are seeded where absent, so a fresh database
+	// can send every email; edited templates are left as they are.
+	if err := mail.SeedDefaults(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	sender, err := newSender(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.SendEmailWorker{
+		Deliverer: mail.NewDeliverer(st, sender, cfg.MailFrom, cfg.Faults, logger),
+	})
+	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Work: work})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	outbox := mail.NewOutbox(st, jobs.NewEnqueuer(s.jobs), mailDomain(cfg.BaseURL))
+	s.billing = billing.NewService(billing.Deps{
+		Store: billingStore{st}, Processor: proc, Mailer: billingMailer{outbox, cfg.SupportEmail},
+		Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
+	})
+	return s, nil
+}
+
+func (s *stack) close() { s.store.Close() }
+
+func newSender(cfg config.Config) (mail.Sender, error) {
+	if cfg.SMTPURL == "" {
+		return mail.DevMailbox{}, nil
+	}
+	return mail.NewSMTPSender(cfg.SMTPURL)
+}
+
+func newRegistry() *prometheus.Registry {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return r
+}
+
+// mailDomain is the right-hand side of our Message-IDs.
+func mailDomain(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "backstop.local"
+}
+
+// billingStore adapts *store.Store to billing.Store: the same transaction,
+// seen through the interface the workflows declare.
+type billingStore struct{ st *store.Store }
+
+func (b billingStore) InTx(ctx context.Context, fn func(billing.Tx) error) error {
+	return b.st.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+// billingMailer queues the workflows' emails through the outbox. The
+// transaction is always a *store.Tx: billingStore is the only Store.
+type billingMailer struct {
+	outbox       *mail.Outbox
+	supportEmail string
+}
+
+func (m billingMailer) QueueEmailTx(ctx context.Context, tx billing.Tx, e billing.Email) (bool, error) {
+	stx, ok := tx.(*store.Tx)
+	if !ok {
+		return false, fmt.Errorf("queue email: transaction %T is not a store transaction", tx)
+	}
+	orderID := e.OrderID
+	data := mail.Data{
+		Email: e.To, PlanName: e.PlanName, Amount: e.Amount, PublicRef: e.PublicRef,
+		StatusURL: e.StatusURL, SupportEmail: m.supportEmail,
+	}
+	if !e.ValidUntil.IsZero() {
+		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")
+	}
+	return m.outbox.QueueTx(ctx, stx, mail.QueueRequest{
+		Template: e.Template, To: e.To, OrderID: &orderID, DedupeKey: e.DedupeKey, Data: data,
+	})
+}
+
+// shutdownGrace bounds how long in-flight requests and jobs get to finish.
+const shutdownGrace = 10 * time.Second

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/backstophq/backstop/handlers"
+	"github.com/backstophq/backstop/internal/store"
+)
+
+// webApp builds the Fiber app on the stack.
+func (s *stack) webApp() *fiber.App {
+	return handlers.New(handlers.Deps{
+		Logger:   s.logger,
+		Plans:    s.store,
+		Errors:   errorRecorder{s.store},
+		Ready:    s.store,
+		Metrics:  s.metrics,
+		Checkout: s.billing,
+		Webhook: handlers.WebhookDeps{
+			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
+		},
+		SupportEmail: s.cfg.SupportEmail,
+		BaseURL:      s.cfg.BaseURL,
+	})
+}
+
+type errorRecorder struct{ st *store.Store }
+
+func (r errorRecorder) RecordError(ctx context.Context, e handlers.ErrorReport) error {
+	return r.st.RecordError(ctx, store.ErrorReport(e))
+}
