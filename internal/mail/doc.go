@@ -36,8 +36,8 @@
 // before the row is marked sent (the fault point email.after_send kills the
 // process exactly there). A crash in that window, or a failure to record the
 // success, sends that email once more on the job's retry: at most one
-// duplicate per crash, with the same Message-ID. This is stated here, in
-// DESIGN.md and in the README, not hidden.
+// duplicate per crash, with the same Message-ID. This is stated here and in
+// DESIGN section 7, not hidden; TestCrashAfterSendDuplicatesOnce shows it.
 //
 // Temporary failures (4xx replies, network errors) are recorded in
 // last_error and returned, so the job is retried with backoff. A permanent
