@@ -178,5 +178,10 @@ func requestIDOf(c *fiber.Ctx) string {
 	return id
 }
 
-// routeOf is the matched route pattern, for logs.
-func routeOf(c *fiber.Ctx) string { return c.Route().Path }
+// routeOf is the matched route pattern (or "unmatched"), for logs.
+func routeOf(c *fiber.Ctx) string {
+	if r, ok := c.Locals(routeKey).(string); ok {
+		return r
+	}
+	return c.Route().Path
+}

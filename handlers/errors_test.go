@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"testing"
@@ -212,4 +215,25 @@ func TestNewRefIsCrockfordAndVaries(t *testing.T) {
 		seen[r] = true
 	}
 	assert.Len(t, seen, 1000)
+}
+
+// 5xx are logged with the reference, the route pattern and the chain; the
+// log is where operators see what the page hides.
+func TestServerErrorIsLoggedWithRefRouteAndChain(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	ta := setup(t, func(d *Deps) { d.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	ta.app.Get("/test/items/:id", func(c *fiber.Ctx) error { return errSecret })
+
+	ta.get(t, "/test/items/7")
+
+	reports := ta.errors.all()
+	require.Len(t, reports, 1)
+	var line map[string]any
+	require.NoError(t, json.Unmarshal(logs.Bytes(), &line), logs.String())
+	assert.Equal(t, "ERROR", line["level"])
+	assert.Equal(t, reports[0].Ref, line["ref"])
+	assert.Equal(t, "/test/items/:id", line["route"])
+	assert.Equal(t, "/test/items/7", line["path"])
+	assert.Contains(t, line["err"], "db-7.internal")
 }

@@ -13,6 +13,10 @@ import (
 // random paths cannot blow up the metrics' cardinality.
 const unmatchedRoute = "unmatched"
 
+// routeKey is where the metrics middleware leaves the route label in
+// c.Locals, so logs and metrics name a request the same way.
+const routeKey = "backstop.route"
+
 // httpMetrics counts requests and times them by route pattern, never by
 // raw path.
 type httpMetrics struct {
@@ -58,15 +62,17 @@ func (m *httpMetrics) middleware(eh *errorHandler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		self := c.Route()
-		if err := c.Next(); err != nil {
-			if herr := eh.handle(c, err); herr != nil {
-				_ = c.SendStatus(fiber.StatusInternalServerError)
-			}
-		}
+		err := c.Next()
 		route := c.Route().Path
 		if c.Route() == self {
 			// Still on the middleware's own route: nothing matched.
 			route = unmatchedRoute
+		}
+		c.Locals(routeKey, route) // for the ErrorHandler's log line
+		if err != nil {
+			if herr := eh.handle(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
 		}
 		m.requests.WithLabelValues(c.Method(), route, strconv.Itoa(c.Response().StatusCode())).Inc()
 		m.duration.WithLabelValues(c.Method(), route).Observe(time.Since(start).Seconds())
