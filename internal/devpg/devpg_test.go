@@ -158,3 +158,15 @@ func TestPortInUse(t *testing.T) {
 	require.ErrorContains(t, err, fmt.Sprintf("port %d", port))
 	require.ErrorContains(t, err, "already in use")
 }
+
+func TestUnreachableDataDirAsRootIsAClearError(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("only root hands the data dir to the postgres user")
+	}
+	t.Parallel()
+	private := t.TempDir() // mode 0700, owned by root: postgres cannot enter
+	dir := filepath.Join(private, "x", "data")
+	_, err := devpg.Start(context.Background(), devpg.Options{Dir: dir, Fast: true})
+	require.ErrorContains(t, err, "postgres user, which cannot reach "+dir)
+	require.ErrorContains(t, err, "is mode -rwx------")
+}

@@ -71,7 +71,7 @@ func (r runAs) prepareDir(dir string) error {
 	if !r.root {
 		return nil
 	}
-	if err := r.checkReachable(filepath.Dir(dir)); err != nil {
+	if err := r.checkReachable(dir); err != nil {
 		return err
 	}
 	return r.chownTree(dir)
@@ -80,7 +80,7 @@ func (r runAs) prepareDir(dir string) error {
 // checkReachable reports a clear error when a directory on the way to the
 // data dir cannot be traversed by postgres, e.g. a data dir under /root.
 func (r runAs) checkReachable(dir string) error {
-	for d := dir; ; d = filepath.Dir(d) {
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
 		fi, err := os.Stat(d)
 		if err != nil {
 			return fmt.Errorf("data dir: %w", err)
