@@ -170,3 +170,19 @@ func TestUnreachableDataDirAsRootIsAClearError(t *testing.T) {
 	require.ErrorContains(t, err, "postgres user, which cannot reach "+dir)
 	require.ErrorContains(t, err, "is mode -rwx------")
 }
+
+func TestStartFailureCarriesTheServerLog(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	s := start(t, devpg.Options{Dir: dir})
+	require.NoError(t, s.Stop())
+	conf, err := os.OpenFile(filepath.Join(dir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = conf.WriteString("\nbackstop_bogus_setting = 1\n")
+	require.NoError(t, err)
+	require.NoError(t, conf.Close())
+
+	_, err = devpg.Start(context.Background(), devpg.Options{Dir: dir, Fast: true})
+	require.ErrorContains(t, err, "server log")
+	require.ErrorContains(t, err, "backstop_bogus_setting")
+}

@@ -69,3 +69,13 @@ func TestReadyRefusesSynchronousCommitOff(t *testing.T) {
 	require.True(t, apperr.Is(err, apperr.Unavailable), "%v", err)
 	require.ErrorContains(t, err, "synchronous_commit")
 }
+
+func TestReadyOnAnEmptyDatabase(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	_, err := s.DB().Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
+	require.NoError(t, err)
+	err = s.Ready(ctx)
+	require.True(t, apperr.Is(err, apperr.Unavailable), "%v", err)
+	require.ErrorContains(t, err, "backstop migrations pending")
+}
