@@ -14,6 +14,7 @@ import (
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/mail"
+	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/store"
 	"github.com/backstophq/backstop/internal/stripeapi"
 	"github.com/backstophq/backstop/jobs"
@@ -59,7 +60,10 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 	river.AddWorker(workers, &jobs.SendEmailWorker{
 		Deliverer: mail.NewDeliverer(st, sender, cfg.MailFrom, cfg.Faults, logger),
 	})
-	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Work: work})
+	catchUp := &recon.CatchUp{Store: st, Events: proc, Lookback: cfg.ReconLookback, Logger: logger}
+	river.AddWorker(workers, &jobs.CatchUpWorker{CatchUp: catchUp})
+	periodic := []*river.PeriodicJob{jobs.CatchUpPeriodic(cfg.ReconEventsInterval)}
+	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Periodic: periodic, Work: work})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -69,6 +73,7 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 		Store: billingStore{st}, Processor: proc, Mailer: billingMailer{outbox, cfg.SupportEmail},
 		Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
 	})
+	catchUp.Handler = s.billing
 	return s, nil
 }
 

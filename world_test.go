@@ -36,6 +36,8 @@ type world struct {
 	mail    *e2e.Mailpit
 	sim     *e2e.Proc
 	app     *e2e.Proc
+	// extraEnv is added to every process's environment (e.g. shorter intervals).
+	extraEnv []string
 	// noRedirect is an HTTP client that shows redirects instead of following.
 	noRedirect *http.Client
 }
@@ -66,12 +68,12 @@ func newWorld(t *testing.T) *world {
 }
 
 func (w *world) env(faults string) []string {
-	return []string{
+	return append([]string{
 		"DATABASE_URL=" + w.dbURL, "STRIPE_SECRET_KEY=" + w.apiKey, "STRIPE_WEBHOOK_SECRET=" + w.secret,
 		"STRIPE_API_BASE=" + w.simURL(""), "BASE_URL=" + w.appURL(""), "LISTEN_ADDR=" + w.appAddr,
 		"SUPPORT_EMAIL=support@shop.test", "MAIL_FROM=shop@shop.test", "SMTP_URL=smtp://" + w.mail.SMTPAddr,
 		"BACKSTOP_FAULTS=" + faults,
-	}
+	}, w.extraEnv...)
 }
 
 // backstop runs a one-shot subcommand of the real binary and returns stdout.

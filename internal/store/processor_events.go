@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/backstophq/backstop/internal/billing"
 )
@@ -49,4 +50,31 @@ func (t *Tx) Savepoint(ctx context.Context, name string) error {
 // RollbackToSavepoint undoes everything since the named savepoint.
 func (t *Tx) RollbackToSavepoint(ctx context.Context, name string) error {
 	return t.exec(ctx, "rollback to savepoint", "ROLLBACK TO SAVEPOINT "+name)
+}
+
+// UnprocessedEvents returns stored events whose handling has not committed
+// and that were received before cutoff, oldest first: failed deliveries
+// the retry job hands to the workflows again.
+func (s *Store) UnprocessedEvents(ctx context.Context, cutoff time.Time, limit int) ([]billing.Event, error) {
+	const q = `
+		SELECT id, type, object_id, payload, created_at
+		FROM processor_events
+		WHERE processed_at IS NULL AND received_at < $1
+		ORDER BY received_at LIMIT $2`
+	rows, err := s.db.QueryContext(ctx, q, cutoff, limit)
+	if err != nil {
+		return nil, fmt.Errorf("unprocessed events: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []billing.Event
+	for rows.Next() {
+		var ev billing.Event
+		var payload []byte
+		if err := rows.Scan(&ev.ID, &ev.Type, &ev.ObjectID, &payload, &ev.Created); err != nil {
+			return nil, fmt.Errorf("scan event: %w", err)
+		}
+		ev.Raw = payload
+		out = append(out, ev)
+	}
+	return out, mapErr(rows.Err())
 }

@@ -1,0 +1,185 @@
+package recon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/store"
+)
+
+// HandledEventTypes are the processor events the workflows act on; catch-up
+// lists only these, so a busy account's other events cost nothing.
+var HandledEventTypes = []string{
+	"checkout.session.completed",
+	"checkout.session.async_payment_succeeded",
+	"checkout.session.expired",
+	"payment_intent.succeeded",
+	"charge.refunded",
+	"charge.dispute.created",
+}
+
+const (
+	// cursorName is the recon_state row holding the newest event time
+	// catch-up has fully handled.
+	cursorName = "events_cursor"
+	// cursorOverlap re-lists a few seconds before the cursor, so an event
+	// created in the same second as the cursor is never skipped; the
+	// dedupe by event id makes the overlap free of double effects.
+	cursorOverlap = 5 * time.Second
+	// retryAfter leaves a stored event that failed to the processor's own
+	// redelivery for a while before the job retries it.
+	retryAfter = 30 * time.Second
+)
+
+// EventLister is the part of the processor catch-up reads.
+type EventLister interface {
+	ListEvents(ctx context.Context, r billing.Range, types []string, fn func(billing.Event) error) error
+}
+
+// EventHandler is the webhook's own handler, shared by catch-up.
+type EventHandler interface {
+	HandleEvent(ctx context.Context, ev billing.Event, source string) error
+}
+
+// CatchUp replays the processor's events after a stored cursor through the
+// webhook's handler, so a lost webhook is repaired within one interval.
+type CatchUp struct {
+	Store    *store.Store
+	Events   EventLister
+	Handler  EventHandler
+	Lookback time.Duration // the window of the very first run
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Run does one catch-up pass and records it in recon_runs. Events whose
+// handling fails hold the cursor back, so the next run sees them again.
+func (c *CatchUp) Run(ctx context.Context) (store.ReconRun, error) {
+	id, err := c.Store.StartReconRun(ctx, "events", false)
+	if err != nil {
+		return store.ReconRun{}, err
+	}
+	run := store.ReconRun{ID: id, Kind: "events"}
+	runErr := c.run(ctx, &run)
+	if runErr != nil {
+		msg := runErr.Error()
+		run.Error = &msg
+	}
+	if err := c.Store.FinishReconRun(context.WithoutCancel(ctx), run); err != nil {
+		return run, errors.Join(runErr, err)
+	}
+	return run, runErr
+}
+
+func (c *CatchUp) run(ctx context.Context, run *store.ReconRun) error {
+	now := c.now()
+	cursor, err := c.cursor(ctx, now)
+	if err != nil {
+		return err
+	}
+	from := cursor.Add(-cursorOverlap)
+	run.WindowFrom, run.WindowTo = &from, &now
+	run.CursorBefore = ptr(cursor.Format(time.RFC3339))
+	newest, failed, err := c.replay(ctx, run, billing.Range{From: from, To: now})
+	if err != nil {
+		return err
+	}
+	next := maxTime(cursor, newest)
+	if !failed.IsZero() && failed.Before(next) {
+		next = failed // hold back: the failed event is inside the next window
+	}
+	run.CursorAfter = ptr(next.Format(time.RFC3339))
+	if err := c.Store.SetReconState(ctx, cursorName, next.Format(time.RFC3339Nano)); err != nil {
+		return err
+	}
+	return c.retryStored(ctx, run, now)
+}
+
+// replay hands every listed event to the handler and returns the newest
+// event time and the oldest failed event time.
+func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Range) (newest, failed time.Time, err error) {
+	var handleErrs []error
+	err = c.Events.ListEvents(ctx, r, HandledEventTypes, func(ev billing.Event) error {
+		run.ObjectsSeen++
+		if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
+			if apperr.Is(err, apperr.Unavailable) {
+				return err // the processor is down: stop, try the whole window again
+			}
+			handleErrs = append(handleErrs, err)
+			if failed.IsZero() || ev.Created.Before(failed) {
+				failed = ev.Created
+			}
+			return nil
+		}
+		newest = maxTime(newest, ev.Created)
+		return nil
+	})
+	run.APICalls += pages(run.ObjectsSeen)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("list events: %w", err)
+	}
+	if len(handleErrs) > 0 {
+		c.logger().WarnContext(ctx, "catch-up: some events not handled; will retry", "count", len(handleErrs), "err", handleErrs[0])
+	}
+	return newest, failed, nil
+}
+
+// retryStored hands stored events whose handling failed (from a webhook or
+// an earlier run) to the handler again.
+func (c *CatchUp) retryStored(ctx context.Context, run *store.ReconRun, now time.Time) error {
+	events, err := c.Store.UnprocessedEvents(ctx, now.Add(-retryAfter), 100)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
+			c.logger().WarnContext(ctx, "catch-up: stored event still failing", "event_id", ev.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+func (c *CatchUp) cursor(ctx context.Context, now time.Time) (time.Time, error) {
+	v, err := c.Store.ReconState(ctx, cursorName)
+	if apperr.Is(err, apperr.NotFound) {
+		return now.Add(-c.Lookback), nil
+	} else if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return now.Add(-c.Lookback), nil // an unreadable cursor only costs a longer replay
+	}
+	return t, nil
+}
+
+func (c *CatchUp) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *CatchUp) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// pages is the number of list calls that returned n objects at 100 a page.
+func pages(n int) int { return n/100 + 1 }
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func ptr[T any](v T) *T { return &v }
