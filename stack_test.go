@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/stretchr/testify/require"
@@ -106,3 +107,18 @@ func (s *testStack) orderByRef(t *testing.T, ref string) billing.Order {
 }
 
 func httpBody(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+
+// simList lists a resource of the simulator, newest first.
+func (s *testStack) simList(t *testing.T, resource string) []map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.sim.URL+"/v1/"+resource+"?limit=100", nil)
+	req.Header.Set("Authorization", "Bearer "+testAPIKey)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var page struct{ Data []map[string]any }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+	return page.Data
+}
+
+func timeNow() time.Time { return time.Now() }

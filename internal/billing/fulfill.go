@@ -123,7 +123,9 @@ func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCh
 // process that restarted after the payment (a crash the customer saw).
 func (s *Service) fulfilmentTemplate(via Via, paidAt, now time.Time) string {
 	prompt := via == ViaReturnPage || via == ViaWebhook
-	if prompt && !paidAt.IsZero() && now.Sub(paidAt) <= time.Minute && s.started.Before(paidAt) {
+	// The processor's times have whole seconds: compare at that precision.
+	restarted := s.started.Truncate(time.Second).After(paidAt)
+	if prompt && !paidAt.IsZero() && now.Sub(paidAt) <= time.Minute && !restarted {
 		return "order_confirmation"
 	}
 	return "delayed_fulfillment"

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -38,15 +39,5 @@ func FormatMoney(amount int64, currency string) string {
 	if currency == "usd" {
 		return fmt.Sprintf("%s$%d.%02d", sign, major, minor)
 	}
-	return fmt.Sprintf("%s%d.%02d %s", sign, major, minor, upper(currency))
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
+	return fmt.Sprintf("%s%d.%02d %s", sign, major, minor, strings.ToUpper(currency))
 }
