@@ -39,7 +39,7 @@ bench: ## run the benchmarks
 
 .PHONY: generate
 generate: ## regenerate templ output
-	go tool templ generate
+	go tool templ generate -path views
 
 .PHONY: lint
 lint: ## gofmt and go vet

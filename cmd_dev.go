@@ -106,6 +106,7 @@ func devConfig(addr, simAddr string, secrets devSecrets, faults *fault.Points) c
 		MailFrom: "Backstop <shop@backstop.localhost>", SupportEmail: "support@backstop.localhost",
 		ReconEventsInterval: 30 * time.Second, ReconSweepInterval: time.Hour,
 		ReconLookback: 72 * time.Hour, ReconGrace: 2 * time.Minute, Faults: faults,
+		DevMailbox: true,
 	}
 }
 

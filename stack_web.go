@@ -11,7 +11,7 @@ import (
 
 // webApp builds the Fiber app on the stack.
 func (s *stack) webApp() *fiber.App {
-	return handlers.New(handlers.Deps{
+	d := handlers.Deps{
 		Logger:   s.logger,
 		Plans:    s.store,
 		Errors:   errorRecorder{s.store},
@@ -23,7 +23,11 @@ func (s *stack) webApp() *fiber.App {
 		},
 		SupportEmail: s.cfg.SupportEmail,
 		BaseURL:      s.cfg.BaseURL,
-	})
+	}
+	if s.cfg.DevMailbox {
+		d.DevMailbox = s.store
+	}
+	return handlers.New(d)
 }
 
 type errorRecorder struct{ st *store.Store }

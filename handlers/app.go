@@ -44,6 +44,9 @@ type Deps struct {
 	// layer's own tests can run without them; main always sets them.
 	Checkout Checkout
 	Webhook  WebhookDeps
+	// DevMailbox, when set, serves /dev/mailbox: the emails kept instead of
+	// sent. Only `backstop dev` sets it; serve leaves it nil (404).
+	DevMailbox DevMailbox
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry

@@ -40,6 +40,13 @@ func addRoutes(app *fiber.App, d Deps) {
 		app.Post("/webhooks/stripe", handleStripeWebhook(d.Webhook))
 	}
 
+	// The dev mailbox, only under `backstop dev`, until the console takes
+	// it over.
+	if d.DevMailbox != nil {
+		app.Get("/dev/mailbox", handleMailbox(d.DevMailbox))
+		app.Get("/dev/mailbox/:id", handleMailboxMessage(d.DevMailbox))
+	}
+
 	// Staff console (DESIGN.md section 9). Sign-in is a placeholder until
 	// the console lands; POST /console/login is not routed yet (405).
 	app.Get("/console/login", handleConsoleLogin)

@@ -37,6 +37,11 @@ type Config struct {
 	ReconGrace          time.Duration
 
 	Faults *fault.Points
+
+	// DevMailbox serves the kept emails at /dev/mailbox. Only `backstop
+	// dev` sets it; it never comes from the environment, so serve never
+	// shows customers' emails on an open page.
+	DevMailbox bool
 }
 
 // Load reads and validates the configuration. The error lists every bad

@@ -197,6 +197,20 @@ func (s *Store) EmailMessages(ctx context.Context, f EmailFilter) ([]EmailMessag
 	return out, nil
 }
 
+// RecentEmailMessages returns the newest emails first, at most limit of
+// them (1–500; other values mean 100). The dev mailbox lists them so.
+func (s *Store) RecentEmailMessages(ctx context.Context, limit int) ([]EmailMessage, error) {
+	const sel = `SELECT ` + emailMessageColumns + ` FROM email_messages ORDER BY id DESC LIMIT $1`
+	if limit < 1 || limit > 500 {
+		limit = 100
+	}
+	out := []EmailMessage{}
+	if err := s.db.SelectContext(ctx, &out, sel, limit); err != nil {
+		return nil, fmt.Errorf("recent emails: %w", mapErr(err))
+	}
+	return out, nil
+}
+
 // MarkEmailAttempt counts a delivery attempt of a queued email and returns
 // the new count. It is committed before the send, so every attempt is on
 // record even if the process dies while sending. An email that is no longer
