@@ -1,9 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -30,18 +30,8 @@ func StartMailpit(t testing.TB) *Mailpit {
 		"--enable-chaos", "--disable-version-check", "--smtp-disable-rdns", "--quiet",
 	}, nil)
 	p.WaitHTTP(t, m.API+"/readyz", 15*time.Second)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", m.SMTPAddr, time.Second)
-		if err == nil {
-			conn.Close()
-			return m
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit SMTP not ready: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	p.WaitTCP(t, m.SMTPAddr, 5*time.Second)
+	return m
 }
 
 // MailpitMessage is one message in Mailpit's list.
@@ -52,11 +42,28 @@ type MailpitMessage struct {
 	To        []struct{ Address string }
 }
 
+// MailpitDetail is one message with its parts.
+type MailpitDetail struct {
+	ID        string
+	MessageID string
+	Subject   string
+	From      struct{ Address string }
+	To        []struct{ Address string }
+	Text      string
+	HTML      string
+}
+
 // Messages lists every message Mailpit holds, newest first.
 func (m *Mailpit) Messages(t testing.TB) []MailpitMessage {
 	t.Helper()
-	var out struct{ Messages []MailpitMessage }
+	var out struct {
+		Total    int
+		Messages []MailpitMessage
+	}
 	m.getJSON(t, "/api/v1/messages?limit=500", &out)
+	if len(out.Messages) != out.Total {
+		t.Fatalf("mailpit holds %d messages, listed %d", out.Total, len(out.Messages))
+	}
 	return out.Messages
 }
 
@@ -73,6 +80,43 @@ func (m *Mailpit) MessagesTo(t testing.TB, address string) []MailpitMessage {
 	return out
 }
 
+// Message returns one message with its text and HTML parts.
+func (m *Mailpit) Message(t testing.TB, id string) MailpitDetail {
+	t.Helper()
+	var out MailpitDetail
+	m.getJSON(t, "/api/v1/message/"+id, &out)
+	return out
+}
+
+// Chaos makes Mailpit refuse every RCPT TO with code, or stops refusing
+// when code is 0.
+func (m *Mailpit) Chaos(t testing.TB, code int) {
+	t.Helper()
+	body := `{}`
+	if code != 0 {
+		body = fmt.Sprintf(`{"Recipient":{"ErrorCode":%d,"Probability":100}}`, code)
+	}
+	req, err := http.NewRequest(http.MethodPut, m.API+"/api/v1/chaos", bytes.NewBufferString(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("mailpit chaos: %v", err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Recipient struct{ ErrorCode, Probability int }
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&got) != nil {
+		t.Fatalf("mailpit chaos: %s", resp.Status)
+	}
+	if want := map[bool]int{true: 100, false: 0}[code != 0]; got.Recipient.Probability != want {
+		t.Fatalf("mailpit chaos: probability %d, want %d", got.Recipient.Probability, want)
+	}
+}
+
 func (m *Mailpit) getJSON(t testing.TB, path string, v any) {
 	t.Helper()
 	resp, err := http.Get(m.API + path)
@@ -84,6 +128,6 @@ func (m *Mailpit) getJSON(t testing.TB, path string, v any) {
 		t.Fatalf("mailpit %s: %s", path, resp.Status)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("mailpit %s: %v", path, fmt.Sprint(err))
+		t.Fatalf("mailpit %s: %v", path, err)
 	}
 }

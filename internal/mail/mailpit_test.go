@@ -16,18 +16,19 @@ import (
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/dbtest"
+	"github.com/backstophq/backstop/internal/e2e"
 	"github.com/backstophq/backstop/internal/fault"
 	"github.com/backstophq/backstop/internal/store"
 )
 
 // smtpSetup starts Mailpit, queues one order confirmation, and returns a
 // Deliverer that sends it through SMTPSender.
-func smtpSetup(t *testing.T, st *store.Store) (*mailpit, *Deliverer, int64) {
+func smtpSetup(t *testing.T, st *store.Store) (*e2e.Mailpit, *Deliverer, int64) {
 	t.Helper()
-	mp := startMailpit(t)
+	mp := e2e.StartMailpit(t)
 	enq := &fakeEnqueuer{}
 	require.True(t, queue(t, st, NewOutbox(st, enq, "shop.example.com"), confirmation("order:7:order_confirmation")))
-	sender, err := NewSMTPSender("smtp://" + mp.smtpAddr)
+	sender, err := NewSMTPSender("smtp://" + mp.SMTPAddr)
 	require.NoError(t, err)
 	return mp, NewDeliverer(st, sender, "shop@example.com", nil, discardLogger()), enq.enqueued()[0]
 }
@@ -44,9 +45,9 @@ func TestSMTPDeliveryToMailpit(t *testing.T) {
 	row, err := st.EmailMessage(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, store.EmailSent, row.Status)
-	list := mp.messages(t)
+	list := mp.Messages(t)
 	require.Len(t, list, 1, "exactly one copy")
-	got := mp.message(t, list[0].ID)
+	got := mp.Message(t, list[0].ID)
 	assert.Equal(t, strings.Trim(row.MessageID, "<>"), got.MessageID, "the stored Message-ID is the one sent")
 	assert.Equal(t, "Your Pro (yearly) access is ready (BK-7Q2M-XK4P)", got.Subject)
 	assert.Equal(t, "shop@example.com", got.From.Address)
@@ -63,7 +64,7 @@ func TestSMTPTemporaryRejectionThenRetry(t *testing.T) {
 	st := store.New(dbtest.New(t))
 	mp, d, id := smtpSetup(t, st)
 
-	mp.chaos(t, 451)
+	mp.Chaos(t, 451)
 	err := d.Deliver(ctx, id)
 	require.Error(t, err)
 	assert.False(t, apperr.Is(err, apperr.Invalid), "a 451 is temporary: %v", err)
@@ -72,15 +73,15 @@ func TestSMTPTemporaryRejectionThenRetry(t *testing.T) {
 	assert.Equal(t, store.EmailQueued, row.Status)
 	assert.Equal(t, 1, row.Attempts)
 	assert.Contains(t, row.LastError, "451")
-	assert.Empty(t, mp.messages(t))
+	assert.Empty(t, mp.Messages(t))
 
-	mp.chaos(t, 0)
+	mp.Chaos(t, 0)
 	require.NoError(t, d.Deliver(ctx, id))
 	row, err = st.EmailMessage(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, store.EmailSent, row.Status)
 	assert.Equal(t, 2, row.Attempts)
-	list := mp.messages(t)
+	list := mp.Messages(t)
 	require.Len(t, list, 1, "exactly one copy")
 	assert.Equal(t, strings.Trim(row.MessageID, "<>"), list[0].MessageID)
 }
@@ -91,14 +92,14 @@ func TestSMTPPermanentRejectionFails(t *testing.T) {
 	st := store.New(dbtest.New(t))
 	mp, d, id := smtpSetup(t, st)
 
-	mp.chaos(t, 550)
+	mp.Chaos(t, 550)
 	err := d.Deliver(ctx, id)
 	assert.True(t, apperr.Is(err, apperr.Invalid), "a 550 at RCPT is permanent: %v", err)
 	row, err := st.EmailMessage(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, store.EmailFailed, row.Status)
 	assert.Contains(t, row.LastError, "550")
-	assert.Empty(t, mp.messages(t))
+	assert.Empty(t, mp.Messages(t))
 }
 
 const crashChildEnv = "BACKSTOP_MAIL_CRASH_CHILD"
@@ -118,7 +119,7 @@ func TestCrashAfterSendDuplicatesOnce(t *testing.T) {
 
 	child := exec.Command(os.Args[0], "-test.run=^$")
 	child.Env = append(os.Environ(), crashChildEnv+"=1", "CRASH_DB_URL="+dbURL,
-		"CRASH_SMTP_URL=smtp://"+mp.smtpAddr, "CRASH_EMAIL_ID="+strconv.FormatInt(id, 10))
+		"CRASH_SMTP_URL=smtp://"+mp.SMTPAddr, "CRASH_EMAIL_ID="+strconv.FormatInt(id, 10))
 	out, err := child.CombinedOutput()
 	var exit *exec.ExitError
 	require.True(t, errors.As(err, &exit), "child must die, got %v: %s", err, out)
@@ -129,14 +130,14 @@ func TestCrashAfterSendDuplicatesOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, store.EmailQueued, row.Status, "the crash came before marking it sent")
 	assert.Equal(t, 1, row.Attempts, "the attempt was committed before sending")
-	require.Len(t, mp.messages(t), 1, "the server had accepted it")
+	require.Len(t, mp.Messages(t), 1, "the server had accepted it")
 
 	require.NoError(t, d.Deliver(ctx, id), "the job's retry")
 	row, err = st.EmailMessage(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, store.EmailSent, row.Status)
 	assert.Equal(t, 2, row.Attempts)
-	list := mp.messages(t)
+	list := mp.Messages(t)
 	require.Len(t, list, 2, "one duplicate, as documented")
 	for _, m := range list {
 		assert.Equal(t, strings.Trim(row.MessageID, "<>"), m.MessageID, "both copies carry the same Message-ID")

@@ -4,17 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/backstophq/backstop/internal/billing"
 	"github.com/stretchr/testify/require"
 	stripe "github.com/stripe/stripe-go/v76"
+
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/e2e"
 )
 
 // TestConformanceWithStripeMock runs every adapter method against
@@ -103,82 +101,13 @@ func requireListed(t *testing.T, what string, list func(fn func(id string)) erro
 }
 
 // startStripeMock runs stripe-mock on free loopback ports until the test
-// ends and returns its HTTP base URL.
+// ends and returns its HTTP base URL. CI installs it (`make tools`), so a
+// missing binary fails the test instead of skipping it.
 func startStripeMock(t *testing.T) string {
 	t.Helper()
-	bin := stripeMockBinary(t)
-	httpAddr, httpsAddr := freeAddr(t), freeAddr(t)
-	cmd := exec.Command(bin, "-http-addr", httpAddr, "-https-addr", httpsAddr)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", httpAddr, time.Second)
-		if err == nil {
-			conn.Close()
-			return "http://" + httpAddr
-		}
-		select {
-		case <-exited:
-			t.Fatalf("stripe-mock exited before accepting connections:\n%s", out)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stripe-mock did not accept connections on %s within 30s:\n%s", httpAddr, out)
-		}
-	}
-}
-
-// stripeMockBinary finds stripe-mock: $STRIPE_MOCK_BIN, else bin/ at the
-// module root (where `make tools` installs it), else PATH. CI installs it,
-// so a missing binary fails the test instead of skipping it.
-func stripeMockBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("STRIPE_MOCK_BIN"); p != "" {
-		return p
-	}
-	if root, ok := moduleRoot(); ok {
-		p := filepath.Join(root, "bin", "stripe-mock")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("stripe-mock"); err == nil {
-		return p
-	}
-	t.Fatal("stripe-mock not found: run `make tools` (GOBIN=$PWD/bin go install github.com/stripe/stripe-mock@v0.203.0), or set STRIPE_MOCK_BIN")
-	return ""
-}
-
-func moduleRoot() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
+	bin := e2e.Tool(t, "stripe-mock", "STRIPE_MOCK_BIN")
+	httpAddr, httpsAddr := e2e.FreeAddr(t), e2e.FreeAddr(t)
+	p := e2e.Start(t, bin, []string{"-http-addr", httpAddr, "-https-addr", httpsAddr}, nil)
+	p.WaitTCP(t, httpAddr, 30*time.Second)
+	return "http://" + httpAddr
 }
