@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -51,9 +50,7 @@ func cmdEmails(ctx context.Context, e *env, args []string) error {
 		rows = append(rows, toEmailRow(m))
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return printJSON(e.stdout, rows)
 	}
 	return printEmails(e, rows)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -57,4 +58,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errHelpShown
 	}
 	return err
+}
+
+// printJSON writes v as indented JSON, the form scripts read.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
