@@ -167,3 +167,25 @@ func TestMissingOrderRebuiltFromMetadata(t *testing.T) {
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM order_events WHERE order_id = $1 AND kind = 'rebuilt'`, rebuilt.ID))
 	s.requireOneEffect(t, rebuilt.ID)
 }
+
+// TestRestoredDatabaseReusedOrderID: after a restore from an older backup,
+// the lost order's id was handed to another customer's order. The payment
+// must rebuild its own order by reference, never serve the stranger's.
+func TestRestoredDatabaseReusedOrderID(t *testing.T) {
+	s := newTestStack(t)
+	order, _ := s.paidOrder(t, "payer@example.test")
+	db := s.store.DB()
+	_, err := db.Exec(`DELETE FROM orders WHERE id = $1`, order.ID)
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO orders (id, public_ref, email, plan_code, amount, currency, idempotency_key)
+		VALUES ($1, 'STRA-NGER-0000-0000', 'stranger@example.test', 'pro-yearly', 24900, 'usd', 'form:stranger')`, order.ID)
+	require.NoError(t, err)
+
+	resp, err := s.app.Test(signed(s.event(t, "checkout.session.completed"), testSecret, timeNow()), -1)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, billing.StatusPending, s.orderByRef(t, "STRA-NGER-0000-0000").Status, "the stranger's order is untouched")
+	rebuilt := s.orderByRef(t, order.PublicRef)
+	require.Equal(t, "payer@example.test", rebuilt.Email)
+	require.Equal(t, billing.StatusFulfilled, rebuilt.Status)
+}

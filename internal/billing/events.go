@@ -40,6 +40,12 @@ func (s *Service) HandleEvent(ctx context.Context, ev Event, source string) erro
 			return err
 		}
 		out, handleErr = s.dispatch(ctx, tx, ev, via)
+		if errors.Is(handleErr, ErrUnmatched) {
+			// Not ours to serve automatically (a payment made outside our
+			// checkout, with no email or plan): reconciliation queues it
+			// for a person. Retrying the event would change nothing.
+			handleErr = nil
+		}
 		if handleErr != nil {
 			if err := tx.RollbackToSavepoint(ctx, "handle_event"); err != nil {
 				return err
@@ -76,11 +82,7 @@ func (s *Service) dispatch(ctx context.Context, tx Tx, ev Event, via Via) (Outco
 		if err != nil || !pi.Succeeded() {
 			return Outcome{}, err
 		}
-		out, err := s.FulfillTx(ctx, tx, FromPayment(pi), via)
-		if errors.Is(err, ErrUnmatched) {
-			return Outcome{}, nil // reconciliation queues it for a person
-		}
-		return out, err
+		return s.FulfillTx(ctx, tx, FromPayment(pi), via)
 	case "checkout.session.expired":
 		return Outcome{}, s.markSession(ctx, tx, ev.ObjectID, StatusExpired, "expired")
 	case "charge.refunded":

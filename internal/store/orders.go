@@ -42,13 +42,17 @@ func (t *Tx) InsertOrder(ctx context.Context, o billing.Order) (billing.Order, e
 	return out, nil
 }
 
-// FindOrderForPayment finds the order a payment belongs to by the strongest
-// link it has: order id, public reference, checkout session, payment intent.
+// FindOrderForPayment finds the order a payment belongs to by the links it
+// carries: public reference, checkout session, payment intent, and the order
+// id. The id alone is trusted only when the payment names no public
+// reference: after a database is restored from an older backup, ids are
+// handed out again to other customers' orders, while references never repeat.
 func (t *Tx) FindOrderForPayment(ctx context.Context, p billing.PaidCheckout) (int64, error) {
 	const q = `
 		SELECT id FROM orders
-		WHERE id = $1 OR public_ref = $2 OR checkout_session_id = $3 OR payment_intent_id = $4
-		ORDER BY (id = $1) DESC, (public_ref = $2) DESC, (checkout_session_id = $3) DESC, id
+		WHERE public_ref = $2 OR checkout_session_id = $3 OR payment_intent_id = $4
+			OR (id = $1 AND $2::text IS NULL)
+		ORDER BY (public_ref = $2) DESC, (checkout_session_id = $3) DESC, id
 		LIMIT 1`
 	var id int64
 	err := t.GetContext(ctx, &id, q, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
