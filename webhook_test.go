@@ -178,3 +178,27 @@ func (s *testStack) requireOneEffect(t *testing.T, orderID int64) {
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'send_email' AND args->>'message_id' IN
 		(SELECT id::text FROM email_messages WHERE order_id = $1)`, orderID))
 }
+
+// TestFailedEventIsRetriedNotHidden: while the processor is down the event
+// cannot be handled; it is stored with its error and answered 500, and the
+// next delivery of the same event (deduped by id) handles it after all.
+func TestFailedEventIsRetriedNotHidden(t *testing.T) {
+	s := newTestStack(t)
+	order, _ := s.paidOrder(t, "retry@example.test")
+	body := s.event(t, "checkout.session.completed")
+	s.simPost(t, "/_sim/faults", `{"api_error_rate": 1.0}`)
+
+	resp, err := s.app.Test(signed(body, testSecret, time.Now()), -1)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode, "the processor redelivers on 5xx")
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM processor_events WHERE processed_at IS NULL AND attempts = 1 AND last_error <> ''`))
+	require.Equal(t, billing.StatusPending, s.orderByRef(t, order.PublicRef).Status)
+	require.Zero(t, s.count(t, `SELECT count(*) FROM email_messages`), "the failed handling left nothing behind")
+
+	s.simPost(t, "/_sim/faults", `{"api_error_rate": 0}`)
+	resp, err = s.app.Test(signed(body, testSecret, time.Now()), -1)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM processor_events WHERE processed_at IS NOT NULL AND attempts = 2`))
+	s.requireOneEffect(t, order.ID)
+}
