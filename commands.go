@@ -26,6 +26,8 @@ func commands() []command {
 		{"plans", "the plan catalogue: plans add|list", cmdPlans},
 		{"orders", "orders as a table or JSON: orders [--email E] [--json]", cmdOrders},
 		{"emails", "every email queued, with its delivery status: emails [--to E] [--json]", cmdEmails},
+		{"reconcile", "one reconciliation sweep now: reconcile [--lookback 72h] [--dry-run] [--json]", cmdReconcile},
+		{"mismatches", "what reconciliation queued for a person: mismatches [--status open] [--json]", cmdMismatches},
 		{"fallback-page", "print the static error page for a reverse proxy", cmdFallbackPage},
 	}
 }

@@ -30,6 +30,7 @@ type stack struct {
 	billing *billing.Service
 	jobs    *jobs.Client
 	metrics *prometheus.Registry
+	recon   *reconParts
 }
 
 // openStack connects everything; work says whether this process runs jobs.
@@ -63,6 +64,9 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 	catchUp := &recon.CatchUp{Store: st, Events: proc, Lookback: cfg.ReconLookback, Logger: logger}
 	river.AddWorker(workers, &jobs.CatchUpWorker{CatchUp: catchUp})
 	periodic := []*river.PeriodicJob{jobs.CatchUpPeriodic(cfg.ReconEventsInterval)}
+	// The sweep and the dead man's switch (see stack_recon.go).
+	s.recon = newRecon(cfg, st, proc, logger, s.metrics)
+	periodic = append(periodic, s.recon.register(workers, cfg)...)
 	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Periodic: periodic, Work: work})
 	if err != nil {
 		st.Close()
@@ -74,6 +78,7 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 		Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
 	})
 	catchUp.Handler = s.billing
+	s.recon.connect(s.billing, outbox, cfg.BaseURL)
 	return s, nil
 }
 
@@ -120,16 +125,19 @@ func (m billingMailer) QueueEmailTx(ctx context.Context, tx billing.Tx, e billin
 	if !ok {
 		return false, fmt.Errorf("queue email: transaction %T is not a store transaction", tx)
 	}
-	orderID := e.OrderID
+	var orderID *int64 // a holding email may come before any order exists
+	if e.OrderID != 0 {
+		orderID = &e.OrderID
+	}
 	data := mail.Data{
 		Email: e.To, PlanName: e.PlanName, Amount: e.Amount, PublicRef: e.PublicRef,
-		StatusURL: e.StatusURL, SupportEmail: m.supportEmail,
+		StatusURL: e.StatusURL, SupportEmail: m.supportEmail, Reason: e.Reason,
 	}
 	if !e.ValidUntil.IsZero() {
 		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")
 	}
 	return m.outbox.QueueTx(ctx, stx, mail.QueueRequest{
-		Template: e.Template, To: e.To, OrderID: &orderID, DedupeKey: e.DedupeKey, Data: data,
+		Template: e.Template, To: e.To, OrderID: orderID, DedupeKey: e.DedupeKey, Data: data,
 	})
 }
 

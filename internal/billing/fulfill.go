@@ -139,6 +139,9 @@ func (s *Service) hold(ctx context.Context, tx Tx, o Order, p PaidCheckout, reas
 	if err := tx.AddOrderEvent(ctx, o.ID, "held", detail); err != nil {
 		return Outcome{}, err
 	}
+	if _, err := s.QueueHoldingEmailTx(ctx, tx, o, p, reason); err != nil {
+		return Outcome{}, err
+	}
 	o.Status = StatusPaid
 	s.logger.WarnContext(ctx, "payment held for a person", "order_id", o.ID, "reason", reason)
 	return Outcome{Order: o, Held: reason}, nil

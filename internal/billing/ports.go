@@ -76,7 +76,8 @@ type Mailer interface {
 	QueueEmailTx(ctx context.Context, tx Tx, e Email) (queued bool, err error)
 }
 
-// Email is one logical email about an order.
+// Email is one logical email, about an order unless OrderID is zero (a
+// holding email for a payment with no order yet).
 type Email struct {
 	Template   string
 	To         string
@@ -87,4 +88,6 @@ type Email struct {
 	PublicRef  string
 	StatusURL  string
 	ValidUntil time.Time
+	// Reason says in plain words why a person must finish the order.
+	Reason string
 }

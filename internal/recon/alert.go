@@ -1,0 +1,181 @@
+package recon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/store"
+)
+
+// AlertMailer queues one staff alert email in the caller's transaction,
+// once per dedupe key.
+type AlertMailer interface {
+	QueueAlertTx(ctx context.Context, tx *store.Tx, to, subject, body, dedupeKey string) error
+}
+
+// Watch is one kind of run the dead man's switch watches.
+type Watch struct {
+	Kind     string // sweep | events
+	Interval time.Duration
+}
+
+// Alerter is the dead man's switch: a kind of run whose last run failed, or
+// that has not completed for twice its interval, raises an alert — one
+// email to Email and a metric — and clears it, with one more email, when a
+// run completes again. The state lives in recon_state and changes under a
+// row lock, so any number of processes checking every minute send each
+// email once.
+type Alerter struct {
+	Store   *store.Store
+	Mailer  AlertMailer
+	Email   string // ALERT_EMAIL; empty means log and metric only
+	Watches []Watch
+	Metrics *Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// alertState is the JSON kept in recon_state under "alert_<kind>".
+type alertState struct {
+	Raised bool      `json:"raised"`
+	Reason string    `json:"reason,omitempty"`
+	Count  int       `json:"count"` // how many times it was raised, for dedupe keys
+	Since  time.Time `json:"since"` // when it was raised, or when watching began
+}
+
+// AlertStatus is the current alert state of one kind of run.
+type AlertStatus struct {
+	Kind   string
+	Raised bool
+	Reason string
+	Since  time.Time
+}
+
+// Check evaluates every watch once.
+func (a *Alerter) Check(ctx context.Context) error {
+	var errs []error
+	for _, w := range a.Watches {
+		errs = append(errs, a.check(ctx, w))
+	}
+	return errors.Join(errs...)
+}
+
+func (a *Alerter) check(ctx context.Context, w Watch) error {
+	h, err := a.Store.ReconHealth(ctx, w.Kind)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	var raised bool
+	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
+		st, err := loadAlertState(ctx, tx, w.Kind, now)
+		if err != nil {
+			return err
+		}
+		problem := diagnose(w, h, st.Since, now)
+		switch {
+		case problem != "" && !st.Raised:
+			st = alertState{Raised: true, Reason: problem, Count: st.Count + 1, Since: now}
+			err = a.send(ctx, tx, w.Kind, st, "raised", "Backstop alert: "+problem, problem)
+		case problem == "" && st.Raised:
+			body := fmt.Sprintf("The %s runs are healthy again (alert raised %s: %s).", w.Kind, st.Since.Format(time.RFC3339), st.Reason)
+			st = alertState{Count: st.Count, Since: st.Since}
+			err = a.send(ctx, tx, w.Kind, st, "recovered", "Backstop recovered: "+w.Kind+" runs are completing again", body)
+		}
+		if err != nil {
+			return err
+		}
+		raised = st.Raised
+		return saveAlertState(ctx, tx, w.Kind, st)
+	})
+	a.Metrics.setHealth(w.Kind, h.LastSuccess, raised)
+	return err
+}
+
+// diagnose names what is wrong with a kind of run, or "" when nothing is.
+// A kind that never completed is judged from when watching began.
+func diagnose(w Watch, h store.RunHealth, watchingSince, now time.Time) string {
+	if h.LastError != nil {
+		return fmt.Sprintf("the last %s run (#%d) failed: %s", w.Kind, h.LastRunID, *h.LastError)
+	}
+	last := watchingSince
+	if h.LastSuccess != nil {
+		last = *h.LastSuccess
+	}
+	if now.Sub(last) > 2*w.Interval {
+		return fmt.Sprintf("no %s run has completed since %s (expected every %s)", w.Kind, last.UTC().Format(time.RFC3339), w.Interval)
+	}
+	return ""
+}
+
+func (a *Alerter) send(ctx context.Context, tx *store.Tx, kind string, st alertState, what, subject, body string) error {
+	log := a.logger().ErrorContext
+	if what == "recovered" {
+		log = a.logger().InfoContext
+	}
+	log(ctx, "reconciliation alert "+what, "kind", kind, "reason", body)
+	if a.Email == "" || a.Mailer == nil {
+		return nil
+	}
+	key := fmt.Sprintf("alert:%s:%d:%s", kind, st.Count, what)
+	return a.Mailer.QueueAlertTx(ctx, tx, a.Email, subject, body, key)
+}
+
+// Status reads the alert state of every watched kind, for /readyz and the
+// console.
+func (a *Alerter) Status(ctx context.Context) ([]AlertStatus, error) {
+	var out []AlertStatus
+	for _, w := range a.Watches {
+		v, err := a.Store.ReconState(ctx, alertStateName(w.Kind))
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return nil, err
+		}
+		var st alertState
+		_ = json.Unmarshal([]byte(v), &st)
+		out = append(out, AlertStatus{Kind: w.Kind, Raised: st.Raised, Reason: st.Reason, Since: st.Since})
+	}
+	return out, nil
+}
+
+func alertStateName(kind string) string { return "alert_" + kind }
+
+func loadAlertState(ctx context.Context, tx *store.Tx, kind string, now time.Time) (alertState, error) {
+	v, err := tx.LockReconState(ctx, alertStateName(kind))
+	if err != nil {
+		return alertState{}, err
+	}
+	st := alertState{Since: now}
+	if v != "" {
+		if err := json.Unmarshal([]byte(v), &st); err != nil {
+			return alertState{Since: now}, nil // unreadable state: start watching afresh
+		}
+	}
+	return st, nil
+}
+
+func saveAlertState(ctx context.Context, tx *store.Tx, kind string, st alertState) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return tx.SetReconState(ctx, alertStateName(kind), string(b))
+}
+
+func (a *Alerter) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *Alerter) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
