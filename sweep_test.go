@@ -180,3 +180,132 @@ func (s *testStack) expireSession(t *testing.T, session string) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
+
+// TestSweepRebuildsRestoredDatabase deletes the orders of paid customers,
+// as a restore from an older backup would, and checks that one sweep
+// serves every one of them again, once, under their own references.
+func TestSweepRebuildsRestoredDatabase(t *testing.T) {
+	s := sweepStack(t)
+	var refs []string
+	for i := range 3 {
+		o, _ := s.served(t, fmt.Sprintf("restored%d@example.test", i))
+		refs = append(refs, o.PublicRef)
+	}
+	for _, table := range []string{"email_messages", "order_events", "entitlement_grants", "entitlements", "orders", "accounts"} {
+		_, err := s.store.DB().Exec(`DELETE FROM ` + table)
+		require.NoError(t, err)
+	}
+	res := s.sweep(t, recon.SweepOptions{})
+	require.Equal(t, 3, res.Healed)
+	require.Equal(t, map[string]int{"orphan_payment": 3}, res.ByKind)
+	for i, ref := range refs {
+		o := s.orderByRef(t, ref)
+		require.Equal(t, billing.StatusFulfilled, o.Status)
+		require.Equal(t, string(billing.ViaSweep), o.FulfilledVia)
+		require.Equal(t, 1, s.count(t, `SELECT count(*) FROM entitlement_grants WHERE order_id = $1`, o.ID))
+		require.Equal(t, []string{"delayed_fulfillment"}, s.emailsTo(t, fmt.Sprintf("restored%d@example.test", i)))
+	}
+	require.Zero(t, s.sweep(t, recon.SweepOptions{}).Healed)
+	require.Equal(t, 3, s.count(t, `SELECT count(*) FROM entitlement_grants`))
+	require.Empty(t, s.mismatches(t, "open"))
+}
+
+// simStats reads the simulator's API call counts by endpoint.
+func (s *testStack) simStats(t *testing.T) map[string]int {
+	t.Helper()
+	resp, err := http.Get(s.sim.URL + "/_sim/stats")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var st struct {
+		ByEndpoint map[string]int `json:"by_endpoint"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	return st.ByEndpoint
+}
+
+// TestSweepCallsOnePerPage checks the sweep lists each resource in pages of
+// 100: ⌈n/100⌉ calls for n objects (one for none), as the simulator counts
+// them, and that the run records the same number.
+func TestSweepCallsOnePerPage(t *testing.T) {
+	s := sweepStack(t)
+	for range 250 {
+		s.orphan(t, "", 500, nil)
+	}
+	for range 3 {
+		s.checkout(t, "pages@example.test", false)
+	}
+	before := s.simStats(t)
+	res := s.sweep(t, recon.SweepOptions{DryRun: true})
+	after := s.simStats(t)
+	want := map[string]int{
+		"GET /v1/checkout/sessions": 1, "GET /v1/payment_intents": 3, "GET /v1/charges": 3,
+		"GET /v1/refunds": 1, "GET /v1/disputes": 1,
+	}
+	total := 0
+	for endpoint, n := range want {
+		require.Equal(t, n, after[endpoint]-before[endpoint], endpoint)
+		total += n
+	}
+	require.Equal(t, total, res.APICalls)
+	require.Equal(t, 503, res.ObjectsSeen)
+	require.Equal(t, 250, res.ByKind["identity_unknown"])
+	require.Equal(t, 250, res.MismatchesOpened, "a dry run reports what it would open")
+	require.Empty(t, s.mismatches(t, ""), "a dry run writes no mismatch")
+	require.Zero(t, s.count(t, `SELECT count(*) FROM recon_objects`), "staging is emptied")
+}
+
+// TestSweepFailureAlertsOnceAndNextRunCoversTheGap runs a sweep, makes the
+// processor fail every call (the run fails cleanly, recorded, one alert
+// email however often the switch is checked), then heals: the next run
+// starts at the watermark of the last complete one, so a payment made
+// during the outage is served although it is older than the lookback.
+func TestSweepFailureAlertsOnceAndNextRunCoversTheGap(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Second)
+	clock := t0.Add(-10 * time.Minute)
+	now := func() time.Time { return clock }
+	s.recon.sweeper.Now = now
+	s.recon.alerter.Now = now
+	s.recon.alerter.Email = "ops@shop.test"
+	s.recon.alerter.Watches = []recon.Watch{{Kind: "sweep", Interval: 2 * time.Hour}}
+	s.recon.sweeper.Alerts = s.recon.alerter
+
+	s.sweep(t, recon.SweepOptions{})
+	paid := s.orphan(t, "gap@example.test", 24900, map[string]string{"plan": demoPlan.Code})
+
+	s.simPost(t, "/_sim/faults", `{"api_error_rate": 1.0}`)
+	clock = t0.Add(2 * time.Hour)
+	failed, err := s.recon.sweeper.Run(ctx, recon.SweepOptions{})
+	require.Error(t, err)
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM recon_runs WHERE id = $1 AND error <> '' AND finished_at IS NOT NULL`, failed.RunID))
+	require.NoError(t, s.recon.alerter.Check(ctx))
+	require.NoError(t, s.recon.alerter.Check(ctx))
+	require.Equal(t, []string{"staff_alert"}, s.emailsTo(t, "ops@shop.test"))
+	require.Zero(t, s.count(t, `SELECT count(*) FROM orders WHERE payment_intent_id = $1`, paid.PaymentIntent))
+
+	s.simPost(t, "/_sim/faults", `{"api_error_rate": 0}`)
+	clock = t0.Add(3 * time.Hour)
+	res := s.sweep(t, recon.SweepOptions{})
+	require.Equal(t, t0.Add(-10*time.Minute), res.WindowFrom, "the window starts at the watermark")
+	require.Equal(t, 1, res.Healed)
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM orders WHERE payment_intent_id = $1 AND status = 'fulfilled'`, paid.PaymentIntent))
+	require.NoError(t, s.recon.alerter.Check(ctx))
+	require.Equal(t, []string{"staff_alert", "staff_alert"}, s.emailsTo(t, "ops@shop.test"), "raised once, recovered once")
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM email_messages WHERE to_email = 'ops@shop.test' AND subject LIKE '%recovered%'`))
+}
+
+// TestSweepRunsOneAtATime holds the sweep lock as another process would:
+// a sweep then does nothing and says another is running.
+func TestSweepRunsOneAtATime(t *testing.T) {
+	s := sweepStack(t)
+	release, ok, err := s.store.TryLockSweep(context.Background())
+	require.NoError(t, err)
+	require.True(t, ok)
+	_, err = s.recon.sweeper.Run(context.Background(), recon.SweepOptions{})
+	require.ErrorIs(t, err, recon.ErrBusy)
+	require.Zero(t, s.count(t, `SELECT count(*) FROM recon_runs`))
+	release()
+	s.sweep(t, recon.SweepOptions{})
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM recon_runs WHERE kind = 'sweep'`))
+}
