@@ -53,8 +53,11 @@ func serveSim(ctx context.Context, e *env, ln net.Listener, sim *stripesim.Serve
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && serveErr == nil {
-		serveErr = err
+	if err := srv.Shutdown(shutdown); err != nil {
+		// A browser keeps preconnected sockets that never send a request,
+		// and Shutdown waits for them: past the grace period, close them
+		// rather than make Ctrl-C fail with "context deadline exceeded".
+		srv.Close()
 	}
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil

@@ -55,25 +55,36 @@ func Chromium(t testing.TB) string {
 	return ""
 }
 
-// SaveScreenshot writes png as name into $TMPDIR/backstop-screenshots (kept
-// after the test, so a person can look) and returns its path; with
-// BACKSTOP_UPDATE_SCREENSHOTS=1 it writes docs/name at the module root
-// instead, for the README.
+// SaveScreenshot writes png as name into $TMPDIR/backstop-screenshots,
+// kept after the test so a person can look, and returns its path.
 func SaveScreenshot(t testing.TB, name string, png []byte) string {
 	t.Helper()
 	if len(png) == 0 {
 		t.Fatalf("screenshot %s is empty", name)
 	}
-	dir := filepath.Join(os.TempDir(), "backstop-screenshots")
+	return writeScreenshot(t, filepath.Join(os.TempDir(), "backstop-screenshots"), name, png)
+}
+
+// SaveDocScreenshot is SaveScreenshot for a picture the README shows: with
+// BACKSTOP_UPDATE_SCREENSHOTS=1 it also refreshes docs/name at the module
+// root. One test owns each docs/ file.
+func SaveDocScreenshot(t testing.TB, name string, png []byte) string {
+	t.Helper()
+	path := SaveScreenshot(t, name, png)
+	if os.Getenv("BACKSTOP_UPDATE_SCREENSHOTS") != "1" {
+		return path
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatalf("module root: %v", err)
+	}
+	return writeScreenshot(t, filepath.Join(root, "docs"), name, png)
+}
+
+func writeScreenshot(t testing.TB, dir, name string, png []byte) string {
+	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("screenshot dir: %v", err)
-	}
-	if os.Getenv("BACKSTOP_UPDATE_SCREENSHOTS") == "1" {
-		root, err := ModuleRoot()
-		if err != nil {
-			t.Fatalf("module root: %v", err)
-		}
-		dir = filepath.Join(root, "docs")
 	}
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
