@@ -14,7 +14,8 @@ help: ## list the tasks
 
 .PHONY: run
 run: ## start everything locally (PostgreSQL, Stripe simulator, mailbox) on http://127.0.0.1:8080
-	go run . dev
+	@# Built, then exec'd: `go run` turns a clean Ctrl-C into exit status 1.
+	go build -o bin/backstop . && exec bin/backstop dev
 
 .PHONY: build
 build: ## build ./bin/backstop
