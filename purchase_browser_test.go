@@ -29,7 +29,7 @@ func TestBrowserPurchaseOnAPhone(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="plan"]`, chromedp.ByQuery),
 		chromedp.FullScreenshot(&png, 100),
 	))
-	e2e.SaveScreenshot(t, "pricing.png", png)
+	e2e.SaveScreenshot(t, "checkout-pricing.png", png)
 
 	goToPayment(t, ctx, d, "phone@example.com")
 	var product, amount, payingAs string
@@ -42,7 +42,7 @@ func TestBrowserPurchaseOnAPhone(t *testing.T) {
 	assert.Equal(t, "Pro (yearly)", product)
 	assert.Equal(t, "$249.00", amount)
 	assert.Contains(t, payingAs, "phone@example.com", "the email typed on our page reached the processor")
-	e2e.SaveScreenshot(t, "simulator.png", png)
+	e2e.SaveScreenshot(t, "checkout-simulator.png", png)
 
 	var title, ref, location string
 	require.NoError(t, chromedp.Run(ctx,
@@ -68,7 +68,7 @@ func TestBrowserPurchaseOnAPhone(t *testing.T) {
 		chromedp.FullScreenshot(&png, 100),
 	))
 	assert.Equal(t, "Your card was declined.", declined)
-	e2e.SaveScreenshot(t, "declined.png", png)
+	e2e.SaveScreenshot(t, "checkout-declined.png", png)
 
 	// The mailbox last: reading the email frame attaches to its target.
 	checkMailbox(t, ctx, d, "Your Pro (yearly) access is ready ("+ref+")")
@@ -133,7 +133,7 @@ func checkMailbox(t *testing.T, ctx context.Context, d *devRun, subject string) 
 	assert.True(t, fits, "the email page does not scroll sideways at 390px")
 	assert.Contains(t, textPart, "Thank you for your order")
 	assert.Contains(t, frameText(t, ctx), "Thank you for your order", "the HTML part renders inside the frame")
-	e2e.SaveScreenshot(t, "mail.png", png)
+	e2e.SaveScreenshot(t, "mailbox-email.png", png)
 }
 
 // frameText is the text of the sandboxed email frame. Chromium runs a

@@ -3,15 +3,14 @@ package handlers
 import (
 	"context"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/e2e"
 )
 
 // The browser tests drive Debian's chromium against the real app on a
@@ -77,56 +76,18 @@ type browser struct {
 // with a 390×844 viewport (a current phone).
 func startBrowser(t *testing.T) *browser {
 	t.Helper()
-	chromium := findChromium(t)
+	ctx := e2e.Browser(t, 390, 844, 60*time.Second)
 	ta := setup(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = ta.app.Listener(ln) }()
 	t.Cleanup(func() { _ = ta.app.ShutdownWithTimeout(5 * time.Second) })
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelBrowser := chromedp.NewContext(ctx)
-	t.Cleanup(cancelBrowser)
-	require.NoError(t, chromedp.Run(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))))
 	return &browser{ctx: ctx, baseURL: "http://" + ln.Addr().String(), app: ta}
 }
 
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("BACKSTOP_REQUIRE_BROWSER") == "1" {
-		t.Fatal("chromium not found and BACKSTOP_REQUIRE_BROWSER=1: apt-get install -y chromium")
-	}
-	t.Skip("chromium not found; set BACKSTOP_REQUIRE_BROWSER=1 to make this a failure")
-	return ""
-}
-
-// saveScreenshot writes png to docs/name when BACKSTOP_UPDATE_SCREENSHOTS=1,
-// else to the test's temp dir, so a normal run leaves the tree clean.
+// saveScreenshot keeps png in $TMPDIR/backstop-screenshots and, with
+// BACKSTOP_UPDATE_SCREENSHOTS=1, refreshes docs/name for the README.
 func (b *browser) saveScreenshot(t *testing.T, name string, png []byte) {
 	t.Helper()
-	require.NotEmpty(t, png)
-	dir := t.TempDir()
-	if os.Getenv("BACKSTOP_UPDATE_SCREENSHOTS") == "1" {
-		dir = filepath.Join("..", "docs")
-		require.NoError(t, os.MkdirAll(dir, 0o755))
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
+	e2e.SaveDocScreenshot(t, name, png)
 }
