@@ -39,7 +39,7 @@ func TestMigrationStatus(t *testing.T) {
 func TestReadyRefusesPendingBackstopMigration(t *testing.T) {
 	t.Parallel()
 	s, ctx := setup(t)
-	_, err := s.DB().Exec(`DELETE FROM goose_db_version WHERE version_id = 1`)
+	_, err := s.DB().Exec(`DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`)
 	require.NoError(t, err)
 	err = s.Ready(ctx)
 	require.True(t, apperr.Is(err, apperr.Unavailable), "%v", err)
