@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/backstophq/backstop/handlers"
-	"github.com/backstophq/backstop/internal/store"
 )
 
 // webApp builds the Fiber app on the stack.
@@ -14,7 +11,7 @@ func (s *stack) webApp() *fiber.App {
 	d := handlers.Deps{
 		Logger:   s.logger,
 		Plans:    s.store,
-		Errors:   errorRecorder{s.store},
+		Errors:   s.store,
 		Ready:    s.store,
 		Metrics:  s.metrics,
 		Checkout: s.billing,
@@ -28,10 +25,4 @@ func (s *stack) webApp() *fiber.App {
 		d.DevMailbox = s.store
 	}
 	return handlers.New(d)
-}
-
-type errorRecorder struct{ st *store.Store }
-
-func (r errorRecorder) RecordError(ctx context.Context, e handlers.ErrorReport) error {
-	return r.st.RecordError(ctx, store.ErrorReport(e))
 }
