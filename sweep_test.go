@@ -309,3 +309,55 @@ func TestSweepRunsOneAtATime(t *testing.T) {
 	s.sweep(t, recon.SweepOptions{})
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM recon_runs WHERE kind = 'sweep'`))
 }
+
+// TestHoldingEmailFromTheEventPath delivers the webhook of a payment made
+// outside our checkout, with an email but an amount no plan costs: the
+// customer gets the holding email at once, and the sweep that queues it
+// for a person sends no second one.
+func TestHoldingEmailFromTheEventPath(t *testing.T) {
+	s := sweepStack(t)
+	p := s.orphan(t, "hold@example.test", 4321, nil)
+	resp, err := s.app.Test(signed(s.event(t, "payment_intent.succeeded"), testSecret, time.Now()), -1)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, []string{"payment_on_hold"}, s.emailsTo(t, "hold@example.test"))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM email_messages WHERE dedupe_key = $1 AND order_id IS NULL
+		AND text_body LIKE '%' || $2 || '%'`, "payment:"+p.PaymentIntent+":payment_on_hold", p.PaymentIntent))
+
+	res := s.sweep(t, recon.SweepOptions{})
+	require.Equal(t, map[string]int{"orphan_payment": 1}, res.ByKind)
+	require.Equal(t, 1, res.MismatchesOpened)
+	require.Equal(t, []string{"payment_on_hold"}, s.emailsTo(t, "hold@example.test"))
+}
+
+// TestAlertWhenNoRunCompletes is the dead man's switch: with no events run
+// completed for twice its interval, one alert, however often it is
+// checked; once a run completes, one recovery email.
+func TestAlertWhenNoRunCompletes(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	a := s.recon.alerter
+	clock := time.Now()
+	a.Now = func() time.Time { return clock }
+	a.Email = "ops@shop.test"
+	a.Watches = []recon.Watch{{Kind: "events", Interval: 30 * time.Second}}
+	require.NoError(t, a.Check(ctx))
+	require.Empty(t, s.emailsTo(t, "ops@shop.test"), "just started watching")
+	clock = clock.Add(61 * time.Second)
+	for range 3 {
+		require.NoError(t, a.Check(ctx))
+	}
+	require.Equal(t, []string{"staff_alert"}, s.emailsTo(t, "ops@shop.test"))
+	st, err := a.Status(ctx)
+	require.NoError(t, err)
+	require.True(t, st[0].Raised)
+	require.Contains(t, st[0].Reason, "no events run has completed")
+
+	id, err := s.store.StartReconRun(ctx, "events", false)
+	require.NoError(t, err)
+	require.NoError(t, s.store.FinishReconRun(ctx, store.ReconRun{ID: id, Kind: "events"}))
+	clock = time.Now()
+	require.NoError(t, a.Check(ctx))
+	require.NoError(t, a.Check(ctx))
+	require.Equal(t, []string{"staff_alert", "staff_alert"}, s.emailsTo(t, "ops@shop.test"))
+}

@@ -82,7 +82,16 @@ func (s *Service) dispatch(ctx context.Context, tx Tx, ev Event, via Via) (Outco
 		if err != nil || !pi.Succeeded() {
 			return Outcome{}, err
 		}
-		return s.FulfillTx(ctx, tx, FromPayment(pi), via)
+		out, err := s.FulfillTx(ctx, tx, FromPayment(pi), via)
+		if errors.Is(err, ErrUnmatched) {
+			// A person must finish it (reconciliation queues it); a
+			// customer we can write to hears so within minutes.
+			_, qerr := s.QueueHoldingEmailTx(ctx, tx, Order{}, FromPayment(pi), HoldPlanUnknown)
+			if qerr != nil && !apperr.Is(qerr, apperr.Invalid) {
+				return out, qerr
+			}
+		}
+		return out, err
 	case "checkout.session.expired":
 		return Outcome{}, s.markSession(ctx, tx, ev.ObjectID, StatusExpired, "expired")
 	case "charge.refunded":

@@ -44,8 +44,11 @@ type Alerter struct {
 type alertState struct {
 	Raised bool      `json:"raised"`
 	Reason string    `json:"reason,omitempty"`
-	Count  int       `json:"count"` // how many times it was raised, for dedupe keys
-	Since  time.Time `json:"since"` // when it was raised, or when watching began
+	Count  int       `json:"count"`           // how many times it was raised, for dedupe keys
+	Since  time.Time `json:"since,omitzero"` // when it was raised
+	// Watching is when the switch first looked at this kind: a kind that
+	// never completed a run is overdue from then.
+	Watching time.Time `json:"watching"`
 }
 
 // AlertStatus is the current alert state of one kind of run.
@@ -77,14 +80,14 @@ func (a *Alerter) check(ctx context.Context, w Watch) error {
 		if err != nil {
 			return err
 		}
-		problem := diagnose(w, h, st.Since, now)
+		problem := diagnose(w, h, st.Watching, now)
 		switch {
 		case problem != "" && !st.Raised:
-			st = alertState{Raised: true, Reason: problem, Count: st.Count + 1, Since: now}
+			st = alertState{Raised: true, Reason: problem, Count: st.Count + 1, Since: now, Watching: st.Watching}
 			err = a.send(ctx, tx, w.Kind, st, "raised", "Backstop alert: "+problem, problem)
 		case problem == "" && st.Raised:
 			body := fmt.Sprintf("The %s runs are healthy again (alert raised %s: %s).", w.Kind, st.Since.Format(time.RFC3339), st.Reason)
-			st = alertState{Count: st.Count, Since: st.Since}
+			st = alertState{Count: st.Count, Watching: st.Watching}
 			err = a.send(ctx, tx, w.Kind, st, "recovered", "Backstop recovered: "+w.Kind+" runs are completing again", body)
 		}
 		if err != nil {
@@ -149,11 +152,12 @@ func loadAlertState(ctx context.Context, tx *store.Tx, kind string, now time.Tim
 	if err != nil {
 		return alertState{}, err
 	}
-	st := alertState{Since: now}
-	if v != "" {
-		if err := json.Unmarshal([]byte(v), &st); err != nil {
-			return alertState{Since: now}, nil // unreadable state: start watching afresh
-		}
+	var st alertState
+	if v != "" && json.Unmarshal([]byte(v), &st) != nil {
+		st = alertState{} // unreadable state: start watching afresh
+	}
+	if st.Watching.IsZero() {
+		st.Watching = now
 	}
 	return st, nil
 }

@@ -37,7 +37,10 @@ func (s *Store) Classify(ctx context.Context, w DiffWindow) error {
 type sqlStep struct{ name, sql string }
 
 // Steps name the window's values as {run}, {from}, {to} and {cutoff}.
+// The staging tables are analyzed once filled: fresh, they have no
+// statistics, and the planner would nest loops over 100k rows.
 var classifySteps = []sqlStep{
+	{"analyze objects", `ANALYZE recon_objects`},
 	{"payments", buildPayments},
 	{"drop bad emails", `UPDATE recon_payments SET email = NULL
 		WHERE run_id = {run} AND email !~ '^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$'`},
@@ -49,6 +52,7 @@ var classifySteps = []sqlStep{
 	{"link by payment intent", linkOrders(`o.payment_intent_id = p.payment_intent_id`)},
 	{"link by order id", linkOrders(`p.public_ref IS NULL
 		AND o.id = CASE WHEN p.order_ref ~ '^[0-9]{1,18}$' THEN CAST(p.order_ref AS bigint) END`)},
+	{"analyze payments", `ANALYZE recon_payments`},
 	{"plan of linked", `UPDATE recon_payments p SET plan_code = o.plan_code FROM orders o
 		WHERE p.run_id = {run} AND o.id = p.order_id`},
 	{"plan from metadata", `UPDATE recon_payments p SET plan_code = pl.code FROM plans pl
@@ -146,7 +150,7 @@ var dupByEmail = `
 	UPDATE recon_payments p SET duplicate_of = q.payment_intent_id FROM recon_payments q
 	WHERE p.run_id = {run} AND q.run_id = {run} AND p.duplicate_of IS NULL AND q.duplicate_of IS NULL
 		AND p.settled AND q.settled AND NOT p.refunded AND NOT q.refunded
-		AND lower(p.email) = lower(q.email) AND p.plan_code = q.plan_code
+		AND p.email IS NOT NULL AND lower(p.email) = lower(q.email) AND p.plan_code = q.plan_code
 		AND (q.created, q.payment_intent_id) < (p.created, p.payment_intent_id)
 		AND p.created - q.created <= interval '24 hours'
 		AND p.order_id IS DISTINCT FROM q.order_id`
@@ -231,8 +235,9 @@ const unpaidFinding = findingColumns + `
 		jsonb_build_object('order', ` + orderEvidence + `, 'processor', 'no succeeded payment listed in the window')
 	FROM orders o
 	WHERE o.status = 'fulfilled' AND COALESCE(o.paid_at, o.created_at) BETWEEN {from} AND {cutoff}
+		AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.run_id = {run} AND p.order_id = o.id)
 		AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.run_id = {run}
-			AND (p.order_id = o.id OR p.payment_intent_id = o.payment_intent_id))
+			AND p.payment_intent_id = o.payment_intent_id)
 		AND NOT EXISTS (SELECT 1 FROM recon_objects s WHERE s.run_id = {run} AND s.object = 'session'
 			AND s.id = o.checkout_session_id AND s.paid)
 	ON CONFLICT DO NOTHING`
