@@ -44,7 +44,7 @@ type Alerter struct {
 type alertState struct {
 	Raised bool      `json:"raised"`
 	Reason string    `json:"reason,omitempty"`
-	Count  int       `json:"count"`           // how many times it was raised, for dedupe keys
+	Count  int       `json:"count"`          // how many times it was raised, for dedupe keys
 	Since  time.Time `json:"since,omitzero"` // when it was raised
 	// Watching is when the switch first looked at this kind: a kind that
 	// never completed a run is overdue from then.
