@@ -156,6 +156,10 @@ func TestSweepClassifiesEveryKind(t *testing.T) {
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM recon_runs WHERE id = $1 AND finished_at IS NOT NULL AND error IS NULL
 		AND api_calls = $2 AND objects_seen = $3`, res.RunID, res.APICalls, res.ObjectsSeen))
 
+	require.Equal(t, 1.0, s.metric(t, "backstop_mismatches_open", "identity_unknown"))
+	require.Equal(t, 1.0, s.metric(t, "backstop_recon_runs_total", "sweep", "ok"))
+	require.Equal(t, 4.0, s.metric(t, "backstop_recon_healed_total"))
+
 	state := s.dbState(t)
 	again := s.sweep(t, recon.SweepOptions{})
 	require.Zero(t, again.Healed)
@@ -169,6 +173,29 @@ func TestSweepClassifiesEveryKind(t *testing.T) {
 	require.Equal(t, 1, third.MismatchesResolved)
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM mismatches WHERE kind = 'duplicate_payment' AND status = 'auto_resolved'`))
 	_ = ctx
+}
+
+// metric reads one series of the stack's registry by its label values.
+func (s *testStack) metric(t *testing.T, name string, labels ...string) float64 {
+	t.Helper()
+	families, err := s.metrics.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var values []string
+			for _, l := range m.GetLabel() {
+				values = append(values, l.GetValue())
+			}
+			if strings.Join(values, ",") == strings.Join(labels, ",") {
+				return m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no metric %s%v", name, labels)
+	return 0
 }
 
 func (s *testStack) expireSession(t *testing.T, session string) {

@@ -13,6 +13,8 @@ type Metrics struct {
 	lastSuccess    *prometheus.GaugeVec
 	duration       *prometheus.HistogramVec
 	healed         prometheus.Counter
+	apiCalls       *prometheus.CounterVec
+	objects        *prometheus.CounterVec
 	openMismatches *prometheus.GaugeVec
 	alerting       *prometheus.GaugeVec
 }
@@ -33,6 +35,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		healed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "backstop_recon_healed_total", Help: "Payments and orders the sweep repaired without a person.",
 		}),
+		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "backstop_recon_api_calls_total", Help: "Processor API calls made by reconciliation runs.",
+		}, []string{"kind"}),
+		objects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "backstop_recon_objects_total", Help: "Processor objects reconciliation runs listed.",
+		}, []string{"kind"}),
 		openMismatches: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "backstop_mismatches_open", Help: "Open mismatches waiting for a person, by kind.",
 		}, []string{"kind"}),
@@ -40,12 +48,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "backstop_recon_alert", Help: "1 while the reconciliation alert of a kind of run is raised.",
 		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.runs, m.lastSuccess, m.duration, m.healed, m.openMismatches, m.alerting)
+	reg.MustRegister(m.runs, m.lastSuccess, m.duration, m.healed, m.apiCalls, m.objects, m.openMismatches, m.alerting)
 	return m
 }
 
+// RunCounts are what one run did, for ObserveRun.
+type RunCounts struct {
+	APICalls, Objects, Healed int
+}
+
 // ObserveRun records one finished run; outcome is ok, error or busy.
-func (m *Metrics) ObserveRun(kind, outcome string, took time.Duration, healed int) {
+func (m *Metrics) ObserveRun(kind, outcome string, took time.Duration, c RunCounts) {
 	if m == nil {
 		return
 	}
@@ -54,7 +67,9 @@ func (m *Metrics) ObserveRun(kind, outcome string, took time.Duration, healed in
 		return
 	}
 	m.duration.WithLabelValues(kind).Observe(took.Seconds())
-	m.healed.Add(float64(healed))
+	m.healed.Add(float64(c.Healed))
+	m.apiCalls.WithLabelValues(kind).Add(float64(c.APICalls))
+	m.objects.WithLabelValues(kind).Add(float64(c.Objects))
 	if outcome == "ok" {
 		m.lastSuccess.WithLabelValues(kind).SetToCurrentTime()
 	}

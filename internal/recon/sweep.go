@@ -107,7 +107,7 @@ func (s *Sweeper) Run(ctx context.Context, opts SweepOptions) (Result, error) {
 		return Result{}, err
 	}
 	if !ok {
-		s.Metrics.ObserveRun("sweep", "busy", 0, 0)
+		s.Metrics.ObserveRun("sweep", "busy", 0, RunCounts{})
 		return Result{}, ErrBusy
 	}
 	defer release()
@@ -241,7 +241,8 @@ func (s *Sweeper) finish(ctx context.Context, res Result, runErr error) error {
 	}
 	errs := []error{s.Store.FinishReconRun(ctx, run), s.Store.DropStaging(ctx, 0)}
 	if !res.DryRun {
-		s.Metrics.ObserveRun("sweep", outcome, time.Duration(res.DurationMS)*time.Millisecond, res.Healed)
+		s.Metrics.ObserveRun("sweep", outcome, time.Duration(res.DurationMS)*time.Millisecond,
+			RunCounts{APICalls: res.APICalls, Objects: res.ObjectsSeen, Healed: res.Healed})
 		if open, err := s.Store.OpenMismatchCounts(ctx); err == nil {
 			s.Metrics.SetOpenMismatches(open)
 		}
