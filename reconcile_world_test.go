@@ -72,3 +72,25 @@ func jsonKeys(m map[string]any) []string {
 	}
 	return out
 }
+
+// TestServeSweepsOnSchedule: `backstop serve` runs the sweep as a River
+// periodic job. With webhooks dropped and catch-up far off, a payment made
+// after start is served by the sweep within a couple of intervals.
+func TestServeSweepsOnSchedule(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.extraEnv = []string{"RECON_GRACE=1ms", "RECON_SWEEP_INTERVAL=2s", "RECON_EVENTS_INTERVAL=1h"}
+	w.simFaults("drop")
+	w.startApp("")
+	w.eventually(20*time.Second, "the first sweep at start", func() bool {
+		return w.count(`SELECT count(*) FROM recon_runs WHERE kind = 'sweep' AND finished_at IS NOT NULL`) >= 1
+	})
+	w.simJSON("POST", "/_sim/payments", map[string]any{
+		"email": "scheduled@example.test", "amount": 24900, "currency": "usd", "metadata": map[string]string{"plan": "pro-yearly"},
+	}, nil)
+	w.eventually(30*time.Second, "the sweep serves the payment", func() bool {
+		return w.count(`SELECT count(*) FROM orders WHERE email = 'scheduled@example.test' AND fulfilled_via = 'sweep'`) == 1
+	})
+	require.Zero(t, w.count(`SELECT count(*) FROM recon_runs WHERE kind = 'sweep' AND error IS NOT NULL`))
+	require.GreaterOrEqual(t, w.count(`SELECT count(*) FROM recon_runs WHERE kind = 'sweep'`), 2)
+}
