@@ -169,8 +169,13 @@ func TestSweepClassifiesEveryKind(t *testing.T) {
 	require.Equal(t, state, s.dbState(t), "a second run changed orders, emails or jobs")
 
 	s.simPost(t, "/_sim/charges/"+extra.Charge+"/refund", `{}`)
+	_, err = s.store.DB().Exec(`UPDATE mismatches SET status = 'dismissed', resolved_at = now(), resolution = 'not ours'
+		WHERE kind = 'identity_unknown'`)
+	require.NoError(t, err)
 	third := s.sweep(t, recon.SweepOptions{})
 	require.Equal(t, 1, third.MismatchesResolved)
+	require.Zero(t, third.MismatchesOpened, "a dismissed mismatch stays dismissed")
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM mismatches WHERE kind = 'identity_unknown'`))
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM mismatches WHERE kind = 'duplicate_payment' AND status = 'auto_resolved'`))
 	_ = ctx
 }

@@ -215,7 +215,7 @@ const countSeen = `
 	SELECT count(*) FROM recon_findings f JOIN mismatches m ON m.status = 'open' AND m.kind = f.kind AND m.subject = f.subject
 	WHERE f.run_id = {run} AND f.action = 'queue'`
 
-const openNew = `
+var openNew = `
 	INSERT INTO mismatches (kind, subject, subject_at, order_id, email, payment_intent_id, charge_id,
 		checkout_session_id, dispute_id, amount, currency, expected_amount, expected_currency, evidence,
 		urgent, evidence_due_by, detected_by_run, last_seen_run)
@@ -223,14 +223,18 @@ const openNew = `
 		f.checkout_session_id, f.dispute_id, f.amount, f.currency, f.expected_amount, f.expected_currency,
 		f.evidence, f.urgent, f.evidence_due_by, f.run_id, f.run_id
 	FROM recon_findings f
-	WHERE f.run_id = {run} AND f.action = 'queue'
-		AND NOT EXISTS (SELECT 1 FROM mismatches m WHERE m.status = 'open' AND m.kind = f.kind AND m.subject = f.subject)
+	WHERE f.run_id = {run} AND f.action = 'queue' AND NOT EXISTS (` + settledByPerson + `)
 	ON CONFLICT (kind, subject) WHERE status = 'open' DO NOTHING`
 
-const countNew = `
+var countNew = `
 	SELECT count(*) FROM recon_findings f
-	WHERE f.run_id = {run} AND f.action = 'queue'
-		AND NOT EXISTS (SELECT 1 FROM mismatches m WHERE m.status = 'open' AND m.kind = f.kind AND m.subject = f.subject)`
+	WHERE f.run_id = {run} AND f.action = 'queue' AND NOT EXISTS (` + settledByPerson + `)`
+
+// settledByPerson matches a finding that already has an open mismatch, or
+// one a person resolved or dismissed: staff's decision stands, and the
+// next sweep does not put the same subject back in the queue.
+const settledByPerson = `SELECT 1 FROM mismatches m WHERE m.kind = f.kind AND m.subject = f.subject
+	AND m.status IN ('open', 'resolved', 'dismissed')`
 
 // gone is an open mismatch whose subject the run's window covered and that
 // the run did not find again; a subject older than the window is left open.
