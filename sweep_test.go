@@ -393,3 +393,44 @@ func TestAlertWhenNoRunCompletes(t *testing.T) {
 	require.NoError(t, a.Check(ctx))
 	require.Equal(t, []string{"staff_alert", "staff_alert"}, s.emailsTo(t, "ops@shop.test"))
 }
+
+// TestAlertFlappingSendsNoStorm fails and heals the events job again and
+// again: after the first raise and recovery, nothing more is emailed until
+// a failure outlasts the cooldown.
+func TestAlertFlappingSendsNoStorm(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	a := s.recon.alerter
+	clock := time.Now()
+	a.Now = func() time.Time { return clock }
+	a.Email = "ops@shop.test"
+	a.Watches = []recon.Watch{{Kind: "events", Interval: 30 * time.Second}}
+	run := func(failed bool) {
+		id, err := s.store.StartReconRun(ctx, "events", false)
+		require.NoError(t, err)
+		r := store.ReconRun{ID: id, Kind: "events"}
+		if failed {
+			msg := "processor unavailable"
+			r.Error = &msg
+		}
+		require.NoError(t, s.store.FinishReconRun(ctx, r))
+		require.NoError(t, a.Check(ctx))
+	}
+	for range 5 {
+		clock = time.Now()
+		run(true)
+		st, err := a.Status(ctx)
+		require.NoError(t, err)
+		require.True(t, st[0].Raised)
+		run(false)
+		st, err = a.Status(ctx)
+		require.NoError(t, err)
+		require.False(t, st[0].Raised)
+	}
+	require.Equal(t, 2, len(s.emailsTo(t, "ops@shop.test")), "one raise, one recovery")
+	for range 31 { // 15.5 minutes of failure
+		run(true)
+		clock = clock.Add(30 * time.Second)
+	}
+	require.Equal(t, 3, len(s.emailsTo(t, "ops@shop.test")), "a failure outlasting the cooldown is emailed")
+}

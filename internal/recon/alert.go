@@ -29,7 +29,8 @@ type Watch struct {
 // email to Email and a metric — and clears it, with one more email, when a
 // run completes again. The state lives in recon_state and changes under a
 // row lock, so any number of processes checking every minute send each
-// email once.
+// email once; a job that flaps within the cooldown sends no more until its
+// problem lasts a whole cooldown.
 type Alerter struct {
 	Store   *store.Store
 	Mailer  AlertMailer
@@ -49,6 +50,10 @@ type alertState struct {
 	// Watching is when the switch first looked at this kind: a kind that
 	// never completed a run is overdue from then.
 	Watching time.Time `json:"watching"`
+	// RecoveredAt is when the last alert cleared; Quiet marks an alert
+	// raised within the cooldown after it, not emailed (yet).
+	RecoveredAt time.Time `json:"recovered_at,omitzero"`
+	Quiet       bool      `json:"quiet,omitempty"`
 }
 
 // AlertStatus is the current alert state of one kind of run.
@@ -80,17 +85,7 @@ func (a *Alerter) check(ctx context.Context, w Watch) error {
 		if err != nil {
 			return err
 		}
-		problem := diagnose(w, h, st.Watching, now)
-		switch {
-		case problem != "" && !st.Raised:
-			st = alertState{Raised: true, Reason: problem, Count: st.Count + 1, Since: now, Watching: st.Watching}
-			err = a.send(ctx, tx, w.Kind, st, "raised", "Backstop alert: "+problem, problem)
-		case problem == "" && st.Raised:
-			body := fmt.Sprintf("The %s runs are healthy again (alert raised %s: %s).", w.Kind, st.Since.Format(time.RFC3339), st.Reason)
-			st = alertState{Count: st.Count, Watching: st.Watching}
-			err = a.send(ctx, tx, w.Kind, st, "recovered", "Backstop recovered: "+w.Kind+" runs are completing again", body)
-		}
-		if err != nil {
+		if st, err = a.transition(ctx, tx, w, st, diagnose(w, h, st.Watching, now), now); err != nil {
 			return err
 		}
 		raised = st.Raised
@@ -98,6 +93,38 @@ func (a *Alerter) check(ctx context.Context, w Watch) error {
 	})
 	a.Metrics.setHealth(w.Kind, h.LastSuccess, raised)
 	return err
+}
+
+// cooldown is how long after a recovery a new alert of the same kind stays
+// quiet: a flapping job raises and clears its state each time, but emails
+// only once the problem has lasted a whole cooldown.
+func cooldown(w Watch) time.Duration { return max(15*time.Minute, 2*w.Interval) }
+
+// transition moves the alert state given the current problem ("" when
+// healthy) and sends the email each move deserves.
+func (a *Alerter) transition(ctx context.Context, tx *store.Tx, w Watch, st alertState, problem string, now time.Time) (alertState, error) {
+	switch {
+	case problem != "" && !st.Raised:
+		quiet := !st.RecoveredAt.IsZero() && now.Sub(st.RecoveredAt) < cooldown(w)
+		st = alertState{Raised: true, Reason: problem, Count: st.Count + 1, Since: now, Watching: st.Watching, Quiet: quiet}
+		if quiet {
+			a.logger().WarnContext(ctx, "reconciliation alert raised again soon after recovering; email held back", "kind", w.Kind, "reason", problem)
+			return st, nil
+		}
+		return st, a.send(ctx, tx, w.Kind, st, "raised", "Backstop alert: "+problem, problem)
+	case problem != "" && st.Quiet && now.Sub(st.Since) >= cooldown(w):
+		st.Quiet, st.Reason = false, problem
+		return st, a.send(ctx, tx, w.Kind, st, "raised", "Backstop alert: "+problem, problem)
+	case problem == "" && st.Raised:
+		body := fmt.Sprintf("The %s runs are healthy again (alert raised %s: %s).", w.Kind, st.Since.Format(time.RFC3339), st.Reason)
+		quiet := st.Quiet
+		st = alertState{Count: st.Count, Watching: st.Watching, RecoveredAt: now}
+		if quiet {
+			return st, nil // the customer-facing side never heard of it
+		}
+		return st, a.send(ctx, tx, w.Kind, st, "recovered", "Backstop recovered: "+w.Kind+" runs are completing again", body)
+	}
+	return st, nil
 }
 
 // diagnose names what is wrong with a kind of run, or "" when nothing is.
