@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
@@ -60,4 +62,25 @@ func (m alertMailer) QueueAlertTx(ctx context.Context, tx *store.Tx, to, subject
 		Data: mail.Data{AlertSubject: subject, AlertBody: body, StatusURL: m.consoleURL},
 	})
 	return err
+}
+
+// readiness is /readyz: the database's readiness, plus a line for each
+// raised reconciliation alert.
+type readiness struct {
+	*store.Store
+	alerter *recon.Alerter
+}
+
+func (r readiness) ReadyDetail(ctx context.Context) []string {
+	statuses, err := r.alerter.Status(ctx)
+	if err != nil {
+		return []string{"alerts: unknown (" + err.Error() + ")"}
+	}
+	var lines []string
+	for _, st := range statuses {
+		if st.Raised {
+			lines = append(lines, fmt.Sprintf("alert: %s reconciliation: %s (since %s)", st.Kind, st.Reason, st.Since.UTC().Format(time.RFC3339)))
+		}
+	}
+	return lines
 }

@@ -12,7 +12,7 @@ func (s *stack) webApp() *fiber.App {
 		Logger:   s.logger,
 		Plans:    s.store,
 		Errors:   s.store,
-		Ready:    s.store,
+		Ready:    readiness{s.store, s.recon.alerter},
 		Metrics:  s.metrics,
 		Checkout: s.billing,
 		Webhook: handlers.WebhookDeps{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -384,6 +385,9 @@ func TestAlertWhenNoRunCompletes(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, st[0].Raised)
 	require.Contains(t, st[0].Reason, "no events run has completed")
+	resp, body := s.do(t, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	require.Equal(t, http.StatusOK, resp.StatusCode, "an alert does not take the instance out of rotation")
+	require.Contains(t, body, "alert: events reconciliation: no events run has completed")
 
 	id, err := s.store.StartReconRun(ctx, "events", false)
 	require.NoError(t, err)

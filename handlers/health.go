@@ -18,6 +18,14 @@ func handleHealthz(c *fiber.Ctx) error {
 	return c.SendString("ok")
 }
 
+// ReadyDetailer is optionally implemented by the Ready dependency: lines an
+// operator should see on a ready instance, such as a raised reconciliation
+// alert. They never turn /readyz red: the instance still serves customers,
+// and pulling it from the load balancer would not fix a failing sweep.
+type ReadyDetailer interface {
+	ReadyDetail(ctx context.Context) []string
+}
+
 // handleReadyz answers 200 when the instance can serve traffic, else 503
 // with the reason in plain text, for the operator reading the probe.
 func handleReadyz(r interface{ Ready(context.Context) error }) fiber.Handler {
@@ -28,6 +36,12 @@ func handleReadyz(r interface{ Ready(context.Context) error }) fiber.Handler {
 		if err := r.Ready(ctx); err != nil {
 			return c.Status(fiber.StatusServiceUnavailable).SendString("not ready: " + err.Error())
 		}
-		return c.SendString("ready")
+		body := "ready"
+		if d, ok := r.(ReadyDetailer); ok {
+			for _, line := range d.ReadyDetail(ctx) {
+				body += "\n" + line
+			}
+		}
+		return c.SendString(body)
 	}
 }
