@@ -40,7 +40,7 @@ bench: ## run the benchmarks
 
 .PHONY: generate
 generate: ## regenerate templ output
-	go tool templ generate -path views
+	go tool templ generate
 
 .PHONY: lint
 lint: ## gofmt and go vet
