@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -51,8 +52,9 @@ func TestBrowserErrorPageOnAPhone(t *testing.T) {
 	var ref string
 	var fitsWidth bool
 	var png []byte
+	b.app.plans.err = errors.New("list plans: dial tcp db-7.internal: connection refused")
 	require.NoError(t, chromedp.Run(b.ctx,
-		chromedp.Navigate(b.baseURL+"/no/such/page"),
+		chromedp.Navigate(b.baseURL+"/"),
 		chromedp.WaitVisible(`[data-testid="error-ref"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="error-ref"]`, &ref, chromedp.ByQuery),
 		chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fitsWidth),

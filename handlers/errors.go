@@ -42,6 +42,14 @@ func newErrorHandler(d Deps) *errorHandler {
 
 func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	status := statusOf(err)
+	if status < fiber.StatusInternalServerError && !isAppErr(err) {
+		// Fiber's own refusals (an unknown path, a wrong method, a body too
+		// large) are mostly scanners and typos: a stored report each would
+		// let anyone fill the table, and support has nothing to look up.
+		h.logError(c, ErrorReport{Method: c.Method(), Route: c.Path(), Status: status, RequestID: requestIDOf(c)}, err)
+		v := errorView(err, status, "", h.supportEmail)
+		return h.render(c, status, v)
+	}
 	report := ErrorReport{
 		Ref:       newRef(),
 		Method:    c.Method(),
@@ -60,7 +68,10 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 		// everything the report would have, so support can still find it.
 		h.log.Error("error report not stored", "ref", report.Ref, "err", rerr)
 	}
-	v := errorView(err, status, report.Ref, h.supportEmail)
+	return h.render(c, status, errorView(err, status, report.Ref, h.supportEmail))
+}
+
+func (h *errorHandler) render(c *fiber.Ctx, status int, v views.ErrorView) error {
 	if isPartialRequest(c) {
 		// Land the error in <main> whatever element asked, replacing it.
 		c.Set("HX-Retarget", "#main")
