@@ -202,3 +202,24 @@ func TestFailedEventIsRetriedNotHidden(t *testing.T) {
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM processor_events WHERE processed_at IS NOT NULL AND attempts = 2`))
 	s.requireOneEffect(t, order.ID)
 }
+
+// TestRefundedBeforeCompletionIsNotServed: the payment was refunded (say from
+// the processor's dashboard) before its completion was handled, and the
+// completion arrives late. The money went back, so no access is granted and
+// no email sent; the order says refunded.
+func TestRefundedBeforeCompletionIsNotServed(t *testing.T) {
+	s := newTestStack(t)
+	order, _ := s.paidOrder(t, "refunded-early@example.test")
+	body := s.event(t, "checkout.session.completed")
+	charges := s.simList(t, "charges")
+	require.Len(t, charges, 1)
+	s.simPost(t, "/_sim/charges/"+charges[0]["id"].(string)+"/refund", `{}`)
+
+	resp, err := s.app.Test(signed(body, testSecret, time.Now()), -1)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, billing.StatusRefunded, s.orderByRef(t, order.PublicRef).Status)
+	require.Zero(t, s.count(t, `SELECT count(*) FROM entitlement_grants`))
+	require.Zero(t, s.count(t, `SELECT count(*) FROM email_messages`))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM order_events WHERE order_id = $1 AND kind = 'not_served'`, order.ID))
+}

@@ -91,7 +91,10 @@ func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, str
 func (s *Service) checkoutRequest(o Order, plan Plan) CheckoutRequest {
 	id := strconv.FormatInt(o.ID, 10)
 	return CheckoutRequest{
-		IdempotencyKey:    "checkout:order:" + id,
+		// The public reference, not the id: a database restored from an
+		// older backup hands ids out again, and the processor would answer
+		// a new order with an old order's session (or an idempotency error).
+		IdempotencyKey:    "checkout:" + o.PublicRef,
 		ClientReferenceID: id,
 		Email:             o.Email,
 		ProductName:       plan.Name,
@@ -116,7 +119,10 @@ func (s *Service) ReturnFromCheckout(ctx context.Context, sessionID string) (Ord
 		return Order{}, err
 	}
 	s.faults.Hit(fault.ReturnAfterVerify)
-	facts := FromSession(sess)
+	facts, err := s.withCharge(ctx, FromSession(sess))
+	if err != nil {
+		return Order{}, err
+	}
 	if sess.Paid() {
 		out, err := s.Fulfill(ctx, facts, ViaReturnPage)
 		if err != nil {

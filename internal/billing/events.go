@@ -76,13 +76,21 @@ func (s *Service) dispatch(ctx context.Context, tx Tx, ev Event, via Via) (Outco
 		if err != nil || !sess.Paid() {
 			return Outcome{}, err
 		}
-		return s.FulfillTx(ctx, tx, FromSession(sess), via)
+		facts, err := s.withCharge(ctx, FromSession(sess))
+		if err != nil {
+			return Outcome{}, err
+		}
+		return s.FulfillTx(ctx, tx, facts, via)
 	case "payment_intent.succeeded":
 		pi, err := s.proc.GetPaymentIntent(ctx, ev.ObjectID)
 		if err != nil || !pi.Succeeded() {
 			return Outcome{}, err
 		}
-		out, err := s.FulfillTx(ctx, tx, FromPayment(pi), via)
+		facts, err := s.withCharge(ctx, FromPayment(pi))
+		if err != nil {
+			return Outcome{}, err
+		}
+		out, err := s.FulfillTx(ctx, tx, facts, via)
 		if errors.Is(err, ErrUnmatched) {
 			// A person must finish it (reconciliation queues it); a
 			// customer we can write to hears so within minutes.
@@ -140,4 +148,18 @@ func (s *Service) markCharge(ctx context.Context, tx Tx, ev Event, status, kind 
 		return err
 	}
 	return tx.AddOrderEvent(ctx, id, kind, map[string]any{"charge": ch.ID, "event": ev.ID})
+}
+
+// withCharge reads the payment's charge from the processor, so a payment
+// refunded or disputed before its completion was handled is not served.
+func (s *Service) withCharge(ctx context.Context, p PaidCheckout) (PaidCheckout, error) {
+	if p.ChargeID == "" {
+		return p, nil
+	}
+	ch, err := s.proc.GetCharge(ctx, p.ChargeID)
+	if err != nil {
+		return p, err
+	}
+	p.Refunded, p.Disputed = ch.Refunded, ch.Disputed
+	return p, nil
 }

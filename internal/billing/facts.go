@@ -30,6 +30,10 @@ type PaidCheckout struct {
 	PublicRef string
 	PlanCode  string
 	PaidAt    time.Time
+	// Refunded and Disputed come from the charge: money that went back, or
+	// is contested, is never served automatically.
+	Refunded bool
+	Disputed bool
 }
 
 // FromSession reads the facts of a paid session. The payment intent should

@@ -67,6 +67,12 @@ func (s *Service) FulfillTx(ctx context.Context, tx Tx, p PaidCheckout, via Via)
 	if o.Served() {
 		return Outcome{Order: o, Already: true}, nil
 	}
+	if p.Refunded || p.Disputed || o.Status == StatusRefunded || o.Status == StatusDisputed {
+		// The money went back (or is contested) before access was ever
+		// granted, as when the completion's event is handled after the
+		// refund: never serve it automatically.
+		return s.unserved(ctx, tx, o, p)
+	}
 	plan, err := tx.Plan(ctx, o.PlanCode)
 	if err != nil {
 		return Outcome{}, err
@@ -145,4 +151,22 @@ func (s *Service) hold(ctx context.Context, tx Tx, o Order, p PaidCheckout, reas
 	o.Status = StatusPaid
 	s.logger.WarnContext(ctx, "payment held for a person", "order_id", o.ID, "reason", reason)
 	return Outcome{Order: o, Held: reason}, nil
+}
+
+// unserved records a payment refunded or disputed before it was served: the
+// order takes that status and its timeline says why; no access, no email.
+func (s *Service) unserved(ctx context.Context, tx Tx, o Order, p PaidCheckout) (Outcome, error) {
+	status := StatusRefunded
+	if p.Disputed || o.Status == StatusDisputed {
+		status = StatusDisputed
+	}
+	if err := tx.RecordPayment(ctx, o.ID, p, status); err != nil {
+		return Outcome{}, err
+	}
+	detail := map[string]any{"reason": status + "_before_fulfilment", "payment_intent": p.PaymentIntentID}
+	if err := tx.AddOrderEvent(ctx, o.ID, "not_served", detail); err != nil {
+		return Outcome{}, err
+	}
+	o.Status = status
+	return Outcome{Order: o, Held: status}, nil
 }
