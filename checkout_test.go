@@ -110,6 +110,7 @@ func TestReturnPageNeverTrustsTheQuery(t *testing.T) {
 	resp, body = s.do(t, httptest.NewRequest(http.MethodGet, "/checkout/return?session_id=cs_test_forged", nil))
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
 	require.Contains(t, body, "your money is safe")
+	require.Contains(t, body, "We could not find that checkout.")
 	require.Zero(t, s.count(t, `SELECT count(*) FROM orders WHERE status <> 'pending'`))
 	require.Zero(t, s.count(t, `SELECT count(*) FROM entitlement_grants`))
 }

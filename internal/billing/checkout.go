@@ -115,7 +115,9 @@ func (s *Service) ReturnFromCheckout(ctx context.Context, sessionID string) (Ord
 		return Order{}, apperr.New(apperr.NotFound, "We could not find that checkout.")
 	}
 	sess, err := s.proc.GetCheckoutSession(ctx, sessionID)
-	if err != nil {
+	if apperr.Is(err, apperr.NotFound) {
+		return Order{}, apperr.Wrap(apperr.NotFound, "We could not find that checkout.", err)
+	} else if err != nil {
 		return Order{}, err
 	}
 	s.faults.Hit(fault.ReturnAfterVerify)
