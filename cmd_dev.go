@@ -14,6 +14,7 @@ import (
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/devpg"
 	"github.com/backstophq/backstop/internal/fault"
+	"github.com/backstophq/backstop/internal/staff"
 	"github.com/backstophq/backstop/internal/store"
 	"github.com/backstophq/backstop/internal/stripesim"
 )
@@ -91,11 +92,12 @@ func runDevApp(ctx context.Context, e *env, cfg config.Config, logger *slog.Logg
 		return err
 	}
 	defer st.close()
-	if err := seedDev(ctx, st, e); err != nil {
+	login, err := seedDev(ctx, st)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nBackstop is running at %s\n  console:   %s/console/login\n  mailbox:   %s/dev/mailbox\n  simulator: %s\nPress Ctrl-C to stop.\n\n",
-		cfg.BaseURL, cfg.BaseURL, cfg.BaseURL, cfg.StripeAPIBase)
+	fmt.Fprintf(e.stdout, "\nBackstop is running at %s\n  console:   %s/console/login\n  %s\n  mailbox:   %s/dev/mailbox\n  simulator: %s\nPress Ctrl-C to stop.\n\n",
+		cfg.BaseURL, cfg.BaseURL, login, cfg.BaseURL, cfg.StripeAPIBase)
 	return st.run(ctx, cfg.ListenAddr)
 }
 
@@ -124,12 +126,34 @@ func prepareDevDatabase(ctx context.Context, pg *devpg.Server, cfg *config.Confi
 	return store.Migrate(ctx, st.DB().DB, logger)
 }
 
+// devStaffEmail is the staff login `backstop dev` creates on a fresh database.
+const devStaffEmail = "admin@backstop.localhost"
+
 // seedDev adds the demo plan when absent, leaving a plan a person changed
-// as it is.
-func seedDev(ctx context.Context, st *stack, e *env) error {
+// as it is, and a staff login when there is none. It returns the banner's
+// staff line: the generated password on the run that created it, and only
+// the email after, since the password is stored nowhere in the clear.
+func seedDev(ctx context.Context, st *stack) (string, error) {
 	_, err := st.store.Plan(ctx, demoPlan.Code)
 	if apperr.Is(err, apperr.NotFound) {
 		err = st.store.UpsertPlan(ctx, demoPlan)
 	}
-	return err
+	if err != nil {
+		return "", err
+	}
+	n, err := st.staff.Count(ctx)
+	if err != nil {
+		return "", err
+	}
+	if n > 0 {
+		return "staff login: " + devStaffEmail + " (password shown on first run)", nil
+	}
+	password, err := staff.GeneratePassword()
+	if err != nil {
+		return "", err
+	}
+	if _, err := st.staff.Add(ctx, devStaffEmail, staff.RoleAdmin, password); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("staff login: %s / %s (shown once; add more with backstop staff add)", devStaffEmail, password), nil
 }

@@ -23,12 +23,15 @@ import (
 // TestDevStartsStopsAndKeepsData runs `backstop dev` as a person does: it
 // serves the demo plan, Ctrl-C stops it with PostgreSQL, and the next start
 // on the same data dir, over a stale postmaster.pid, still knows the order
-// paid in the first run.
+// paid in the first run. The first start prints the staff login's
+// password; the second does not.
 func TestDevStartsStopsAndKeepsData(t *testing.T) {
 	t.Parallel()
 	dataDir := devDataDir(t)
 
 	first := startDev(t, dataDir)
+	login := devLoginRE.FindStringSubmatch(first.waitOutput(t, "Press Ctrl-C to stop."))
+	require.NotNil(t, login, "the first start prints the staff login with its password:\n%s", first.proc.Output())
 	status, _ := first.get(t, "/readyz")
 	assert.Equal(t, http.StatusOK, status, "/readyz")
 	status, page := first.get(t, "/")
@@ -49,6 +52,9 @@ func TestDevStartsStopsAndKeepsData(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dataDir, "pg", "postmaster.pid"), stale, 0o600))
 
 	second := startDev(t, dataDir)
+	banner := second.waitOutput(t, "Press Ctrl-C to stop.")
+	assert.Contains(t, banner, "staff login: admin@backstop.localhost (password shown on first run)")
+	assert.NotContains(t, banner, login[1], "the password is shown once")
 	status, page = second.get(t, "/status/"+ref)
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, page, `data-stage="ready"`, "the order paid before the restart is still there")
@@ -88,6 +94,7 @@ func TestDevRefusesAPortInUse(t *testing.T) {
 }
 
 var (
+	devLoginRE  = regexp.MustCompile(`staff login: admin@backstop\.localhost / ([2-9a-km-np-zA-HJ-NP-Z]{20}) \(shown once; add more with backstop staff add\)`)
 	formTokenRE = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
 	statusRefRE = regexp.MustCompile(`data-testid="status-ref">([^<]+)<`)
 )

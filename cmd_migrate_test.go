@@ -16,9 +16,15 @@ import (
 // and returns what it printed.
 func runInProcess(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return runWithStdin(t, env, "", args...)
+}
+
+// runWithStdin is runInProcess with stdin as the command's standard input.
+func runWithStdin(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	getenv := func(k string) string { return env[k] }
-	err = run(t.Context(), append([]string{"backstop"}, args...), getenv, strings.NewReader(""), &out, &errOut)
+	err = run(t.Context(), append([]string{"backstop"}, args...), getenv, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 

@@ -62,6 +62,18 @@ func startDev(t *testing.T, dataDir string) *devRun {
 
 func (d *devRun) url(path string) string { return "http://" + d.addr + path }
 
+// waitOutput waits a few seconds for want in the output (the banner is
+// printed just before the server starts) and returns the output so far.
+func (d *devRun) waitOutput(t *testing.T, want string) string {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		out := d.proc.Output()
+		if strings.Contains(out, want) || time.Now().After(deadline) {
+			return out
+		}
+	}
+}
+
 // stop sends SIGINT, as Ctrl-C does, and returns the exit status.
 func (d *devRun) stop(t *testing.T) syscall.WaitStatus {
 	t.Helper()

@@ -15,6 +15,7 @@ import (
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
+	"github.com/backstophq/backstop/internal/staff"
 	"github.com/backstophq/backstop/internal/store"
 	"github.com/backstophq/backstop/internal/stripeapi"
 	"github.com/backstophq/backstop/jobs"
@@ -31,6 +32,7 @@ type stack struct {
 	jobs    *jobs.Client
 	metrics *prometheus.Registry
 	recon   *reconParts
+	staff   *staff.Service
 }
 
 // openStack connects everything; work says whether this process runs jobs.
@@ -45,7 +47,8 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 		st.Close()
 		return nil, err
 	}
-	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, metrics: newRegistry()}
+	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, metrics: newRegistry(),
+		staff: staff.NewService(st, staff.Options{})}
 	// The default templates are seeded where absent, so a fresh database
 	// can send every email; edited templates are left as they are.
 	if err := mail.SeedDefaults(ctx, st); err != nil {

@@ -89,8 +89,9 @@ func NewService(st Store, o Options) *Service {
 	return &Service{store: st, now: o.Now, params: o.Params, hashing: make(chan struct{}, maxConcurrentHashes)}
 }
 
-// CommandActor is the audit actor for logins made from the command line.
-const CommandActor = "backstop staff add"
+// CommandActor is the audit actor for logins made from the command line
+// (`backstop staff add`, and `backstop dev`'s first login).
+const CommandActor = "command line"
 
 // minPasswordLen is the shortest password a person may choose.
 const minPasswordLen = 12
