@@ -49,7 +49,9 @@ func (s *Service) StartSession(ctx context.Context, u User, c Client) (string, e
 		return "", fmt.Errorf("session token: %w", err)
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	now := s.now().UTC()
+	// PostgreSQL keeps microseconds; truncating here means the expiry read
+	// back is the one computed, not one rounded up past it.
+	now := s.now().UTC().Truncate(time.Microsecond)
 	sess := Session{
 		ID: hashToken(raw), UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionLifetime),
 		IP: truncate(c.IP, 64), UserAgent: truncate(c.UserAgent, 512),
