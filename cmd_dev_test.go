@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,6 +36,7 @@ func TestDevStartsStopsAndKeepsData(t *testing.T) {
 	require.NotNil(t, login, "the first start prints the staff login with its password:\n%s", first.proc.Output())
 	status, _ := first.get(t, "/readyz")
 	assert.Equal(t, http.StatusOK, status, "/readyz")
+	signInOverHTTP(t, first, "admin@backstop.localhost", login[1])
 	status, page := first.get(t, "/")
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, page, `data-testid="plan-name">Pro (yearly)<`)
@@ -134,4 +137,27 @@ func buyOverHTTP(t *testing.T, d *devRun, email string) string {
 	ref := statusRefRE.FindStringSubmatch(page)
 	require.NotNil(t, ref)
 	return ref[1]
+}
+
+var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// signInOverHTTP signs in to the console as a browser without JavaScript
+// does, and checks the console knows who is signed in.
+func signInOverHTTP(t *testing.T, d *devRun, email, password string) {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	c := &http.Client{Timeout: 15 * time.Second, Jar: jar}
+	resp, err := c.Get(d.url("/console/login"))
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	token := csrfFieldRE.FindSubmatch(page)
+	require.NotNil(t, token, "the sign-in form carries a CSRF token")
+	resp, err = c.PostForm(d.url("/console/login"), url.Values{"email": {email}, "password": {password}, "csrf_token": {string(token[1])}})
+	require.NoError(t, err)
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "signed in and sent on to /console/")
+	assert.Contains(t, string(page), "Signed in as <strong>"+email+"</strong> (admin).")
 }

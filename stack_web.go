@@ -15,6 +15,7 @@ func (s *stack) webApp() *fiber.App {
 		Ready:    readiness{s.store, s.recon.alerter},
 		Metrics:  s.metrics,
 		Checkout: s.billing,
+		Staff:    s.staff,
 		Webhook: handlers.WebhookDeps{
 			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
 		},

@@ -47,6 +47,9 @@ type Deps struct {
 	// DevMailbox, when set, serves /dev/mailbox: the emails kept instead of
 	// sent. Only `backstop dev` sets it; serve leaves it nil (404).
 	DevMailbox DevMailbox
+	// Staff signs staff in and out of the console; without it the console
+	// is not served (the web layer's own tests).
+	Staff StaffAuth
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry

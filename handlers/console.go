@@ -1,17 +1,127 @@
 package handlers
 
 import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/staff"
 	"github.com/backstophq/backstop/views"
 )
 
-// consoleNotice is shown until staff sign-in is built (the console issue).
-const consoleNotice = "Staff sign-in is not open yet. It arrives with the staff console; until then this form does nothing."
+// StaffAuth is what the console's sign-in needs from internal/staff.
+type StaffAuth interface {
+	// Authenticate returns the login, or an apperr Unauthenticated that
+	// never says whether the email or the password was wrong.
+	Authenticate(ctx context.Context, email, password string) (staff.User, error)
+	// StartSession returns the new session's token, for the cookie.
+	StartSession(ctx context.Context, u staff.User, c staff.Client) (string, error)
+	// SessionFor returns who the token signs in, or an apperr Unauthenticated.
+	SessionFor(ctx context.Context, token string) (staff.User, error)
+	EndSession(ctx context.Context, token string) error
+}
 
-// handleConsoleLogin is GET /console/login: the sign-in form, disabled for
-// now, so the console's address already answers with something true.
-func handleConsoleLogin(c *fiber.Ctx) error {
-	v := views.ConsoleLoginView{Notice: consoleNotice}
-	return render(c, fiber.StatusOK, views.ConsoleLoginPage(v), views.ConsoleLoginContent(v))
+// sessionCookie carries the staff session token to /console only.
+const sessionCookie = "backstop_staff"
+
+// Failed sign-ins are limited per client address and email: enough for a
+// person mistyping, far too few to guess a password.
+const (
+	loginAttempts = 10
+	loginWindow   = 10 * time.Minute
+)
+
+const tooManyAttempts = "Too many sign-in attempts for this email from here. Please wait ten minutes and try again; " +
+	"if you have forgotten your password, an admin can make you a new login."
+
+// console is the staff console's handlers and what they share.
+type console struct {
+	auth     StaffAuth
+	secure   bool // cookies carry Secure: BASE_URL is https
+	attempts *attemptLimiter
+}
+
+func newConsole(auth StaffAuth, baseURL string) console {
+	return console{auth: auth, secure: isHTTPS(baseURL), attempts: newAttemptLimiter(loginAttempts, loginWindow)}
+}
+
+// handleLoginPage is GET /console/login: the form, or the console for
+// someone already signed in.
+func (h console) handleLoginPage(c *fiber.Ctx) error {
+	if _, err := h.auth.SessionFor(c.UserContext(), c.Cookies(sessionCookie)); err == nil {
+		return redirect(c, "/console/")
+	}
+	return h.renderLogin(c, fiber.StatusOK, views.ConsoleLoginView{})
+}
+
+// handleLogin is POST /console/login. Wrong credentials re-render the form
+// with 422 and one message; success starts a new session (a token planted
+// earlier is never promoted), sets its cookie and goes to the console.
+func (h console) handleLogin(c *fiber.Ctx) error {
+	email := strings.TrimSpace(c.FormValue("email"))
+	key := attemptKey(c.IP(), email)
+	if blocked, wait := h.attempts.blocked(key); blocked {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
+		return h.renderLogin(c, fiber.StatusTooManyRequests, views.ConsoleLoginView{Email: email, Notice: tooManyAttempts})
+	}
+	u, err := h.auth.Authenticate(c.UserContext(), email, c.FormValue("password"))
+	if apperr.Is(err, apperr.Unauthenticated) {
+		h.attempts.fail(key)
+		v := views.ConsoleLoginView{Email: email, Error: apperr.SafeMessage(err, "Email or password is incorrect.")}
+		return h.renderLogin(c, fiber.StatusUnprocessableEntity, v)
+	}
+	if err != nil {
+		return err
+	}
+	h.attempts.reset(key)
+	token, err := h.auth.StartSession(c.UserContext(), u, staff.Client{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	if err != nil {
+		return err
+	}
+	c.Cookie(consoleCookie(sessionCookie, token, int(staff.SessionLifetime/time.Second), h.secure))
+	rotateCSRF(c, h.secure)
+	return redirect(c, "/console/")
+}
+
+// handleHome is GET /console/: who is signed in, until the console lands.
+func (h console) handleHome(c *fiber.Ctx) error {
+	u, err := h.auth.SessionFor(c.UserContext(), c.Cookies(sessionCookie))
+	if apperr.Is(err, apperr.Unauthenticated) {
+		return redirect(c, "/console/login")
+	}
+	if err != nil {
+		return err
+	}
+	v := views.ConsoleHomeView{Email: u.Email, Role: string(u.Role), CSRFToken: csrfToken(c)}
+	return render(c, fiber.StatusOK, views.ConsoleHomePage(v), views.ConsoleHomeContent(v))
+}
+
+// handleLogout is POST /console/logout: the session ends in the database,
+// not only in this browser, and the cookie is cleared.
+func (h console) handleLogout(c *fiber.Ctx) error {
+	if err := h.auth.EndSession(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
+		return err
+	}
+	c.Cookie(consoleCookie(sessionCookie, "", -1, h.secure))
+	rotateCSRF(c, h.secure)
+	return redirect(c, "/console/login")
+}
+
+func (h console) renderLogin(c *fiber.Ctx, status int, v views.ConsoleLoginView) error {
+	v.CSRFToken = csrfToken(c)
+	return render(c, status, views.ConsoleLoginPage(v), views.ConsoleLoginContent(v))
+}
+
+// attemptKey is what failed sign-ins are counted by: the client's address
+// and the email in any case, bounded so a huge field cannot grow the map.
+func attemptKey(ip, email string) string {
+	email = strings.ToLower(email)
+	if len(email) > 320 {
+		email = email[:320]
+	}
+	return ip + "\x00" + email
 }

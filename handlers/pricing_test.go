@@ -55,19 +55,6 @@ func TestPricingWithoutPlansSaysSoCalmly(t *testing.T) {
 	assert.Empty(t, byTestID(page, "checkout-form"))
 }
 
-func TestConsoleLoginIsAPlaceholder(t *testing.T) {
-	t.Parallel()
-	ta := setup(t)
-
-	res := ta.get(t, "/console/login")
-
-	require.Equal(t, http.StatusOK, res.status)
-	page := doc(t, res.body)
-	assert.Contains(t, text(one(t, page, "console-notice")), "not open yet")
-	assert.Equal(t, "password", attr(one(t, page, "console-password"), "type"))
-	assert.True(t, hasAttr(one(t, page, "console-submit"), "disabled"))
-}
-
 // hiddenValue is the value of the hidden input named name inside n.
 func hiddenValue(t *testing.T, n *html.Node, name string) string {
 	t.Helper()

@@ -47,7 +47,14 @@ func addRoutes(app *fiber.App, d Deps) {
 		app.Get("/dev/mailbox/:id", handleMailboxMessage(d.DevMailbox))
 	}
 
-	// Staff console (DESIGN.md section 9). Sign-in is a placeholder until
-	// the console lands; POST /console/login is not routed yet (405).
-	app.Get("/console/login", handleConsoleLogin)
+	// Staff console (DESIGN.md section 9): every route checks the CSRF
+	// token on changes; sign-in is rate-limited.
+	if d.Staff != nil {
+		h := newConsole(d.Staff, d.BaseURL)
+		con := app.Group("/console", consoleCSRF(d.BaseURL))
+		con.Get("/login", h.handleLoginPage)
+		con.Post("/login", h.handleLogin)
+		con.Post("/logout", h.handleLogout)
+		con.Get("/", h.handleHome)
+	}
 }

@@ -60,10 +60,17 @@ type FallbackView struct {
 
 // ConsoleLoginView is the staff console's sign-in page.
 type ConsoleLoginView struct {
-	Email string
-	// Notice explains what the page can and cannot do yet; shown above the
-	// form when set.
-	Notice string
+	Email     string // what was typed, kept after a failed attempt
+	Error     string // why the last attempt failed; never says which half was wrong
+	Notice    string // a calm word above the form, e.g. after too many attempts
+	CSRFToken string // posted back in the hidden csrf_token field
+}
+
+// ConsoleHomeView is the signed-in console's first page.
+type ConsoleHomeView struct {
+	Email     string
+	Role      string
+	CSRFToken string
 }
 
 // htmxConfig is read by htmx from <meta name="htmx-config"> before it
