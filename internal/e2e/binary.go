@@ -61,15 +61,37 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-// FreeAddr returns a loopback address with a port that was free a moment ago.
+// handedOut remembers every address FreeAddr returned in this process: the
+// kernel may hand a just-closed port to the next listen, and two processes
+// of one test (the app and Mailpit, say) must not be given the same one.
+var handedOut struct {
+	sync.Mutex
+	addrs map[string]bool
+}
+
+// FreeAddr returns a loopback address with a port that was free a moment
+// ago and that no other caller in this process has been given.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.addrs == nil {
+		handedOut.addrs = map[string]bool{}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		if !handedOut.addrs[addr] {
+			handedOut.addrs[addr] = true
+			return addr
+		}
+	}
+	t.Fatal("free port: no new port in 100 tries")
+	return ""
 }
 
 // Tool finds a helper binary the tests need (mailpit, stripe-mock): the
