@@ -60,11 +60,17 @@ func (m *Mailpit) Messages(t testing.TB) []MailpitMessage {
 		Total    int
 		Messages []MailpitMessage
 	}
-	m.getJSON(t, "/api/v1/messages?limit=500", &out)
-	if len(out.Messages) != out.Total {
-		t.Fatalf("mailpit holds %d messages, listed %d", out.Total, len(out.Messages))
+	// A message being stored is counted in Total a moment before it is
+	// listed: ask again until the two agree.
+	for range 50 {
+		m.getJSON(t, "/api/v1/messages?limit=500", &out)
+		if len(out.Messages) == out.Total {
+			return out.Messages
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return out.Messages
+	t.Fatalf("mailpit holds %d messages, listed %d", out.Total, len(out.Messages))
+	return nil
 }
 
 // MessagesTo lists the messages sent to address.
