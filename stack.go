@@ -42,24 +42,33 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 	if err != nil {
 		return nil, err
 	}
-	proc, err := stripeapi.New(stripeapi.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
+	s, err := wireStack(ctx, cfg, logger, st, work)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, metrics: newRegistry(),
-		staff: staff.NewService(st, staff.Options{})}
+	return s, nil
+}
+
+// wireStack builds every part on the open store. River's client needs its
+// workers first, while billing and the outbox need the client, so the
+// catch-up and the sweep get their billing service last.
+func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *store.Store, work bool) (*stack, error) {
+	proc, err := stripeapi.New(stripeapi.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
+	if err != nil {
+		return nil, err
+	}
 	// The default templates are seeded where absent, so a fresh database
 	// can send every email; edited templates are left as they are.
 	if err := mail.SeedDefaults(ctx, st); err != nil {
-		st.Close()
 		return nil, err
 	}
 	sender, err := newSender(cfg)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
+	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, metrics: newRegistry(),
+		staff: staff.NewService(st, staff.Options{})}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.SendEmailWorker{
 		Deliverer: mail.NewDeliverer(st, sender, cfg.MailFrom, cfg.Faults, logger),
@@ -72,7 +81,6 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 	periodic = append(periodic, s.recon.register(workers, cfg)...)
 	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Periodic: periodic, Work: work})
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	outbox := mail.NewOutbox(st, jobs.NewEnqueuer(s.jobs), mailDomain(cfg.BaseURL))
