@@ -27,7 +27,9 @@ func TestDroppedWebhooksRepairedByCatchUp(t *testing.T) {
 		return len(w.mail.MessagesTo(t, email)) == 1
 	})
 	require.Equal(t, 1, w.count(`SELECT count(*) FROM email_messages WHERE to_email = $1 AND template = 'delayed_fulfillment'`, email))
-	require.Positive(t, w.count(`SELECT count(*) FROM recon_runs WHERE kind = 'events' AND error IS NULL AND finished_at IS NOT NULL`))
+	w.eventually(10*time.Second, "a catch-up run recorded as finished", func() bool {
+		return w.count(`SELECT count(*) FROM recon_runs WHERE kind = 'events' AND error IS NULL AND finished_at IS NOT NULL`) > 0
+	})
 	var stats struct {
 		Webhooks struct{ Delivered, Dropped int } `json:"webhooks"`
 	}
