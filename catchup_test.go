@@ -20,10 +20,10 @@ func TestDroppedWebhooksRepairedByCatchUp(t *testing.T) {
 	session := w.checkout(email, formToken())
 	w.pay(session)
 
-	w.eventually(15*time.Second, "fulfilled by catch-up", func() bool {
+	w.eventually(30*time.Second, "fulfilled by catch-up", func() bool {
 		return w.count(`SELECT count(*) FROM orders WHERE email = $1 AND status = 'fulfilled' AND fulfilled_via = 'event_catchup'`, email) == 1
 	})
-	w.eventually(15*time.Second, "recovery email delivered", func() bool {
+	w.eventually(30*time.Second, "recovery email delivered", func() bool {
 		return len(w.mail.MessagesTo(t, email)) == 1
 	})
 	require.Equal(t, 1, w.count(`SELECT count(*) FROM email_messages WHERE to_email = $1 AND template = 'delayed_fulfillment'`, email))

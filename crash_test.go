@@ -61,7 +61,7 @@ func crashInCheckout(t *testing.T, w *world, tc crashCase, email string) {
 	app := w.startApp(tc.point)
 	token := formToken()
 	require.Empty(t, w.checkout(email, token), "the checkout should die at %s", tc.point)
-	require.True(t, app.KilledBySIGKILL(10*time.Second), "app should die of SIGKILL at %s", tc.point)
+	require.True(t, app.KilledBySIGKILL(20*time.Second), "app should die of SIGKILL at %s", tc.point)
 	require.Contains(t, app.Output(), "fault point "+tc.point+" reached")
 
 	w.startApp("")
@@ -106,7 +106,7 @@ func crashAfterPayment(t *testing.T, w *world, tc crashCase, email string) {
 // the expected copies of its email. An email interrupted by the crash is
 // picked up again by River's rescuer, which can take a minute.
 func (w *world) waitServed(email string, copies int) {
-	w.eventually(20*time.Second, "order fulfilled", func() bool {
+	w.eventually(45*time.Second, "order fulfilled", func() bool {
 		return w.count(`SELECT count(*) FROM orders WHERE email = $1 AND status = 'fulfilled'`, email) == 1
 	})
 	w.eventually(100*time.Second, "email delivered", func() bool {
