@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
+	"strconv"
 	"time"
 
 	"github.com/backstophq/backstop/internal/store"
@@ -49,10 +49,11 @@ func cmdEmails(ctx context.Context, e *env, args []string) error {
 	for _, m := range msgs {
 		rows = append(rows, toEmailRow(m))
 	}
-	if *asJSON {
-		return printJSON(e.stdout, rows)
-	}
-	return printEmails(e, rows)
+	header := []string{"ID", "CREATED", "STATUS", "TRIES", "TEMPLATE", "TO", "SUBJECT"}
+	return printList(e.stdout, *asJSON, rows, header, func(r emailRow) []string {
+		return []string{strconv.FormatInt(r.ID, 10), r.CreatedAt.Format(time.DateTime), r.Status,
+			strconv.Itoa(r.Attempts), r.Template, r.To, r.Subject}
+	})
 }
 
 func toEmailRow(m store.EmailMessage) emailRow {
@@ -66,14 +67,4 @@ func toEmailRow(m store.EmailMessage) emailRow {
 		r.SentAt = &sent
 	}
 	return r
-}
-
-func printEmails(e *env, rows []emailRow) error {
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCREATED\tSTATUS\tTRIES\tTEMPLATE\tTO\tSUBJECT")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.CreatedAt.Format(time.DateTime),
-			r.Status, r.Attempts, r.Template, r.To, r.Subject)
-	}
-	return tw.Flush()
 }

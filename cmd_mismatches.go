@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"text/tabwriter"
+	"strconv"
 	"time"
 
 	"github.com/backstophq/backstop/internal/store"
@@ -57,10 +57,11 @@ func cmdMismatches(ctx context.Context, e *env, args []string) error {
 	for _, m := range ms {
 		rows = append(rows, toMismatchRow(m))
 	}
-	if *asJSON {
-		return printJSON(e.stdout, rows)
-	}
-	return printMismatches(e, rows)
+	header := []string{"ID", "DETECTED", "STATUS", "KIND", "EMAIL", "PAYMENT", "AMOUNT"}
+	return printList(e.stdout, *asJSON, rows, header, func(r mismatchRow) []string {
+		return []string{strconv.FormatInt(r.ID, 10), r.DetectedAt.Format(time.DateTime), r.Status, r.Kind,
+			orDash(r.Email), orDash(r.PaymentIntentID), minorUnits(r.Amount, r.Currency)}
+	})
 }
 
 func toMismatchRow(m store.Mismatch) mismatchRow {
@@ -74,16 +75,6 @@ func toMismatchRow(m store.Mismatch) mismatchRow {
 		r.ResolvedAt = &at
 	}
 	return r
-}
-
-func printMismatches(e *env, rows []mismatchRow) error {
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tDETECTED\tSTATUS\tKIND\tEMAIL\tPAYMENT\tAMOUNT")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.DetectedAt.Format(time.DateTime), r.Status, r.Kind,
-			orDash(r.Email), orDash(r.PaymentIntentID), minorUnits(r.Amount, r.Currency))
-	}
-	return tw.Flush()
 }
 
 func orDash(s *string) string {

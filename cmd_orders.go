@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"text/tabwriter"
+	"strconv"
+	"time"
+
+	"github.com/backstophq/backstop/internal/store"
 )
 
 // cmdOrders is `backstop orders [--email E] --json`.
@@ -23,17 +25,9 @@ func cmdOrders(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(e.stdout, rows)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tREFERENCE\tEMAIL\tPLAN\tSTATUS\tVIA\tCREATED")
-	for _, o := range rows {
-		via := "-"
-		if o.FulfilledVia != nil {
-			via = *o.FulfilledVia
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.PublicRef, o.Email, o.Plan, o.Status, via, o.CreatedAt.UTC().Format("2006-01-02 15:04:05"))
-	}
-	return tw.Flush()
+	header := []string{"ID", "REFERENCE", "EMAIL", "PLAN", "STATUS", "VIA", "CREATED"}
+	return printList(e.stdout, *asJSON, rows, header, func(o store.OrderRow) []string {
+		return []string{strconv.FormatInt(o.ID, 10), o.PublicRef, o.Email, o.Plan, o.Status,
+			orDash(o.FulfilledVia), o.CreatedAt.UTC().Format(time.DateTime)}
+	})
 }

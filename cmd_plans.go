@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/store"
@@ -110,15 +110,10 @@ func plansList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(e.stdout, plans)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CODE\tNAME\tPRICE\tINTERVAL\tACTIVE")
-	for _, p := range plans {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\n", p.Code, p.Name, p.Price(), p.Interval, p.Active)
-	}
-	return tw.Flush()
+	header := []string{"CODE", "NAME", "PRICE", "INTERVAL", "ACTIVE"}
+	return printList(e.stdout, *asJSON, plans, header, func(p billing.Plan) []string {
+		return []string{p.Code, p.Name, p.Price(), p.Interval, strconv.FormatBool(p.Active)}
+	})
 }
 
 // openStoreFromEnv opens DATABASE_URL for the commands that need only the

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
 )
 
 // command is one `backstop` subcommand.
@@ -61,6 +63,20 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errHelpShown
 	}
 	return err
+}
+
+// printList prints a command's rows as a JSON array for scripts, or as an
+// aligned table for people: header names the columns, cells gives a row's.
+func printList[T any](w io.Writer, asJSON bool, rows []T, header []string, cells func(T) []string) error {
+	if asJSON {
+		return printJSON(w, rows)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(cells(r), "\t"))
+	}
+	return tw.Flush()
 }
 
 // printJSON writes v as indented JSON, the form scripts read.
