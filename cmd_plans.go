@@ -23,21 +23,7 @@ Reads DATABASE_URL.`
 
 // cmdPlans is `backstop plans add|list`.
 func cmdPlans(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintf(e.stderr, "usage: backstop %s\n", plansUsage)
-		return errors.New("plans: name a subcommand: add or list")
-	}
-	switch args[0] {
-	case "add":
-		return plansAdd(ctx, e, args[1:])
-	case "list":
-		return plansList(ctx, e, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintf(e.stderr, "usage: backstop %s\n", plansUsage)
-		return errHelpShown
-	default:
-		return fmt.Errorf("plans: unknown subcommand %q: use add or list", args[0])
-	}
+	return runSubcommand(ctx, e, args, "plans", plansUsage, []subcommand{{"add", plansAdd}, {"list", plansList}})
 }
 
 func plansAdd(ctx context.Context, e *env, args []string) error {

@@ -24,19 +24,7 @@ Reads DATABASE_URL.`
 
 // cmdStaff is `backstop staff add`.
 func cmdStaff(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintf(e.stderr, "usage: backstop %s\n", staffUsage)
-		return errors.New("staff: name a subcommand: add")
-	}
-	switch args[0] {
-	case "add":
-		return staffAdd(ctx, e, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintf(e.stderr, "usage: backstop %s\n", staffUsage)
-		return errHelpShown
-	default:
-		return fmt.Errorf("staff: unknown subcommand %q: use add", args[0])
-	}
+	return runSubcommand(ctx, e, args, "staff", staffUsage, []subcommand{{"add", staffAdd}})
 }
 
 func staffAdd(ctx context.Context, e *env, args []string) error {

@@ -65,6 +65,36 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
+// subcommand is one verb of a command with verbs (plans add, staff add).
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, e *env, args []string) error
+}
+
+// runSubcommand runs the verb args[0] names, or prints usage.
+func runSubcommand(ctx context.Context, e *env, args []string, cmd, usage string, subs []subcommand) error {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	verbs := strings.Join(names, " or ")
+	if len(args) == 0 {
+		fmt.Fprintf(e.stderr, "usage: backstop %s\n", usage)
+		return fmt.Errorf("%s: name a subcommand: %s", cmd, verbs)
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, e, args[1:])
+		}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(e.stderr, "usage: backstop %s\n", usage)
+		return errHelpShown
+	}
+	return fmt.Errorf("%s: unknown subcommand %q: use %s", cmd, args[0], verbs)
+}
+
 // printList prints a command's rows as a JSON array for scripts, or as an
 // aligned table for people: header names the columns, cells gives a row's.
 func printList[T any](w io.Writer, asJSON bool, rows []T, header []string, cells func(T) []string) error {
