@@ -1,61 +1,24 @@
 // Command backstop makes sure no paying customer is left charged but unserved.
-// See README.md; `backstop help` lists the subcommands.
+// See README.md; `backstop help` lists the subcommands, which live in
+// internal/cli.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/backstophq/backstop/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := cli.Run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "backstop:", err)
 		stop()
 		os.Exit(1)
 	}
-}
-
-// errHelpShown is returned by a command that printed its --help.
-var errHelpShown = errors.New("help shown")
-
-// env is what every subcommand gets from the outside world. Nothing reads
-// os.Getenv or writes os.Stdout directly, so tests can run commands in-process.
-type env struct {
-	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-}
-
-// run dispatches to a subcommand. args includes the program name.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	if len(args) < 2 {
-		printHelp(stdout)
-		return nil
-	}
-	name, rest := args[1], args[2:]
-	switch name {
-	case "help", "-h", "--help":
-		printHelp(stdout)
-		return nil
-	}
-	for _, c := range commands() {
-		if c.name == name {
-			err := c.run(ctx, e, rest)
-			if errors.Is(err, errHelpShown) {
-				return nil
-			}
-			return err
-		}
-	}
-	printHelp(stderr)
-	return fmt.Errorf("unknown command %q", name)
 }

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/mail"
+	"github.com/backstophq/backstop/internal/recon"
+	"github.com/backstophq/backstop/internal/staff"
+	"github.com/backstophq/backstop/internal/store"
+	"github.com/backstophq/backstop/internal/stripeapi"
+	"github.com/backstophq/backstop/jobs"
+)
+
+// stack is one running Backstop: the database, the processor adapter, the
+// workflows and the job runner, wired once from the configuration.
+type stack struct {
+	cfg     config.Config
+	logger  *slog.Logger
+	store   *store.Store
+	proc    *stripeapi.Client
+	billing *billing.Service
+	jobs    *jobs.Client
+	metrics *prometheus.Registry
+	recon   *reconParts
+	staff   *staff.Service
+}
+
+// openStack connects everything; work says whether this process runs jobs.
+// The database must already be migrated (serve and dev migrate first).
+func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work bool) (*stack, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s, err := wireStack(ctx, cfg, logger, st, work)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// wireStack builds every part on the open store. River's client needs its
+// workers first, while billing and the outbox need the client, so the
+// catch-up and the sweep get their billing service last.
+func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *store.Store, work bool) (*stack, error) {
+	proc, err := stripeapi.New(stripeapi.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
+	if err != nil {
+		return nil, err
+	}
+	// The default templates are seeded where absent, so a fresh database
+	// can send every email; edited templates are left as they are.
+	if err := mail.SeedDefaults(ctx, st); err != nil {
+		return nil, err
+	}
+	sender, err := newSender(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, metrics: newRegistry(),
+		staff: staff.NewService(st, staff.Options{})}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.SendEmailWorker{
+		Deliverer: mail.NewDeliverer(st, sender, cfg.MailFrom, cfg.Faults, logger),
+	})
+	catchUp := &recon.CatchUp{Store: st, Events: proc, Lookback: cfg.ReconLookback, Logger: logger}
+	river.AddWorker(workers, &jobs.CatchUpWorker{CatchUp: catchUp})
+	periodic := []*river.PeriodicJob{jobs.CatchUpPeriodic(cfg.ReconEventsInterval)}
+	// The sweep and the dead man's switch (see stack_recon.go).
+	s.recon = newRecon(cfg, st, proc, logger, s.metrics)
+	periodic = append(periodic, s.recon.register(workers, cfg)...)
+	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Periodic: periodic, Work: work})
+	if err != nil {
+		return nil, err
+	}
+	outbox := mail.NewOutbox(st, jobs.NewEnqueuer(s.jobs), mailDomain(cfg.BaseURL))
+	s.billing = billing.NewService(billing.Deps{
+		Store: billingStore{st}, Processor: proc, Mailer: billingMailer{outbox, cfg.SupportEmail},
+		Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
+	})
+	catchUp.Handler = s.billing
+	s.recon.connect(s.billing, outbox, cfg.BaseURL)
+	return s, nil
+}
+
+func (s *stack) close() { s.store.Close() }
+
+func newSender(cfg config.Config) (mail.Sender, error) {
+	if cfg.SMTPURL == "" {
+		return mail.DevMailbox{}, nil
+	}
+	return mail.NewSMTPSender(cfg.SMTPURL)
+}
+
+func newRegistry() *prometheus.Registry {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return r
+}
+
+// mailDomain is the right-hand side of our Message-IDs.
+func mailDomain(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "backstop.local"
+}
+
+// billingStore adapts *store.Store to billing.Store: the same transaction,
+// seen through the interface the workflows declare.
+type billingStore struct{ st *store.Store }
+
+func (b billingStore) InTx(ctx context.Context, fn func(billing.Tx) error) error {
+	return b.st.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+// billingMailer queues the workflows' emails through the outbox. The
+// transaction is always a *store.Tx: billingStore is the only Store.
+type billingMailer struct {
+	outbox       *mail.Outbox
+	supportEmail string
+}
+
+func (m billingMailer) QueueEmailTx(ctx context.Context, tx billing.Tx, e billing.Email) (bool, error) {
+	stx, ok := tx.(*store.Tx)
+	if !ok {
+		return false, fmt.Errorf("queue email: transaction %T is not a store transaction", tx)
+	}
+	var orderID *int64 // a holding email may come before any order exists
+	if e.OrderID != 0 {
+		orderID = &e.OrderID
+	}
+	data := mail.Data{
+		Email: e.To, PlanName: e.PlanName, Amount: e.Amount, PublicRef: e.PublicRef,
+		StatusURL: e.StatusURL, SupportEmail: m.supportEmail, Reason: e.Reason,
+	}
+	if !e.ValidUntil.IsZero() {
+		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")
+	}
+	return m.outbox.QueueTx(ctx, stx, mail.QueueRequest{
+		Template: e.Template, To: e.To, OrderID: orderID, DedupeKey: e.DedupeKey, Data: data,
+	})
+}
+
+// shutdownGrace bounds how long in-flight requests and jobs get to finish.
+const shutdownGrace = 10 * time.Second

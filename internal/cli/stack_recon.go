@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/mail"
+	"github.com/backstophq/backstop/internal/recon"
+	"github.com/backstophq/backstop/internal/store"
+	"github.com/backstophq/backstop/jobs"
+)
+
+// reconParts are the sweep and the dead man's switch, wired in two steps
+// because billing and the outbox need the job client that runs them.
+type reconParts struct {
+	sweeper *recon.Sweeper
+	alerter *recon.Alerter
+}
+
+func newRecon(cfg config.Config, st *store.Store, proc recon.Lister, logger *slog.Logger, reg prometheus.Registerer) *reconParts {
+	metrics := recon.NewMetrics(reg)
+	alerter := &recon.Alerter{
+		Store: st, Email: cfg.AlertEmail, Metrics: metrics, Logger: logger,
+		Watches: []recon.Watch{{Kind: "sweep", Interval: cfg.ReconSweepInterval}, {Kind: "events", Interval: cfg.ReconEventsInterval}},
+	}
+	sweeper := &recon.Sweeper{
+		Store: st, Proc: proc, Faults: cfg.Faults, Metrics: metrics, Logger: logger, Alerts: alerter,
+		Lookback: cfg.ReconLookback, Grace: cfg.ReconGrace,
+	}
+	return &reconParts{sweeper: sweeper, alerter: alerter}
+}
+
+// register adds the workers and returns the periodic jobs.
+func (r *reconParts) register(workers *river.Workers, cfg config.Config) []*river.PeriodicJob {
+	river.AddWorker(workers, &jobs.SweepWorker{Sweeper: r.sweeper})
+	river.AddWorker(workers, &jobs.AlertCheckWorker{Alerter: r.alerter})
+	return []*river.PeriodicJob{jobs.SweepPeriodic(cfg.ReconSweepInterval), jobs.AlertCheckPeriodic()}
+}
+
+// connect gives the sweep its healer and the alerts their mailer.
+func (r *reconParts) connect(b *billing.Service, outbox *mail.Outbox, baseURL string) {
+	r.sweeper.Healer = b
+	r.alerter.Mailer = alertMailer{outbox: outbox, consoleURL: baseURL + "/console/"}
+}
+
+// alertMailer queues staff_alert emails through the outbox.
+type alertMailer struct {
+	outbox     *mail.Outbox
+	consoleURL string
+}
+
+func (m alertMailer) QueueAlertTx(ctx context.Context, tx *store.Tx, to, subject, body, key string) error {
+	_, err := m.outbox.QueueTx(ctx, tx, mail.QueueRequest{
+		Template: mail.StaffAlert, To: to, DedupeKey: key,
+		Data: mail.Data{AlertSubject: subject, AlertBody: body, StatusURL: m.consoleURL},
+	})
+	return err
+}
+
+// readiness is /readyz: the database's readiness, plus a line for each
+// raised reconciliation alert.
+type readiness struct {
+	*store.Store
+	alerter *recon.Alerter
+}
+
+func (r readiness) ReadyDetail(ctx context.Context) []string {
+	statuses, err := r.alerter.Status(ctx)
+	if err != nil {
+		return []string{"alerts: unknown (" + err.Error() + ")"}
+	}
+	var lines []string
+	for _, st := range statuses {
+		if st.Raised {
+			lines = append(lines, fmt.Sprintf("alert: %s reconciliation: %s (since %s)", st.Kind, st.Reason, st.Since.UTC().Format(time.RFC3339)))
+		}
+	}
+	return lines
+}

@@ -1,0 +1,29 @@
+package cli
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/backstophq/backstop/handlers"
+)
+
+// webApp builds the Fiber app on the stack.
+func (s *stack) webApp() *fiber.App {
+	d := handlers.Deps{
+		Logger:   s.logger,
+		Plans:    s.store,
+		Errors:   s.store,
+		Ready:    readiness{s.store, s.recon.alerter},
+		Metrics:  s.metrics,
+		Checkout: s.billing,
+		Staff:    s.staff,
+		Webhook: handlers.WebhookDeps{
+			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
+		},
+		SupportEmail: s.cfg.SupportEmail,
+		BaseURL:      s.cfg.BaseURL,
+	}
+	if s.cfg.DevMailbox {
+		d.DevMailbox = s.store
+	}
+	return handlers.New(d)
+}

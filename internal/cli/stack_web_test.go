@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDevMailboxOnlyUnderDev: serve's configuration never routes the
+// mailbox (it would show customers' emails to anyone); dev's does.
+func TestDevMailboxOnlyUnderDev(t *testing.T) {
+	t.Parallel()
+	s := newTestStack(t)
+	require.False(t, s.cfg.DevMailbox, "serve's configuration")
+
+	resp, err := s.app.Test(httptest.NewRequest(http.MethodGet, "/dev/mailbox", nil), -1)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+
+	s.cfg.DevMailbox = true // as devConfig sets it
+	resp, err = s.webApp().Test(httptest.NewRequest(http.MethodGet, "/dev/mailbox", nil), -1)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, devConfig("127.0.0.1:8080", "127.0.0.1:12111", devSecrets{}, nil).DevMailbox)
+}
