@@ -71,7 +71,7 @@ func (s *Service) HandleEvent(ctx context.Context, ev Event, source string) erro
 // processor, so events may arrive late, twice or out of order.
 func (s *Service) dispatch(ctx context.Context, tx Tx, ev Event, via Via) (Outcome, error) {
 	switch ev.Type {
-	case "checkout.session.completed", "checkout.session.async_payment_succeeded":
+	case EventCheckoutCompleted, EventCheckoutAsyncSucceeded:
 		sess, err := s.proc.GetCheckoutSession(ctx, ev.ObjectID)
 		if err != nil || !sess.Paid() {
 			return Outcome{}, err
@@ -81,7 +81,7 @@ func (s *Service) dispatch(ctx context.Context, tx Tx, ev Event, via Via) (Outco
 			return Outcome{}, err
 		}
 		return s.FulfillTx(ctx, tx, facts, via)
-	case "payment_intent.succeeded":
+	case EventPaymentSucceeded:
 		pi, err := s.proc.GetPaymentIntent(ctx, ev.ObjectID)
 		if err != nil || !pi.Succeeded() {
 			return Outcome{}, err
@@ -100,11 +100,11 @@ func (s *Service) dispatch(ctx context.Context, tx Tx, ev Event, via Via) (Outco
 			}
 		}
 		return out, err
-	case "checkout.session.expired":
+	case EventCheckoutExpired:
 		return Outcome{}, s.markSession(ctx, tx, ev.ObjectID, StatusExpired, "expired")
-	case "charge.refunded":
+	case EventChargeRefunded:
 		return Outcome{}, s.markCharge(ctx, tx, ev, StatusRefunded, "refunded")
-	case "charge.dispute.created":
+	case EventDisputeCreated:
 		return Outcome{}, s.markCharge(ctx, tx, ev, StatusDisputed, "disputed")
 	}
 	return Outcome{}, nil // stored and acknowledged; nothing to do
@@ -128,7 +128,7 @@ func (s *Service) markSession(ctx context.Context, tx Tx, sessionID, status, kin
 // Access is never revoked here: a person decides (reconciliation queues it).
 func (s *Service) markCharge(ctx context.Context, tx Tx, ev Event, status, kind string) error {
 	chargeID := ev.ObjectID
-	if ev.Type == "charge.dispute.created" {
+	if ev.Type == EventDisputeCreated {
 		chargeID = ev.ChargeID()
 	}
 	ch, err := s.proc.GetCharge(ctx, chargeID)

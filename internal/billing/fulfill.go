@@ -9,12 +9,6 @@ import (
 	"github.com/backstophq/backstop/internal/fault"
 )
 
-// Hold reasons: a payment is in but a person must finish the order.
-const (
-	HoldAmountMismatch  = "amount_mismatch"
-	HoldIdentityUnknown = "identity_unknown"
-)
-
 // Outcome says what one Fulfill call did.
 type Outcome struct {
 	Order Order
@@ -22,8 +16,13 @@ type Outcome struct {
 	Fulfilled bool
 	// Already is true when an earlier call had served the order.
 	Already bool
-	// Held names why the payment could not be served automatically.
-	Held       string
+	// Held names why the payment could not be served automatically: a
+	// person must finish the order (a Hold reason).
+	Held string
+	// Unserved is the order's new status, refunded or disputed, when the
+	// money went back or is contested before access was granted: nothing
+	// is served and nobody is asked to serve it.
+	Unserved   string
 	ValidUntil time.Time
 	Template   string
 }
@@ -105,7 +104,7 @@ func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCh
 		return Outcome{}, err
 	}
 	template := s.fulfilmentTemplate(via, p.PaidAt, now)
-	_, err = s.mailer.QueueEmailTx(ctx, tx, Email{
+	_, err = tx.QueueEmail(ctx, Email{
 		Template: template, To: o.Email, OrderID: o.ID,
 		DedupeKey: fmt.Sprintf("order:%d:%s", o.ID, template),
 		PlanName:  plan.Name, Amount: plan.Price(), PublicRef: o.PublicRef,
@@ -168,5 +167,5 @@ func (s *Service) unserved(ctx context.Context, tx Tx, o Order, p PaidCheckout) 
 		return Outcome{}, err
 	}
 	o.Status = status
-	return Outcome{Order: o, Held: status}, nil
+	return Outcome{Order: o, Unserved: status}, nil
 }

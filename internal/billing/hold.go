@@ -6,10 +6,6 @@ import (
 	"strings"
 )
 
-// HoldPlanUnknown is why a payment with an email but no plan we can name
-// waits for a person (an orphan payment of an amount no plan costs).
-const HoldPlanUnknown = "plan_unknown"
-
 // holdReasons are the words the holding email uses after "because".
 var holdReasons = map[string]string{
 	HoldAmountMismatch:  "the amount paid did not match the plan",
@@ -45,7 +41,7 @@ func (s *Service) QueueHoldingEmailTx(ctx context.Context, tx Tx, o Order, p Pai
 	if why == "" {
 		why = holdReasons[HoldIdentityUnknown]
 	}
-	queued, err := s.mailer.QueueEmailTx(ctx, tx, Email{
+	queued, err := tx.QueueEmail(ctx, Email{
 		Template: "payment_on_hold", To: to, OrderID: o.ID, DedupeKey: key,
 		Amount: FormatMoney(p.Amount, p.Currency), PublicRef: ref, StatusURL: status, Reason: why,
 	})

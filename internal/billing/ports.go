@@ -54,6 +54,11 @@ type Tx interface {
 	MarkEventFailed(ctx context.Context, id string, cause error) error
 	Savepoint(ctx context.Context, name string) error
 	RollbackToSavepoint(ctx context.Context, name string) error
+
+	// QueueEmail renders and stores one logical email and enqueues its
+	// delivery in this transaction, once per dedupe key; it reports whether
+	// it queued.
+	QueueEmail(ctx context.Context, e Email) (queued bool, err error)
 }
 
 // Grant is one fulfilled order's extension of an entitlement.
@@ -69,11 +74,6 @@ type EventState struct {
 	ID          string     `db:"id"`
 	ProcessedAt *time.Time `db:"processed_at"`
 	Attempts    int        `db:"attempts"`
-}
-
-// Mailer queues an email in the caller's transaction, once per dedupe key.
-type Mailer interface {
-	QueueEmailTx(ctx context.Context, tx Tx, e Email) (queued bool, err error)
 }
 
 // Email is one logical email, about an order unless OrderID is zero (a

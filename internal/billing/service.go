@@ -12,7 +12,6 @@ import (
 type Service struct {
 	store   Store
 	proc    Processor
-	mailer  Mailer
 	faults  *fault.Points
 	logger  *slog.Logger
 	now     func() time.Time
@@ -24,7 +23,6 @@ type Service struct {
 type Deps struct {
 	Store     Store
 	Processor Processor
-	Mailer    Mailer
 	Faults    *fault.Points
 	Logger    *slog.Logger
 	// BaseURL is the app's public URL, used for return and status links.
@@ -46,7 +44,7 @@ func NewService(d Deps) *Service {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		store: d.Store, proc: d.Processor, mailer: d.Mailer, faults: d.Faults,
+		store: d.Store, proc: d.Processor, faults: d.Faults,
 		logger: logger, now: now, started: now(), baseURL: d.BaseURL,
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"time"
@@ -73,7 +72,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	river.AddWorker(workers, &jobs.SendEmailWorker{
 		Deliverer: mail.NewDeliverer(st, sender, cfg.MailFrom, cfg.Faults, logger),
 	})
-	catchUp := &recon.CatchUp{Store: st, Events: proc, Lookback: cfg.ReconLookback, Logger: logger}
+	catchUp := recon.NewCatchUp(recon.CatchUp{Store: st, Events: proc, Lookback: cfg.ReconLookback, Logger: logger})
 	river.AddWorker(workers, &jobs.CatchUpWorker{CatchUp: catchUp})
 	periodic := []*river.PeriodicJob{jobs.CatchUpPeriodic(cfg.ReconEventsInterval)}
 	// The sweep and the dead man's switch (see stack_recon.go).
@@ -85,7 +84,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	}
 	outbox := mail.NewOutbox(st, jobs.NewEnqueuer(s.jobs), mailDomain(cfg.BaseURL))
 	s.billing = billing.NewService(billing.Deps{
-		Store: billingStore{st}, Processor: proc, Mailer: billingMailer{outbox, cfg.SupportEmail},
+		Store: billingStore{st, outbox, cfg.SupportEmail}, Processor: proc,
 		Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
 	})
 	catchUp.Handler = s.billing
@@ -116,38 +115,40 @@ func mailDomain(baseURL string) string {
 	return "backstop.local"
 }
 
-// billingStore adapts *store.Store to billing.Store: the same transaction,
-// seen through the interface the workflows declare.
-type billingStore struct{ st *store.Store }
-
-func (b billingStore) InTx(ctx context.Context, fn func(billing.Tx) error) error {
-	return b.st.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
-}
-
-// billingMailer queues the workflows' emails through the outbox. The
-// transaction is always a *store.Tx: billingStore is the only Store.
-type billingMailer struct {
+// billingStore adapts *store.Store to billing.Store: each workflow runs in
+// a store transaction that can also queue the workflow's emails through the
+// outbox, so an email exists if and only if the workflow commits.
+type billingStore struct {
+	st           *store.Store
 	outbox       *mail.Outbox
 	supportEmail string
 }
 
-func (m billingMailer) QueueEmailTx(ctx context.Context, tx billing.Tx, e billing.Email) (bool, error) {
-	stx, ok := tx.(*store.Tx)
-	if !ok {
-		return false, fmt.Errorf("queue email: transaction %T is not a store transaction", tx)
-	}
+func (b billingStore) InTx(ctx context.Context, fn func(billing.Tx) error) error {
+	return b.st.InTx(ctx, func(tx *store.Tx) error { return fn(billingTx{tx, b}) })
+}
+
+// billingTx is a store transaction that queues billing's emails.
+type billingTx struct {
+	*store.Tx
+	b billingStore
+}
+
+var _ billing.Tx = billingTx{}
+
+func (t billingTx) QueueEmail(ctx context.Context, e billing.Email) (bool, error) {
 	var orderID *int64 // a holding email may come before any order exists
 	if e.OrderID != 0 {
 		orderID = &e.OrderID
 	}
 	data := mail.Data{
 		Email: e.To, PlanName: e.PlanName, Amount: e.Amount, PublicRef: e.PublicRef,
-		StatusURL: e.StatusURL, SupportEmail: m.supportEmail, Reason: e.Reason,
+		StatusURL: e.StatusURL, SupportEmail: t.b.supportEmail, Reason: e.Reason,
 	}
 	if !e.ValidUntil.IsZero() {
 		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")
 	}
-	return m.outbox.QueueTx(ctx, stx, mail.QueueRequest{
+	return t.b.outbox.QueueTx(ctx, t.Tx, mail.QueueRequest{
 		Template: e.Template, To: e.To, OrderID: orderID, DedupeKey: e.DedupeKey, Data: data,
 	})
 }

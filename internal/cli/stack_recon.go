@@ -26,14 +26,14 @@ type reconParts struct {
 
 func newRecon(cfg config.Config, st *store.Store, proc recon.Lister, logger *slog.Logger, reg prometheus.Registerer) *reconParts {
 	metrics := recon.NewMetrics(reg)
-	alerter := &recon.Alerter{
+	alerter := recon.NewAlerter(recon.Alerter{
 		Store: st, Email: cfg.AlertEmail, Metrics: metrics, Logger: logger,
 		Watches: []recon.Watch{{Kind: "sweep", Interval: cfg.ReconSweepInterval}, {Kind: "events", Interval: cfg.ReconEventsInterval}},
-	}
-	sweeper := &recon.Sweeper{
+	})
+	sweeper := recon.NewSweeper(recon.Sweeper{
 		Store: st, Proc: proc, Faults: cfg.Faults, Metrics: metrics, Logger: logger, Alerts: alerter,
 		Lookback: cfg.ReconLookback, Grace: cfg.ReconGrace,
-	}
+	})
 	return &reconParts{sweeper: sweeper, alerter: alerter}
 }
 

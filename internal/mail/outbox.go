@@ -20,6 +20,17 @@ type Enqueuer interface {
 	EnqueueEmailTx(ctx context.Context, tx *sql.Tx, messageID int64) error
 }
 
+// Tx is the part of a database transaction the outbox writes through: the
+// template and message rows, and the SQL transaction River's insert joins.
+// *store.Tx provides it.
+type Tx interface {
+	LatestTemplate(ctx context.Context, name string) (store.EmailTemplate, error)
+	InsertEmailMessage(ctx context.Context, m store.EmailMessage) (id int64, inserted bool, err error)
+	SQL() *sql.Tx
+}
+
+var _ Tx = (*store.Tx)(nil)
+
 // QueueRequest is one logical email to queue.
 type QueueRequest struct {
 	Template string // one of Names()
@@ -55,7 +66,7 @@ func NewOutbox(st *store.Store, enq Enqueuer, domain string) *Outbox {
 // whether it queued: a repeated Fulfill queues nothing the second time. A
 // bad request (unknown template, invalid address, no dedupe key) or a
 // stored template that no longer renders is an apperr Invalid.
-func (o *Outbox) QueueTx(ctx context.Context, tx *store.Tx, req QueueRequest) (queued bool, err error) {
+func (o *Outbox) QueueTx(ctx context.Context, tx Tx, req QueueRequest) (queued bool, err error) {
 	if err := req.check(); err != nil {
 		return false, err
 	}

@@ -78,7 +78,7 @@ func (a *Alerter) check(ctx context.Context, w Watch) error {
 	if err != nil {
 		return err
 	}
-	now := a.now()
+	now := a.Now()
 	var raised bool
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
 		st, err := loadAlertState(ctx, tx, w.Kind, now)
@@ -108,7 +108,7 @@ func (a *Alerter) transition(ctx context.Context, tx *store.Tx, w Watch, st aler
 		quiet := !st.RecoveredAt.IsZero() && now.Sub(st.RecoveredAt) < cooldown(w)
 		st = alertState{Raised: true, Reason: problem, Count: st.Count + 1, Since: now, Watching: st.Watching, Quiet: quiet}
 		if quiet {
-			a.logger().WarnContext(ctx, "reconciliation alert raised again soon after recovering; email held back", "kind", w.Kind, "reason", problem)
+			a.Logger.WarnContext(ctx, "reconciliation alert raised again soon after recovering; email held back", "kind", w.Kind, "reason", problem)
 			return st, nil
 		}
 		return st, a.send(ctx, tx, w.Kind, st, "raised", "Backstop alert: "+problem, problem)
@@ -144,9 +144,9 @@ func diagnose(w Watch, h store.RunHealth, watchingSince, now time.Time) string {
 }
 
 func (a *Alerter) send(ctx context.Context, tx *store.Tx, kind string, st alertState, what, subject, body string) error {
-	log := a.logger().ErrorContext
+	log := a.Logger.ErrorContext
 	if what == "recovered" {
-		log = a.logger().InfoContext
+		log = a.Logger.InfoContext
 	}
 	log(ctx, "reconciliation alert "+what, "kind", kind, "reason", body)
 	if a.Email == "" || a.Mailer == nil {
@@ -195,18 +195,4 @@ func saveAlertState(ctx context.Context, tx *store.Tx, kind string, st alertStat
 		return err
 	}
 	return tx.SetReconState(ctx, alertStateName(kind), string(b))
-}
-
-func (a *Alerter) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
-}
-
-func (a *Alerter) logger() *slog.Logger {
-	if a.Logger != nil {
-		return a.Logger
-	}
-	return slog.New(slog.DiscardHandler)
 }

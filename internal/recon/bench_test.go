@@ -65,7 +65,7 @@ func benchSweep(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sw := &recon.Sweeper{Store: st, Proc: proc, Healer: refuseHeal{}, Lookback: 2 * time.Hour}
+	sw := recon.NewSweeper(recon.Sweeper{Store: st, Proc: proc, Healer: refuseHeal{}, Lookback: 2 * time.Hour})
 	var peak int64
 	for b.Loop() {
 		stop := samplePeak(&peak)

@@ -12,17 +12,6 @@ import (
 	"github.com/backstophq/backstop/internal/store"
 )
 
-// HandledEventTypes are the processor events the workflows act on; catch-up
-// lists only these, so a busy account's other events cost nothing.
-var HandledEventTypes = []string{
-	"checkout.session.completed",
-	"checkout.session.async_payment_succeeded",
-	"checkout.session.expired",
-	"payment_intent.succeeded",
-	"charge.refunded",
-	"charge.dispute.created",
-}
-
 const (
 	// cursorName is the recon_state row holding the newest event time
 	// catch-up has fully handled.
@@ -77,7 +66,7 @@ func (c *CatchUp) Run(ctx context.Context) (store.ReconRun, error) {
 }
 
 func (c *CatchUp) run(ctx context.Context, run *store.ReconRun) error {
-	now := c.now()
+	now := c.Now()
 	cursor, err := c.cursor(ctx, now)
 	if err != nil {
 		return err
@@ -104,7 +93,7 @@ func (c *CatchUp) run(ctx context.Context, run *store.ReconRun) error {
 // event time and the oldest failed event time.
 func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Range) (newest, failed time.Time, err error) {
 	var handleErrs []error
-	err = c.Events.ListEvents(ctx, r, HandledEventTypes, func(ev billing.Event) error {
+	err = c.Events.ListEvents(ctx, r, billing.HandledEvents, func(ev billing.Event) error {
 		run.ObjectsSeen++
 		if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
 			if apperr.Is(err, apperr.Unavailable) {
@@ -124,7 +113,7 @@ func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Ran
 		return time.Time{}, time.Time{}, fmt.Errorf("list events: %w", err)
 	}
 	if len(handleErrs) > 0 {
-		c.logger().WarnContext(ctx, "catch-up: some events not handled; will retry", "count", len(handleErrs), "err", handleErrs[0])
+		c.Logger.WarnContext(ctx, "catch-up: some events not handled; will retry", "count", len(handleErrs), "err", handleErrs[0])
 	}
 	return newest, failed, nil
 }
@@ -138,7 +127,7 @@ func (c *CatchUp) retryStored(ctx context.Context, run *store.ReconRun, now time
 	}
 	for _, ev := range events {
 		if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
-			c.logger().WarnContext(ctx, "catch-up: stored event still failing", "event_id", ev.ID, "err", err)
+			c.Logger.WarnContext(ctx, "catch-up: stored event still failing", "event_id", ev.ID, "err", err)
 		}
 	}
 	return nil
@@ -156,20 +145,6 @@ func (c *CatchUp) cursor(ctx context.Context, now time.Time) (time.Time, error) 
 		return now.Add(-c.Lookback), nil // an unreadable cursor only costs a longer replay
 	}
 	return t, nil
-}
-
-func (c *CatchUp) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
-
-func (c *CatchUp) logger() *slog.Logger {
-	if c.Logger != nil {
-		return c.Logger
-	}
-	return slog.New(slog.DiscardHandler)
 }
 
 // pages is the number of list calls that returned n objects at 100 a page.

@@ -88,7 +88,7 @@ func TestCatchUpCursor(t *testing.T) {
 	t1, t2, t3 := now.Add(-30*time.Second), now.Add(-20*time.Second), now.Add(-10*time.Second)
 	events := &fakeEvents{events: []billing.Event{event("evt_1", t1), event("evt_2", t2), event("evt_3", t3)}}
 	h := &storingHandler{st: st, failing: map[string]bool{"evt_2": true}}
-	c := &recon.CatchUp{Store: st, Events: events, Handler: h, Lookback: time.Hour, Now: func() time.Time { return now }}
+	c := recon.NewCatchUp(recon.CatchUp{Store: st, Events: events, Handler: h, Lookback: time.Hour, Now: func() time.Time { return now }})
 
 	run, err := c.Run(ctx)
 	require.NoError(t, err)
@@ -125,7 +125,7 @@ func TestCatchUpRetriesStoredFailures(t *testing.T) {
 	require.NoError(t, err)
 
 	h.failing, h.handled = nil, nil
-	c := &recon.CatchUp{Store: st, Events: &fakeEvents{}, Handler: h, Lookback: time.Minute}
+	c := recon.NewCatchUp(recon.CatchUp{Store: st, Events: &fakeEvents{}, Handler: h, Lookback: time.Minute})
 	_, err = c.Run(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []string{"evt_old"}, h.handled)
@@ -140,7 +140,7 @@ func TestCatchUpProcessorDown(t *testing.T) {
 	db := dbtest.New(t)
 	st := store.New(db)
 	events := &fakeEvents{err: apperr.New(apperr.Unavailable, "payment processor is unavailable")}
-	c := &recon.CatchUp{Store: st, Events: events, Handler: &storingHandler{st: st}, Lookback: time.Minute}
+	c := recon.NewCatchUp(recon.CatchUp{Store: st, Events: events, Handler: &storingHandler{st: st}, Lookback: time.Minute})
 	_, err := c.Run(context.Background())
 	require.ErrorContains(t, err, "payment processor is unavailable")
 	var runErr string

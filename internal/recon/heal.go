@@ -28,10 +28,12 @@ func (s *Sweeper) heal(ctx context.Context, runID int64) (int, error) {
 			out, err := s.Healer.Fulfill(ctx, it.Payment, billing.ViaSweep)
 			switch {
 			case errors.Is(err, billing.ErrUnmatched) || apperr.Is(err, apperr.Invalid):
-				s.logger().WarnContext(ctx, "sweep: payment cannot be served automatically", "payment_intent", it.Subject, "err", err)
+				s.Logger.WarnContext(ctx, "sweep: payment cannot be served automatically", "payment_intent", it.Subject, "err", err)
 				err = s.Store.MarkUnmatched(ctx, runID, it.Kind, it.Subject, unmatchedKind(it.Payment))
 			case err != nil:
 				return healed, fmt.Errorf("heal %s %s: %w", it.Kind, it.Subject, err)
+			case out.Unserved != "":
+				s.Logger.InfoContext(ctx, "sweep: payment not served, its money went back", "payment_intent", it.Subject, "status", out.Unserved)
 			case out.Held != "":
 				err = s.Store.MarkHeld(ctx, runID, it.Kind, it.Subject, out.Order.ID)
 			case out.Fulfilled:
@@ -51,9 +53,9 @@ func (s *Sweeper) heal(ctx context.Context, runID int64) (int, error) {
 
 func unmatchedKind(p billing.PaidCheckout) string {
 	if p.Email == "" {
-		return KindIdentityUnknown
+		return billing.KindIdentityUnknown
 	}
-	return KindOrphanPayment
+	return billing.KindOrphanPayment
 }
 
 // holdingEmails tells every customer whose payment now waits for a person,
@@ -66,13 +68,13 @@ func (s *Sweeper) holdingEmails(ctx context.Context, runID int64) error {
 	}
 	for _, n := range notices {
 		reason := billing.HoldAmountMismatch
-		if n.Kind == KindOrphanPayment {
+		if n.Kind == billing.KindOrphanPayment {
 			reason = billing.HoldPlanUnknown
 		}
 		p := billing.PaidCheckout{PaymentIntentID: n.PaymentIntentID, Email: n.Email, Amount: n.Amount, Currency: n.Currency}
 		if _, err := s.Healer.QueueHoldingEmail(ctx, n.OrderID, p, reason); err != nil {
 			if apperr.Is(err, apperr.Invalid) {
-				s.logger().WarnContext(ctx, "sweep: holding email refused", "payment_intent", n.PaymentIntentID, "err", err)
+				s.Logger.WarnContext(ctx, "sweep: holding email refused", "payment_intent", n.PaymentIntentID, "err", err)
 				continue
 			}
 			return err

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/backstophq/backstop/internal/billing"
 )
 
 // Metrics are reconciliation's Prometheus series. A nil *Metrics records
@@ -81,7 +83,7 @@ func (m *Metrics) SetOpenMismatches(byKind map[string]int) {
 		return
 	}
 	m.openMismatches.Reset()
-	for _, k := range Kinds {
+	for _, k := range billing.Kinds {
 		m.openMismatches.WithLabelValues(k).Set(float64(byKind[k]))
 	}
 }

@@ -12,25 +12,6 @@ import (
 	"github.com/backstophq/backstop/internal/store"
 )
 
-// The kinds of finding, DESIGN section 6's table in its order.
-const (
-	KindOrphanPayment    = "orphan_payment"
-	KindStuckPending     = "stuck_pending"
-	KindUnpaidFulfilled  = "unpaid_fulfilled"
-	KindRefundedActive   = "refunded_active"
-	KindDisputed         = "disputed"
-	KindDuplicatePayment = "duplicate_payment"
-	KindAmountMismatch   = "amount_mismatch"
-	KindIdentityUnknown  = "identity_unknown"
-	KindExpiredPending   = "expired_pending"
-)
-
-// Kinds lists every kind of finding.
-var Kinds = []string{
-	KindOrphanPayment, KindStuckPending, KindUnpaidFulfilled, KindRefundedActive, KindDisputed,
-	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending,
-}
-
 // ErrBusy is returned (kind Conflict) when another sweep holds the lock.
 var ErrBusy = apperr.New(apperr.Conflict, "another sweep is running")
 
@@ -54,7 +35,8 @@ type Healer interface {
 	QueueHoldingEmail(ctx context.Context, orderID int64, p billing.PaidCheckout, reason string) (bool, error)
 }
 
-// Sweeper runs the reconciliation sweep. Its fields are set once at wiring.
+// Sweeper runs the reconciliation sweep. Build it with NewSweeper; its
+// fields are set once at wiring.
 type Sweeper struct {
 	Store   *store.Store
 	Proc    Lister
@@ -129,10 +111,10 @@ func (s *Sweeper) Run(ctx context.Context, opts SweepOptions) (Result, error) {
 // prepare closes what a killed run left behind: its recon_runs row and its
 // staging rows. The lock guarantees no other sweep is using them.
 func (s *Sweeper) prepare(ctx context.Context, id int64) error {
-	if err := s.Store.InterruptedRuns(ctx, id); err != nil {
+	if err := s.Store.MarkInterruptedRuns(ctx, id); err != nil {
 		return err
 	}
-	return s.Store.DropStaging(ctx, id)
+	return s.Store.DropStagingExcept(ctx, id)
 }
 
 func (s *Sweeper) run(ctx context.Context, res *Result, opts SweepOptions) error {
@@ -167,7 +149,7 @@ func (s *Sweeper) window(ctx context.Context, runID int64, opts SweepOptions) (s
 	if opts.Lookback > 0 {
 		lookback = opts.Lookback
 	}
-	now := s.now().UTC().Truncate(time.Second)
+	now := s.Now().UTC().Truncate(time.Second)
 	w := store.DiffWindow{RunID: runID, From: now.Add(-lookback), To: now, Cutoff: now.Add(-s.Grace)}
 	v, err := s.Store.ReconState(ctx, watermarkName)
 	if apperr.Is(err, apperr.NotFound) {
@@ -190,7 +172,7 @@ func (s *Sweeper) preview(ctx context.Context, res *Result, w store.DiffWindow) 
 	if res.Healed, err = s.Store.HealCount(ctx, w.RunID); err != nil {
 		return err
 	}
-	c, err := s.Store.ApplyFindings(ctx, w, false)
+	c, err := s.Store.CountMismatchChanges(ctx, w)
 	res.MismatchesOpened, res.MismatchesUpdated, res.MismatchesResolved = c.Opened, c.Updated, c.Resolved
 	return err
 }
@@ -210,7 +192,7 @@ func (s *Sweeper) apply(ctx context.Context, res *Result, w store.DiffWindow) er
 	if err := s.holdingEmails(ctx, w.RunID); err != nil {
 		return err
 	}
-	c, err := s.Store.ApplyFindings(ctx, w, true)
+	c, err := s.Store.ApplyFindings(ctx, w)
 	if err != nil {
 		return err
 	}
@@ -233,13 +215,13 @@ func (s *Sweeper) finish(ctx context.Context, res Result, runErr error) error {
 	if runErr != nil {
 		msg := runErr.Error()
 		run.Error, outcome = &msg, "error"
-		s.logger().ErrorContext(ctx, "sweep failed", "run_id", res.RunID, "err", runErr)
+		s.Logger.ErrorContext(ctx, "sweep failed", "run_id", res.RunID, "err", runErr)
 	} else {
-		s.logger().InfoContext(ctx, "sweep finished", "run_id", res.RunID, "dry_run", res.DryRun,
+		s.Logger.InfoContext(ctx, "sweep finished", "run_id", res.RunID, "dry_run", res.DryRun,
 			"objects", res.ObjectsSeen, "api_calls", res.APICalls, "healed", res.Healed,
 			"opened", res.MismatchesOpened, "resolved", res.MismatchesResolved)
 	}
-	errs := []error{s.Store.FinishReconRun(ctx, run), s.Store.DropStaging(ctx, 0)}
+	errs := []error{s.Store.FinishReconRun(ctx, run), s.Store.DropAllStaging(ctx)}
 	if !res.DryRun {
 		s.Metrics.ObserveRun("sweep", outcome, time.Duration(res.DurationMS)*time.Millisecond,
 			RunCounts{APICalls: res.APICalls, Objects: res.ObjectsSeen, Healed: res.Healed})
@@ -251,18 +233,4 @@ func (s *Sweeper) finish(ctx context.Context, res Result, runErr error) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func (s *Sweeper) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
-
-func (s *Sweeper) logger() *slog.Logger {
-	if s.Logger != nil {
-		return s.Logger
-	}
-	return slog.New(slog.DiscardHandler)
 }

@@ -174,6 +174,3 @@ func (t *Tx) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error)
 	}
 	return plans, nil
 }
-
-// Tx is the transaction the billing workflows run in.
-var _ billing.Tx = (*Tx)(nil)

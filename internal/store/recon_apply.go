@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/backstophq/backstop/internal/billing"
 )
 
@@ -49,9 +51,9 @@ func (s *Store) HealItems(ctx context.Context, runID int64, afterKind, afterSubj
 // amount_mismatch on the order Fulfill linked or rebuilt.
 func (s *Store) MarkHeld(ctx context.Context, runID int64, kind, subject string, orderID int64) error {
 	const q = `
-		UPDATE recon_findings SET kind = 'amount_mismatch', action = 'queue', order_id = $4
+		UPDATE recon_findings SET kind = $5, action = 'queue', order_id = $4
 		WHERE run_id = $1 AND kind = $2 AND subject = $3`
-	if _, err := s.db.ExecContext(ctx, q, runID, kind, subject, orderID); err != nil {
+	if _, err := s.db.ExecContext(ctx, q, runID, kind, subject, orderID, billing.KindAmountMismatch); err != nil {
 		return fmt.Errorf("mark finding held: %w", mapErr(err))
 	}
 	return nil
@@ -106,11 +108,11 @@ func (s *Store) HoldNotices(ctx context.Context, runID int64) ([]HoldNotice, err
 	const q = `
 		SELECT f.kind, f.payment_intent_id, f.email, f.amount, f.currency, COALESCE(o.id, 0), COALESCE(o.public_ref, '')
 		FROM recon_findings f LEFT JOIN orders o ON o.id = f.order_id
-		WHERE f.run_id = $1 AND f.action = 'queue' AND f.kind IN ('amount_mismatch', 'orphan_payment')
+		WHERE f.run_id = $1 AND f.action = 'queue' AND f.kind = ANY($2)
 			AND f.email IS NOT NULL AND f.payment_intent_id IS NOT NULL
 		ORDER BY f.subject`
 	var out []HoldNotice
-	rows, err := s.db.QueryContext(ctx, q, runID)
+	rows, err := s.db.QueryContext(ctx, q, runID, pq.Array([]string{billing.KindAmountMismatch, billing.KindOrphanPayment}))
 	if err != nil {
 		return nil, fmt.Errorf("hold notices: %w", mapErr(err))
 	}
@@ -165,29 +167,27 @@ type MismatchChanges struct {
 	Opened, Updated, Resolved int
 }
 
+// mismatchSteps are ApplyFindings' three statements, each with the query
+// that counts what it would change: updated first, so a mismatch opened by
+// this run is not also counted as seen again.
+var mismatchSteps = []struct{ write, count string }{
+	{updateSeen, countSeen},
+	{openNew, countNew},
+	{resolveGone, countGone},
+}
+
+func (c *MismatchChanges) field(i int) *int {
+	return [...]*int{&c.Updated, &c.Opened, &c.Resolved}[i]
+}
+
 // ApplyFindings opens a mismatch for each queued finding that has none
 // open, updates the open ones seen again (last seen, evidence), and
 // auto-resolves open mismatches whose subject the window covered but the
-// run no longer found. With apply false it only counts.
-func (s *Store) ApplyFindings(ctx context.Context, w DiffWindow, apply bool) (MismatchChanges, error) {
+// run no longer found, in one transaction.
+func (s *Store) ApplyFindings(ctx context.Context, w DiffWindow) (MismatchChanges, error) {
 	var c MismatchChanges
 	err := s.InTx(ctx, func(tx *Tx) error {
-		steps := []struct {
-			n          *int
-			write, cnt string
-		}{
-			{&c.Updated, updateSeen, countSeen},
-			{&c.Opened, openNew, countNew},
-			{&c.Resolved, resolveGone, countGone},
-		}
-		for _, st := range steps {
-			if !apply {
-				q, args := bindWindow(st.cnt, w)
-				if err := tx.GetContext(ctx, st.n, q, args...); err != nil {
-					return fmt.Errorf("count findings: %w", mapErr(err))
-				}
-				continue
-			}
+		for i, st := range mismatchSteps {
 			q, args := bindWindow(st.write, w)
 			res, err := tx.ExecContext(ctx, q, args...)
 			if err != nil {
@@ -197,11 +197,24 @@ func (s *Store) ApplyFindings(ctx context.Context, w DiffWindow, apply bool) (Mi
 			if err != nil {
 				return err
 			}
-			*st.n = int(n)
+			*c.field(i) = int(n)
 		}
 		return nil
 	})
 	return c, err
+}
+
+// CountMismatchChanges says what ApplyFindings would change, changing
+// nothing: a dry run's preview.
+func (s *Store) CountMismatchChanges(ctx context.Context, w DiffWindow) (MismatchChanges, error) {
+	var c MismatchChanges
+	for i, st := range mismatchSteps {
+		q, args := bindWindow(st.count, w)
+		if err := s.db.GetContext(ctx, c.field(i), q, args...); err != nil {
+			return c, fmt.Errorf("count findings: %w", mapErr(err))
+		}
+	}
+	return c, nil
 }
 
 const updateSeen = `
@@ -255,9 +268,10 @@ func (s *Store) OpenMismatchCounts(ctx context.Context) (map[string]int, error) 
 	return countBy(ctx, s, q)
 }
 
-// InterruptedRuns marks sweeps that never finished (their process died) as
-// failed, so the dead man's switch and the console see them.
-func (s *Store) InterruptedRuns(ctx context.Context, current int64) error {
+// MarkInterruptedRuns marks sweeps other than current that never finished
+// (their process died) as failed, so the dead man's switch and the console
+// see them.
+func (s *Store) MarkInterruptedRuns(ctx context.Context, current int64) error {
 	const q = `
 		UPDATE recon_runs SET error = 'interrupted: the process stopped before the run finished', finished_at = now()
 		WHERE kind = 'sweep' AND finished_at IS NULL AND id <> $1 AND started_at < $2`

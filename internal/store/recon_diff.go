@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/backstophq/backstop/internal/billing"
 )
 
 // DiffWindow is what one sweep covered: objects created in [From, To] were
@@ -64,22 +66,22 @@ var classifySteps = []sqlStep{
 			AND m.amount = p.amount AND m.currency = p.currency`},
 	{"duplicates of one order", dupByOrder},
 	{"duplicates by email and plan", dupByEmail},
-	{"duplicate_payment", paymentFinding("duplicate_payment", "queue", `p.duplicate_of IS NOT NULL`)},
-	{"identity_unknown", paymentFinding("identity_unknown", "queue",
+	{"duplicate_payment", paymentFinding(billing.KindDuplicatePayment, "queue", `p.duplicate_of IS NOT NULL`)},
+	{"identity_unknown", paymentFinding(billing.KindIdentityUnknown, "queue",
 		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NULL`)},
-	{"orphan_payment heal", paymentFinding("orphan_payment", "heal",
+	{"orphan_payment heal", paymentFinding(billing.KindOrphanPayment, "heal",
 		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND `+planMatches)},
-	{"orphan_payment queue", paymentFinding("orphan_payment", "queue",
+	{"orphan_payment queue", paymentFinding(billing.KindOrphanPayment, "queue",
 		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NULL`)},
 	// A payment whose amount is not its plan's goes through Fulfill too: it
 	// rebuilds or links the order, holds it, and queues the holding email.
-	{"amount_mismatch orphan", paymentFinding("amount_mismatch", "heal",
+	{"amount_mismatch orphan", paymentFinding(billing.KindAmountMismatch, "heal",
 		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NOT NULL AND NOT `+planMatches)},
-	{"stuck_pending", paymentFinding("stuck_pending", "heal",
+	{"stuck_pending", paymentFinding(billing.KindStuckPending, "heal",
 		`p.duplicate_of IS NULL AND o.status IN ('pending', 'expired', 'failed') AND `+planMatches)},
-	{"amount_mismatch pending", paymentFinding("amount_mismatch", "heal",
+	{"amount_mismatch pending", paymentFinding(billing.KindAmountMismatch, "heal",
 		`p.duplicate_of IS NULL AND o.status IN ('pending', 'expired', 'failed') AND NOT `+planMatches)},
-	{"amount_mismatch held", paymentFinding("amount_mismatch", "queue", `p.duplicate_of IS NULL AND o.status = 'paid'`)},
+	{"amount_mismatch held", paymentFinding(billing.KindAmountMismatch, "queue", `p.duplicate_of IS NULL AND o.status = 'paid'`)},
 	{"disputed", disputedFinding},
 	{"refunded_active", refundedFinding},
 	{"unpaid_fulfilled", unpaidFinding},
@@ -187,7 +189,7 @@ func paymentFinding(kind, action, where string) string {
 // disputedFinding queues every dispute still open at the processor, urgent,
 // with its evidence deadline, whatever our side says.
 const disputedFinding = findingColumns + `
-	SELECT d.run_id, 'disputed', d.id, 'queue', d.created, o.id, COALESCE(o.email, p.email),
+	SELECT d.run_id, '` + billing.KindDisputed + `', d.id, 'queue', d.created, o.id, COALESCE(o.email, p.email),
 		d.payment_intent_id, d.charge_id, NULL, d.id, d.amount, d.currency, NULL, NULL, true, d.due_by,
 		jsonb_build_object('dispute', jsonb_build_object('id', d.id, 'status', d.status, 'reason', d.reason,
 			'amount', d.amount, 'currency', d.currency, 'evidence_due_by', d.due_by, 'created', d.created,
@@ -204,7 +206,7 @@ const disputedFinding = findingColumns + `
 // flag, or by the refunds listed adding up to the order's amount) whose
 // order still grants access that has not run out.
 const refundedFinding = findingColumns + `
-	SELECT {run}, 'refunded_active', c.charge_id, 'queue', c.at, o.id, o.email, o.payment_intent_id, c.charge_id,
+	SELECT {run}, '` + billing.KindRefundedActive + `', c.charge_id, 'queue', c.at, o.id, o.email, o.payment_intent_id, c.charge_id,
 		o.checkout_session_id, NULL, o.amount, o.currency, NULL, NULL, false, NULL,
 		jsonb_build_object('refund', jsonb_build_object('charge', c.charge_id, 'refunded_total', c.total,
 			'charge_refunded', c.full_flag, 'last_refund_at', c.at), 'order', ` + orderEvidence + `)
@@ -230,7 +232,7 @@ const refundedFinding = findingColumns + `
 // which the processor listed no succeeded payment. Access is never revoked
 // automatically.
 const unpaidFinding = findingColumns + `
-	SELECT {run}, 'unpaid_fulfilled', 'order:' || o.id, 'queue', COALESCE(o.paid_at, o.created_at), o.id, o.email,
+	SELECT {run}, '` + billing.KindUnpaidFulfilled + `', 'order:' || o.id, 'queue', COALESCE(o.paid_at, o.created_at), o.id, o.email,
 		o.payment_intent_id, o.charge_id, o.checkout_session_id, NULL, o.amount, o.currency, NULL, NULL, false, NULL,
 		jsonb_build_object('order', ` + orderEvidence + `, 'processor', 'no succeeded payment listed in the window')
 	FROM orders o
@@ -244,7 +246,7 @@ const unpaidFinding = findingColumns + `
 
 func expiredFinding(on string) string {
 	return findingColumns + `
-		SELECT s.run_id, 'expired_pending', 'order:' || o.id, 'expire', s.created, o.id, o.email, NULL, NULL, s.id,
+		SELECT s.run_id, '` + billing.KindExpiredPending + `', 'order:' || o.id, 'expire', s.created, o.id, o.email, NULL, NULL, s.id,
 			NULL, o.amount, o.currency, NULL, NULL, false, NULL,
 			jsonb_build_object('checkout_session', jsonb_build_object('id', s.id, 'status', s.status), 'order', ` + orderEvidence + `)
 		FROM recon_objects s JOIN orders o ON ` + on + `

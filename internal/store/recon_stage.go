@@ -70,9 +70,12 @@ func (s *Store) StageObjects(ctx context.Context, runID int64, objs []StagedObje
 	return nil
 }
 
-// DropStaging deletes the staging rows of every run but keep (0 for all):
-// a run killed mid-way leaves its rows behind, and the next one sweeps them.
-func (s *Store) DropStaging(ctx context.Context, keep int64) error {
+// DropAllStaging deletes every run's staging rows, once a run is done.
+func (s *Store) DropAllStaging(ctx context.Context) error { return s.DropStagingExcept(ctx, 0) }
+
+// DropStagingExcept deletes the staging rows of every run but keep: a run
+// killed mid-way leaves its rows behind, and the next one sweeps them.
+func (s *Store) DropStagingExcept(ctx context.Context, keep int64) error {
 	for _, table := range []string{"recon_objects", "recon_payments", "recon_findings"} {
 		if _, err := s.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE run_id <> $1`, keep); err != nil {
 			return fmt.Errorf("drop staging %s: %w", table, mapErr(err))

@@ -1,6 +1,7 @@
 package stripesim
 
 import (
+	"github.com/backstophq/backstop/internal/billing"
 	"net/http"
 	"strings"
 	"time"
@@ -157,7 +158,7 @@ func (s *Server) expireSession(c *call) (any, *apiError) {
 func (s *Server) expire(rec *sessionRecord, req eventRequest) {
 	rec.Session.Status = "expired"
 	rec.Session.URL = nil
-	s.emit("checkout.session.expired", rec.Session, req)
+	s.emit(billing.EventCheckoutExpired, rec.Session, req)
 }
 
 func (s *Server) sessionFor(c *call) (*sessionRecord, []string, *apiError) {

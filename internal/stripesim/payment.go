@@ -1,6 +1,7 @@
 package stripesim
 
 import (
+	"github.com/backstophq/backstop/internal/billing"
 	"net/http"
 	"strings"
 	"time"
@@ -52,14 +53,14 @@ func (s *Server) payCheckout(rec *sessionRecord, card, email string) (paymentRes
 	pi := s.attemptIntent(rec, email)
 	if err := checkCard(card); err != nil {
 		pi.Status, pi.LastPaymentError = "requires_payment_method", &err.Body
-		s.emit("payment_intent.payment_failed", pi, eventRequest{})
+		s.emit(billing.EventPaymentFailed, pi, eventRequest{})
 		return paymentResult{}, err
 	}
 	ch := s.succeed(pi, email)
 	sess.Status, sess.PaymentStatus, sess.PaymentIntent = "complete", "paid", &pi.ID
 	sess.CustomerDetails = &customerDetails{Email: optional(email)}
 	sess.URL = nil
-	s.emit("checkout.session.completed", sess, eventRequest{})
+	s.emit(billing.EventCheckoutCompleted, sess, eventRequest{})
 	redirect := strings.ReplaceAll(sess.SuccessURL, "{CHECKOUT_SESSION_ID}", sess.ID)
 	return paymentResult{PaymentIntent: pi.ID, Charge: ch.ID, Redirect: redirect}, nil
 }
@@ -99,8 +100,8 @@ func (s *Server) succeed(pi *paymentIntent, email string) *charge {
 	}
 	s.st.Charges.add(ch)
 	pi.Status, pi.AmountReceived, pi.LatestCharge, pi.LastPaymentError = "succeeded", pi.Amount, &ch.ID, nil
-	s.emit("charge.succeeded", ch, eventRequest{})
-	s.emit("payment_intent.succeeded", pi, eventRequest{})
+	s.emit(billing.EventChargeSucceeded, ch, eventRequest{})
+	s.emit(billing.EventPaymentSucceeded, pi, eventRequest{})
 	return ch
 }
 
@@ -124,6 +125,6 @@ func (s *Server) openDispute(ch *charge, reason, status string) *dispute {
 	}
 	s.st.Disputes.add(d)
 	ch.Disputed = true
-	s.emit("charge.dispute.created", d, eventRequest{})
+	s.emit(billing.EventDisputeCreated, d, eventRequest{})
 	return d
 }

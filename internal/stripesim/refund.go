@@ -1,5 +1,7 @@
 package stripesim
 
+import "github.com/backstophq/backstop/internal/billing"
+
 func refundCreateSpec() map[string]param {
 	return map[string]param{
 		"payment_intent": pString(), "charge": pString(), "amount": pInt(),
@@ -83,7 +85,7 @@ func (s *Server) refund(ch *charge, amount int64, reason *string, meta map[strin
 	s.st.Refunds.add(re)
 	ch.AmountRefunded += amount
 	ch.Refunded = ch.AmountRefunded == ch.Amount
-	s.emit("charge.refunded", ch, req)
+	s.emit(billing.EventChargeRefunded, ch, req)
 	s.emit("refund.created", re, req)
 	return re, nil
 }

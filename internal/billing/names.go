@@ -1,0 +1,54 @@
+package billing
+
+// The processor's event types Backstop acts on, as Stripe names them. The
+// handler, event catch-up and the simulator all use these, so a type is
+// spelled once.
+const (
+	EventCheckoutCompleted      = "checkout.session.completed"
+	EventCheckoutAsyncSucceeded = "checkout.session.async_payment_succeeded"
+	EventCheckoutExpired        = "checkout.session.expired"
+	EventPaymentSucceeded       = "payment_intent.succeeded"
+	EventPaymentFailed          = "payment_intent.payment_failed"
+	EventChargeSucceeded        = "charge.succeeded"
+	EventChargeRefunded         = "charge.refunded"
+	EventDisputeCreated         = "charge.dispute.created"
+	EventDisputeClosed          = "charge.dispute.closed"
+)
+
+// HandledEvents are the event types HandleEvent acts on; catch-up lists
+// only these.
+var HandledEvents = []string{
+	EventCheckoutCompleted, EventCheckoutAsyncSucceeded, EventCheckoutExpired,
+	EventPaymentSucceeded, EventChargeRefunded, EventDisputeCreated, EventDisputeClosed,
+}
+
+// The kinds of mismatch between the processor and our database, DESIGN
+// section 6's table in its order. Reconciliation finds them, the store
+// writes them, the console and `backstop mismatches` show them.
+const (
+	KindOrphanPayment    = "orphan_payment"
+	KindStuckPending     = "stuck_pending"
+	KindUnpaidFulfilled  = "unpaid_fulfilled"
+	KindRefundedActive   = "refunded_active"
+	KindDisputed         = "disputed"
+	KindDuplicatePayment = "duplicate_payment"
+	KindAmountMismatch   = "amount_mismatch"
+	KindIdentityUnknown  = "identity_unknown"
+	KindExpiredPending   = "expired_pending"
+)
+
+// Kinds lists every kind of mismatch.
+var Kinds = []string{
+	KindOrphanPayment, KindStuckPending, KindUnpaidFulfilled, KindRefundedActive, KindDisputed,
+	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending,
+}
+
+// Hold reasons: a payment is in but a person must finish the order. Two
+// are the kinds of mismatch the sweep queues for them.
+const (
+	HoldAmountMismatch  = KindAmountMismatch
+	HoldIdentityUnknown = KindIdentityUnknown
+	// HoldPlanUnknown is why a payment with an email but no plan we can
+	// name waits for a person (an orphan payment of an amount no plan costs).
+	HoldPlanUnknown = "plan_unknown"
+)

@@ -1,0 +1,38 @@
+package recon
+
+import (
+	"log/slog"
+	"time"
+)
+
+// setDefaults fills a part's clock and logger when its wiring left them
+// unset: the constructors call it once, so the methods use both directly.
+func setDefaults(now *func() time.Time, logger **slog.Logger) {
+	if *now == nil {
+		*now = time.Now
+	}
+	if *logger == nil {
+		*logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// NewSweeper returns the sweep with s's fields, its clock and logger
+// defaulted.
+func NewSweeper(s Sweeper) *Sweeper {
+	setDefaults(&s.Now, &s.Logger)
+	return &s
+}
+
+// NewCatchUp returns event catch-up with c's fields, its clock and logger
+// defaulted.
+func NewCatchUp(c CatchUp) *CatchUp {
+	setDefaults(&c.Now, &c.Logger)
+	return &c
+}
+
+// NewAlerter returns the alerter with a's fields, its clock and logger
+// defaulted.
+func NewAlerter(a Alerter) *Alerter {
+	setDefaults(&a.Now, &a.Logger)
+	return &a
+}
