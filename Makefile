@@ -30,8 +30,12 @@ bin/stripe-mock:
 bin/mailpit:
 	GOBIN=$(GOBIN) go install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
+.PHONY: deps
+deps: ## check for PostgreSQL's server binaries and chromium; as root, apt-get install them
+	@.ci/deps
+
 .PHONY: test
-test: tools ## run every test (needs PostgreSQL binaries and Debian's chromium)
+test: deps tools ## run every test, first installing what it needs (deps, tools)
 	BACKSTOP_REQUIRE_BROWSER=1 go test -count=1 -timeout 15m ./...
 
 .PHONY: bench
