@@ -30,8 +30,12 @@ bin/stripe-mock:
 bin/mailpit:
 	GOBIN=$(GOBIN) go install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
+.PHONY: deps
+deps: ## check for PostgreSQL's server binaries and chromium; as root, apt-get install them
+	@.ci/deps
+
 .PHONY: test
-test: tools ## run every test (needs PostgreSQL binaries and Debian's chromium)
+test: deps tools ## run every test, first installing what it needs (deps, tools)
 	BACKSTOP_REQUIRE_BROWSER=1 go test -count=1 -timeout 15m ./...
 
 .PHONY: bench
@@ -42,11 +46,17 @@ bench: ## run the benchmarks
 generate: ## regenerate templ output
 	go tool templ generate
 
+.PHONY: check
+check: lint verify ## what CI checks before the tests: gofmt, go vet, templ output, go mod tidy
+
 .PHONY: lint
 lint: ## gofmt and go vet
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
 
 .PHONY: verify
-verify: generate ## fail if generated files are stale
-	git diff --exit-code -- '*_templ.go'
+verify: generate ## fail if templ output (changed or new) or go.mod/go.sum are out of date
+	@out=$$(git status --porcelain -- '*_templ.go'); \
+	if [ -n "$$out" ]; then echo "templ output is stale (make generate, then commit):"; echo "$$out"; exit 1; fi
+	@go mod tidy -diff || { echo "go.mod/go.sum are not tidy (go mod tidy, then commit)"; exit 1; }
