@@ -19,6 +19,11 @@ type Options struct {
 	// Dir is the data directory. It is created and initialised on first
 	// use and reused afterwards, so data survives restarts.
 	Dir string
+	// ClusterRoot is where the cluster goes when this process is root and
+	// the postgres user cannot reach Dir (root's home and every mktemp -d
+	// are mode 0700): ClusterRoot/dev-<hash>/pg, with Dir a symlink to it.
+	// Empty means /var/lib/backstop. Tests point it at a temporary folder.
+	ClusterRoot string
 	// Port is the TCP port on 127.0.0.1; 0 picks a free one.
 	Port int
 	// Logger receives start, stop and recovery messages; nil discards them.
@@ -32,7 +37,7 @@ type Options struct {
 // Server is a running PostgreSQL started by Start. Stop it on every
 // shutdown path: the server is a daemon and outlives this process.
 type Server struct {
-	dir     string
+	dir     string // where the cluster lives, symlinks resolved
 	binDir  string
 	port    int
 	pid     int
@@ -48,14 +53,15 @@ type Server struct {
 // Start initialises opts.Dir if it holds no cluster yet, then starts
 // PostgreSQL on 127.0.0.1 and waits until it accepts connections. It fails
 // with a clear message when no binaries are found, when a server is already
-// running on the same directory, when the port is taken, or when the server
+// running on the same directory, when the postgres user cannot reach a data
+// dir that already holds files, when the port is taken, or when the server
 // does not come up (the error carries the tail of its log).
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	s, err := newServer(opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.as.prepareDir(s.dir); err != nil {
+	if s.dir, err = s.as.prepareDir(s.dir, opts.ClusterRoot, s.logger); err != nil {
 		return nil, err
 	}
 	if err := Reclaim(ctx, s.dir, s.logger); err != nil {
@@ -117,7 +123,8 @@ func (s *Server) Port() int { return s.port }
 // PID returns the postmaster's process id.
 func (s *Server) PID() int { return s.pid }
 
-// Dir returns the absolute data directory.
+// Dir returns the absolute directory the cluster lives in: Options.Dir, or
+// the directory it links to when the cluster was kept under ClusterRoot.
 func (s *Server) Dir() string { return s.dir }
 
 // Stop shuts the server down (fast mode: open sessions are ended, in-flight

@@ -7,8 +7,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -159,16 +161,68 @@ func TestPortInUse(t *testing.T) {
 	require.ErrorContains(t, err, "already in use")
 }
 
-func TestUnreachableDataDirAsRootIsAClearError(t *testing.T) {
+func TestPrivateFolderAsRootKeepsTheClusterElsewhere(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("only root hands the data dir to the postgres user")
 	}
 	t.Parallel()
-	private := t.TempDir() // mode 0700, owned by root: postgres cannot enter
-	dir := filepath.Join(private, "x", "data")
-	_, err := devpg.Start(context.Background(), devpg.Options{Dir: dir, Fast: true})
+	dir := filepath.Join(t.TempDir(), "x", "data")
+	private := filepath.Dir(filepath.Dir(filepath.Dir(dir))) // t.TempDir's parent: 0700, root's
+	root := dataDir(t)
+	ctx := context.Background()
+
+	s := start(t, devpg.Options{Dir: dir, ClusterRoot: root})
+	target, err := os.Readlink(dir)
+	require.NoError(t, err, "the data dir links to the cluster")
+	require.Equal(t, target, s.Dir())
+	require.True(t, strings.HasPrefix(target, root+"/dev-"), "cluster %s under %s", target, root)
+	fi, err := os.Stat(target)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	require.Equal(t, postgresUID(t), int(fi.Sys().(*syscall.Stat_t).Uid), "the cluster belongs to postgres")
+	record, err := os.ReadFile(filepath.Join(filepath.Dir(target), "data-dir"))
+	require.NoError(t, err)
+	require.Equal(t, dir+"\n", string(record))
+
+	require.NoError(t, s.EnsureDatabase(ctx, "keep"))
+	_, err = open(t, s.URL("keep")).Exec(`CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('kept')`)
+	require.NoError(t, err)
+	require.NoError(t, s.Stop())
+
+	s2 := start(t, devpg.Options{Dir: dir, ClusterRoot: root})
+	require.Equal(t, target, s2.Dir(), "the second start finds the same cluster")
+	var v string
+	require.NoError(t, open(t, s2.URL("keep")).QueryRow(`SELECT v FROM t`).Scan(&v))
+	require.Equal(t, "kept", v)
+	fi, err = os.Stat(private)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o700), fi.Mode().Perm(), "the private folder keeps its mode")
+}
+
+func TestUnreachableDataDirWithFilesAsRootIsAClearError(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("only root hands the data dir to the postgres user")
+	}
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "x", "data") // t.TempDir's parent is 0700, root's
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "PG_VERSION"), []byte("15\n"), 0o600))
+	_, err := devpg.Start(context.Background(), devpg.Options{Dir: dir, ClusterRoot: dataDir(t), Fast: true})
 	require.ErrorContains(t, err, "postgres user, which cannot reach "+dir)
 	require.ErrorContains(t, err, "is mode -rwx------")
+	require.ErrorContains(t, err, "already holds files")
+	fi, err := os.Lstat(dir)
+	require.NoError(t, err)
+	require.True(t, fi.IsDir(), "a data dir with files is left where it is")
+}
+
+func postgresUID(t *testing.T) int {
+	t.Helper()
+	u, err := user.Lookup("postgres")
+	require.NoError(t, err)
+	uid, err := strconv.Atoi(u.Uid)
+	require.NoError(t, err)
+	return uid
 }
 
 func TestStartFailureCarriesTheServerLog(t *testing.T) {
