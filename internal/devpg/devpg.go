@@ -114,8 +114,10 @@ func newServer(opts Options) (*Server, error) {
 // It needs no password: the cluster trusts socket connections, and only the
 // server's user (and root) can open the socket.
 func (s *Server) URL(dbname string) string {
-	q := url.Values{"host": {s.sockDir}, "port": {strconv.Itoa(socketPort)}, "sslmode": {"disable"}}
-	u := url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/" + dbname, RawQuery: q.Encode()}
+	// Slashes may stay as they are in a query; the URL is for people too.
+	host := strings.ReplaceAll(url.QueryEscape(s.sockDir), "%2F", "/")
+	u := url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/" + dbname,
+		RawQuery: "host=" + host + "&port=" + strconv.Itoa(socketPort) + "&sslmode=disable"}
 	return u.String()
 }
 
