@@ -14,6 +14,7 @@ import (
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/devpg"
 	"github.com/backstophq/backstop/internal/fault"
+	"github.com/backstophq/backstop/internal/loopback"
 	"github.com/backstophq/backstop/internal/staff"
 	"github.com/backstophq/backstop/internal/store"
 	"github.com/backstophq/backstop/internal/stripesim"
@@ -76,6 +77,7 @@ func cmdDev(ctx context.Context, e *env, args []string) error {
 	sim, err := stripesim.New(stripesim.Options{
 		APIKey: secrets.APIKey, WebhookURL: cfg.BaseURL + "/webhooks/stripe", WebhookSecret: secrets.WebhookSecret,
 		StatePath: filepath.Join(dir, "sim.json"), PublicURL: cfg.StripeAPIBase, Logger: logger,
+		AllowedHosts: loopback.Hosts(simLn.Addr().String()),
 	})
 	if err != nil {
 		simLn.Close()
@@ -108,7 +110,7 @@ func devConfig(addr, simAddr string, secrets devSecrets, faults *fault.Points) c
 		MailFrom: "Backstop <shop@backstop.localhost>", SupportEmail: "support@backstop.localhost",
 		ReconEventsInterval: 30 * time.Second, ReconSweepInterval: time.Hour,
 		ReconLookback: 72 * time.Hour, ReconGrace: 2 * time.Minute, Faults: faults,
-		DevMailbox: true,
+		DevMailbox: true, AllowedHosts: loopback.Hosts(addr),
 	}
 }
 

@@ -42,6 +42,10 @@ type Config struct {
 	// dev` sets it; it never comes from the environment, so serve never
 	// shows customers' emails on an open page.
 	DevMailbox bool
+	// AllowedHosts, when set, are the only Host names the web app answers
+	// (handlers.Deps.AllowedHosts). Only `backstop dev` sets it, to this
+	// machine's names; serve answers whatever its proxy sends.
+	AllowedHosts []string
 }
 
 // Load reads and validates the configuration. The error lists every bad

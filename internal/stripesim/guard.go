@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/backstophq/backstop/internal/loopback"
 )
 
 // A web page the developer visits can send the simulator requests without
@@ -69,4 +71,21 @@ func quoteOrNone(ct string) string {
 		return "none"
 	}
 	return `"` + ct + `"`
+}
+
+// onlyHosts answers 421 to a request whose Host is not one of hosts: the
+// DNS rebinding defence (see internal/loopback) of a simulator on the
+// developer's machine.
+func onlyHosts(hosts []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if loopback.Allowed(r.Host, hosts) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		e := &apiError{Status: http.StatusMisdirectedRequest, Body: errorBody{
+			Type:    "invalid_request_error",
+			Message: "This simulator answers only on 127.0.0.1, localhost and [::1].",
+		}}
+		writeJSON(w, e.Status, e.envelope())
+	})
 }

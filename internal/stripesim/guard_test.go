@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	stripe "github.com/stripe/stripe-go/v76"
+
+	"github.com/backstophq/backstop/internal/loopback"
 )
 
 // raw sends a request with exactly the given headers (name, value pairs)
@@ -18,6 +20,10 @@ func (f *fixture) raw(t *testing.T, method, path, body string, headers ...string
 	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -85,7 +91,7 @@ func TestControlAPIRefusesBrowsersSimpleRequests(t *testing.T) {
 // /pay/{session}, same origin, as a browser sends it.
 func TestHostedPageStillPaysFromTheBrowser(t *testing.T) {
 	t.Parallel()
-	f := setup(t, Options{})
+	f := setup(t, Options{AllowedHosts: loopback.Hosts()})
 	cs, err := f.sc.CheckoutSessions.New(sessionParams("order_guard"))
 	require.NoError(t, err)
 	code, _ := f.raw(t, http.MethodPost, "/pay/"+cs.ID, url.Values{"card": {"4242 4242 4242 4242"}}.Encode(),
@@ -94,4 +100,29 @@ func TestHostedPageStillPaysFromTheBrowser(t *testing.T) {
 	got, err := f.sc.CheckoutSessions.Get(cs.ID, nil)
 	require.NoError(t, err)
 	assert.Equal(t, stripe.CheckoutSessionStatusComplete, got.Status)
+}
+
+// TestSimAnswersOnlyAllowedHosts: with AllowedHosts, as dev sets them, a
+// page rebinding evil.example to 127.0.0.1 reaches neither the control API
+// nor the API; without them (a sim on a shared network) any Host is fine.
+func TestSimAnswersOnlyAllowedHosts(t *testing.T) {
+	t.Parallel()
+	f := setup(t, Options{AllowedHosts: loopback.Hosts("127.0.0.1:12111")})
+	for _, path := range []string{"/_sim/stats", "/v1/charges"} {
+		code, body := f.raw(t, http.MethodGet, path, "", "Host", "evil.example:12111", "Authorization", "Bearer "+testKey)
+		assert.Equal(t, http.StatusMisdirectedRequest, code, "%s: %s", path, body)
+		assert.Contains(t, body, "answers only on 127.0.0.1")
+	}
+	code, body := f.raw(t, http.MethodPost, "/_sim/payments", `{"amount":100}`,
+		"Host", "evil.example:12111", "Content-Type", "application/json", "Origin", "http://evil.example:12111")
+	assert.Equal(t, http.StatusMisdirectedRequest, code, "a rebound page is same-origin; the Host gives it away: %s", body)
+	assert.Zero(t, f.chargeCount(t))
+	for _, host := range []string{"localhost:12111", "[::1]:1", strings.TrimPrefix(f.srv.URL, "http://")} {
+		code, _ := f.raw(t, http.MethodGet, "/_sim/stats", "", "Host", host)
+		assert.Equal(t, http.StatusOK, code, host)
+	}
+
+	open := setup(t, Options{})
+	code, _ = open.raw(t, http.MethodGet, "/_sim/stats", "", "Host", "sim.internal:12111")
+	assert.Equal(t, http.StatusOK, code)
 }

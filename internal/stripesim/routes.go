@@ -43,5 +43,8 @@ func (s *Server) routes() http.Handler {
 	sim("GET /_sim/stats", s.control(s.simStats))
 	sim("POST /_sim/reset", s.control(s.simReset))
 	sim("POST /_sim/clock", s.control(s.simClock))
+	if len(s.opts.AllowedHosts) > 0 {
+		return onlyHosts(s.opts.AllowedHosts, mux)
+	}
 	return mux
 }
