@@ -98,8 +98,8 @@ func runDevApp(ctx context.Context, e *env, cfg config.Config, logger *slog.Logg
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nBackstop is running at %s\n  console:   %s/console/login\n  %s\n  mailbox:   %s/dev/mailbox\n  simulator: %s\nPress Ctrl-C to stop.\n\n",
-		cfg.BaseURL, cfg.BaseURL, login, cfg.BaseURL, cfg.StripeAPIBase)
+	fmt.Fprintf(e.stdout, "\nBackstop is running at %s\n  console:   %s/console/login\n  %s\n  mailbox:   %s/dev/mailbox\n  simulator: %s\n  database:  %s\nPress Ctrl-C to stop.\n\n",
+		cfg.BaseURL, cfg.BaseURL, login, cfg.BaseURL, cfg.StripeAPIBase, cfg.DatabaseURL)
 	return st.run(ctx, cfg.ListenAddr)
 }
 
