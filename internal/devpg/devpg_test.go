@@ -157,6 +157,8 @@ func TestPrivateFolderAsRootKeepsTheClusterElsewhere(t *testing.T) {
 	private := filepath.Dir(filepath.Dir(filepath.Dir(dir))) // t.TempDir's parent: 0700, root's
 	root := dataDir(t)
 	ctx := context.Background()
+	// What an older Backstop left when it stopped with "cannot reach".
+	require.NoError(t, os.MkdirAll(dir, 0o700))
 
 	s := start(t, devpg.Options{Dir: dir, ClusterRoot: root})
 	target, err := os.Readlink(dir)
