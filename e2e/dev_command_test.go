@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +43,7 @@ func TestDevStartsStopsAndKeepsData(t *testing.T) {
 	assert.Contains(t, page, `data-testid="plan-name">Pro (yearly)<`)
 	assert.Contains(t, page, `data-testid="plan-price">$249.00<`)
 	ref := buyOverHTTP(t, first, "keep@example.com")
+	checkDevGuards(t, first)
 
 	pgPID := postmasterPID(t, dataDir)
 	require.True(t, devpg.Alive(pgPID), "postgres runs while dev does")
@@ -67,6 +69,51 @@ func TestDevStartsStopsAndKeepsData(t *testing.T) {
 	_, mailbox := second.get(t, "/dev/mailbox")
 	assert.Contains(t, mailbox, ref, "the confirmation email is kept too")
 	assert.Equal(t, 0, second.stop(t).ExitStatus())
+}
+
+// TestDevInAPrivateFolderAsRoot: as root in a folder the postgres user
+// cannot enter (root's home, any mktemp -d), dev keeps its cluster under
+// /var/lib/backstop, linked from the data dir; Ctrl-C leaves no server, the
+// next start keeps the data, and the folder keeps its mode.
+func TestDevInAPrivateFolderAsRoot(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("only root runs PostgreSQL as another user")
+	}
+	t.Parallel()
+	private, err := os.MkdirTemp("", "backstop-private-") // 0700, as mktemp -d makes it
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(private) })
+	dataDir := filepath.Join(private, ".data")
+	// Registered before startDev's cleanup, so it runs after PostgreSQL stopped.
+	t.Cleanup(func() {
+		if target, err := os.Readlink(filepath.Join(dataDir, "pg")); err == nil {
+			os.RemoveAll(filepath.Dir(target))
+		}
+	})
+
+	first := startDev(t, dataDir)
+	login := devLoginRE.FindStringSubmatch(first.waitOutput(t, "Press Ctrl-C to stop."))
+	require.NotNil(t, login, "the first start prints the staff password:\n%s", first.proc.Output())
+	target, err := os.Readlink(filepath.Join(dataDir, "pg"))
+	require.NoError(t, err, "the data dir links to its cluster")
+	assert.True(t, strings.HasPrefix(target, "/var/lib/backstop/dev-"), target)
+	for _, path := range []string{"/", "/healthz", "/readyz", "/console/login"} {
+		status, _ := first.get(t, path)
+		assert.Equal(t, http.StatusOK, status, path)
+	}
+	pgPID := postmasterPID(t, dataDir)
+	require.True(t, devpg.Alive(pgPID))
+	assert.Equal(t, 0, first.stop(t).ExitStatus())
+	assert.False(t, devpg.Alive(pgPID), "no postgres left after Ctrl-C")
+
+	second := startDev(t, dataDir)
+	banner := second.waitOutput(t, "Press Ctrl-C to stop.")
+	assert.Contains(t, banner, "(password shown on first run)", "the staff login made by the first run is still there")
+	assert.NotContains(t, banner, login[1])
+	assert.Equal(t, 0, second.stop(t).ExitStatus())
+	fi, err := os.Stat(private)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm(), "the private folder keeps its mode")
 }
 
 // TestDevRefusesAPortInUse: a taken port stops dev at once with a message
@@ -96,10 +143,49 @@ func TestDevRefusesAPortInUse(t *testing.T) {
 	}
 }
 
+// checkDevGuards checks, on a running dev, what keeps other local accounts
+// and web pages out: the app and the simulator answer only this machine's
+// names (DNS rebinding), the control API refuses a text/plain post, and
+// the database URL it prints names a socket, which the commands accept.
+func checkDevGuards(t *testing.T, d *devRun) {
+	t.Helper()
+	send := func(method, host, u, contentType, body string) (int, string) {
+		req, err := http.NewRequest(method, u, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Host = host
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	sim := "http://" + d.simAddr
+	status, body := send(http.MethodGet, "evil.example", d.url("/dev/mailbox"), "", "")
+	assert.Equal(t, http.StatusMisdirectedRequest, status, "the mailbox under another Host name: %s", body)
+	assert.NotContains(t, body, "@example.com")
+	status, _ = send(http.MethodGet, "evil.example:80", sim+"/_sim/stats", "", "")
+	assert.Equal(t, http.StatusMisdirectedRequest, status, "the simulator under another Host name")
+	status, body = send(http.MethodPost, d.simAddr, sim+"/_sim/payments", "text/plain", `{"email":"x@example.com","amount":100}`)
+	assert.Equal(t, http.StatusUnsupportedMediaType, status, "a text/plain post to the control API: %s", body)
+
+	dbURL := devDatabaseRE.FindStringSubmatch(d.proc.Output())
+	require.NotNil(t, dbURL, "the banner names the database:\n%s", d.proc.Output())
+	assert.NotContains(t, dbURL[1], "127.0.0.1", "no TCP")
+	list := e2e.Start(t, e2e.Binary(t), []string{"plans", "list", "--json"}, []string{"DATABASE_URL=" + dbURL[1]})
+	ws, err := list.WaitExit(30 * time.Second)
+	require.NoError(t, err)
+	require.Equal(t, 0, ws.ExitStatus(), list.Output())
+	assert.Contains(t, list.Output(), "pro-yearly")
+}
+
 var (
-	devLoginRE  = regexp.MustCompile(`staff login: admin@backstop\.localhost / ([2-9a-km-np-zA-HJ-NP-Z]{20}) \(shown once; add more with backstop staff add\)`)
-	formTokenRE = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
-	statusRefRE = regexp.MustCompile(`data-testid="status-ref">([^<]+)<`)
+	devDatabaseRE = regexp.MustCompile(`database:  (postgres://postgres@/backstop\?host=/\S+)`)
+	devLoginRE    = regexp.MustCompile(`staff login: admin@backstop\.localhost / ([2-9a-km-np-zA-HJ-NP-Z]{20}) \(shown once; add more with backstop staff add\)`)
+	formTokenRE   = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+	statusRefRE   = regexp.MustCompile(`data-testid="status-ref">([^<]+)<`)
 )
 
 // buyOverHTTP buys the demo plan as a browser without JavaScript would:

@@ -57,6 +57,13 @@ type Deps struct {
 	SupportEmail string // shown on error pages, with the reference in the subject
 	BaseURL      string // the public URL of the app, e.g. https://pay.example.com
 
+	// AllowedHosts, when set, are the only host names (any port) the app
+	// answers; every other Host gets 421. `backstop dev` sets this machine's
+	// names (loopback.Hosts), so a web page that rebinds its own name to
+	// 127.0.0.1 cannot read the dev mailbox. serve leaves it empty: its
+	// names are the proxy's business.
+	AllowedHosts []string
+
 	// RequestTimeout bounds each request's c.UserContext(); 0 means 15s.
 	RequestTimeout time.Duration
 }

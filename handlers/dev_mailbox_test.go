@@ -34,7 +34,7 @@ func (f *fakeMailbox) EmailMessage(ctx context.Context, id int64) (store.EmailMe
 	return store.EmailMessage{}, apperr.New(apperr.NotFound, "no such email")
 }
 
-func withMailbox(t *testing.T) *testApp {
+func withMailbox(t *testing.T, opts ...func(*Deps)) *testApp {
 	t.Helper()
 	orderID := int64(42)
 	sent := time.Date(2026, 11, 30, 12, 0, 5, 0, time.UTC)
@@ -49,7 +49,7 @@ func withMailbox(t *testing.T) *testApp {
 			MessageID: "<abc@backstop.localhost>", Status: store.EmailSent, Attempts: 1,
 			CreatedAt: sent.Add(-time.Second), SentAt: &sent},
 	}}
-	return setup(t, func(d *Deps) { d.DevMailbox = mb })
+	return setup(t, append([]func(*Deps){func(d *Deps) { d.DevMailbox = mb }}, opts...)...)
 }
 
 func TestMailboxListsNewestFirst(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/loopback"
 )
 
 // requestIDKey is where the requestid middleware leaves the id in c.Locals.
@@ -23,11 +24,15 @@ const requestIDKey = "requestid"
 const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; " +
 	"script-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 
-// addMiddleware installs, outermost first: the request id, security
+// addMiddleware installs, outermost first: the Host check when
+// Deps.AllowedHosts is set, the request id, security
 // headers, metrics (which also runs the ErrorHandler, so it observes the
 // final status), panic recovery and the per-request timeout. They share one
 // route, which is how metrics tells an unmatched request from a matched one.
 func addMiddleware(app *fiber.App, d Deps, eh *errorHandler) {
+	if len(d.AllowedHosts) > 0 {
+		app.Use(onlyHosts(d.AllowedHosts))
+	}
 	m := newHTTPMetrics(d.Metrics)
 	app.Use(
 		requestid.New(requestid.Config{ContextKey: requestIDKey}),
@@ -39,6 +44,24 @@ func addMiddleware(app *fiber.App, d Deps, eh *errorHandler) {
 		fiberrecover.New(fiberrecover.Config{EnableStackTrace: false}),
 		withTimeout(d.RequestTimeout),
 	)
+}
+
+// misdirected is all a request for a host name the server does not answer
+// gets: short, and nothing of the app's.
+const misdirected = "This development server answers only on 127.0.0.1, localhost and [::1].\n"
+
+// onlyHosts answers 421 Misdirected Request to every request whose Host
+// header names none of hosts: the DNS rebinding defence of `backstop dev`
+// (see internal/loopback). It reads the Host header itself, never
+// X-Forwarded-Host, which a rebinding page can set.
+func onlyHosts(hosts []string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if loopback.Allowed(string(c.Request().Header.Host()), hosts) {
+			return c.Next()
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		return c.Status(fiber.StatusMisdirectedRequest).SendString(misdirected)
+	}
 }
 
 func securityHeaders(c *fiber.Ctx) error {

@@ -375,14 +375,14 @@ func StatusLookupForm(v StatusLookupView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<section class=\"card\" data-testid=\"status-lookup\"><h1>Check my payment</h1><p>Enter the reference from your email or from the page you saw. It looks like <code>7KQ2-M9XA-4TZP-HC3B</code>.</p><form method=\"get\" action=\"/status\"><div class=\"field\"><label for=\"ref\">Your reference</label> <input id=\"ref\" name=\"ref\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<section class=\"card\" data-testid=\"status-lookup\"><h1>Check my payment</h1><p>Enter the reference from your email or from the page you saw. It looks like <code>7KQ2-M9XA-4TZP-HC3B</code>.</p><form method=\"get\" action=\"/status\"><div class=\"field\"><label for=\"ref\">Your reference</label> <input id=\"ref\" type=\"text\" name=\"ref\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var20 string
 		templ_7745c5c3_Var20, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.Ref).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/status.templ`, Line: 91, Col: 44}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/status.templ`, Line: 91, Col: 56}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var20)
 		if templ_7745c5c3_Err != nil {

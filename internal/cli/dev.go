@@ -14,6 +14,7 @@ import (
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/devpg"
 	"github.com/backstophq/backstop/internal/fault"
+	"github.com/backstophq/backstop/internal/loopback"
 	"github.com/backstophq/backstop/internal/staff"
 	"github.com/backstophq/backstop/internal/store"
 	"github.com/backstophq/backstop/internal/stripesim"
@@ -76,6 +77,7 @@ func cmdDev(ctx context.Context, e *env, args []string) error {
 	sim, err := stripesim.New(stripesim.Options{
 		APIKey: secrets.APIKey, WebhookURL: cfg.BaseURL + "/webhooks/stripe", WebhookSecret: secrets.WebhookSecret,
 		StatePath: filepath.Join(dir, "sim.json"), PublicURL: cfg.StripeAPIBase, Logger: logger,
+		AllowedHosts: loopback.Hosts(simLn.Addr().String()),
 	})
 	if err != nil {
 		simLn.Close()
@@ -96,8 +98,8 @@ func runDevApp(ctx context.Context, e *env, cfg config.Config, logger *slog.Logg
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nBackstop is running at %s\n  console:   %s/console/login\n  %s\n  mailbox:   %s/dev/mailbox\n  simulator: %s\nPress Ctrl-C to stop.\n\n",
-		cfg.BaseURL, cfg.BaseURL, login, cfg.BaseURL, cfg.StripeAPIBase)
+	fmt.Fprintf(e.stdout, "\nBackstop is running at %s\n  console:   %s/console/login\n  %s\n  mailbox:   %s/dev/mailbox\n  simulator: %s\n  database:  %s\nPress Ctrl-C to stop.\n\n",
+		cfg.BaseURL, cfg.BaseURL, login, cfg.BaseURL, cfg.StripeAPIBase, cfg.DatabaseURL)
 	return st.run(ctx, cfg.ListenAddr)
 }
 
@@ -108,7 +110,7 @@ func devConfig(addr, simAddr string, secrets devSecrets, faults *fault.Points) c
 		MailFrom: "Backstop <shop@backstop.localhost>", SupportEmail: "support@backstop.localhost",
 		ReconEventsInterval: 30 * time.Second, ReconSweepInterval: time.Hour,
 		ReconLookback: 72 * time.Hour, ReconGrace: 2 * time.Minute, Faults: faults,
-		DevMailbox: true,
+		DevMailbox: true, AllowedHosts: loopback.Hosts(addr),
 	}
 }
 

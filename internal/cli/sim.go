@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/backstophq/backstop/internal/loopback"
 	"github.com/backstophq/backstop/internal/stripesim"
 )
 
@@ -28,11 +29,18 @@ func cmdSim(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
-	sim, err := stripesim.New(stripesim.Options{
+	opts := stripesim.Options{
 		APIKey: *apiKey, WebhookURL: *hookURL, WebhookSecret: *hookSecret, StatePath: *statePath,
 		PublicURL: "http://" + ln.Addr().String(),
 		Logger:    slog.New(slog.NewTextHandler(e.stderr, nil)),
-	})
+	}
+	// On this machine only (the default), only this machine's names are
+	// answered: DNS rebinding. On a shared network, e.g. --addr :12111 in a
+	// container, other hosts' names are the point.
+	if loopback.IsAddr(*addr) {
+		opts.AllowedHosts = loopback.Hosts(*addr)
+	}
+	sim, err := stripesim.New(opts)
 	if err != nil {
 		ln.Close()
 		return err

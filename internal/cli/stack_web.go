@@ -21,6 +21,7 @@ func (s *stack) webApp() *fiber.App {
 		},
 		SupportEmail: s.cfg.SupportEmail,
 		BaseURL:      s.cfg.BaseURL,
+		AllowedHosts: s.cfg.AllowedHosts,
 	}
 	if s.cfg.DevMailbox {
 		d.DevMailbox = s.store

@@ -42,6 +42,10 @@ type Config struct {
 	// dev` sets it; it never comes from the environment, so serve never
 	// shows customers' emails on an open page.
 	DevMailbox bool
+	// AllowedHosts, when set, are the only Host names the web app answers
+	// (handlers.Deps.AllowedHosts). Only `backstop dev` sets it, to this
+	// machine's names; serve answers whatever its proxy sends.
+	AllowedHosts []string
 }
 
 // Load reads and validates the configuration. The error lists every bad
@@ -109,7 +113,7 @@ func (r *reader) url(name string, required bool, schemes ...string) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || u.Host == "" {
+	if err != nil || (u.Host == "" && !socketURL(u)) {
 		r.fail(name, fmt.Sprintf("must be a URL like %s://host, got something unparseable", schemes[0]))
 		return ""
 	}
@@ -120,6 +124,14 @@ func (r *reader) url(name string, required bool, schemes ...string) string {
 	}
 	r.fail(name, fmt.Sprintf("must use the scheme %s, not %q", strings.Join(schemes, " or "), u.Scheme))
 	return ""
+}
+
+// socketURL reports whether u is a PostgreSQL URL for a Unix socket, with
+// the socket's directory as the host parameter, as libpq and lib/pq accept:
+// postgres://user@/db?host=/run/postgresql. `backstop dev` hands out such
+// URLs, since its server listens on no TCP port.
+func socketURL(u *url.URL) bool {
+	return (u.Scheme == "postgres" || u.Scheme == "postgresql") && strings.HasPrefix(u.Query().Get("host"), "/")
 }
 
 func (r *reader) prefixed(name string, prefixes ...string) string {

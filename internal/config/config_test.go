@@ -35,6 +35,16 @@ func TestLoadDefaults(t *testing.T) {
 	require.Nil(t, c.Faults)
 }
 
+// TestLoadTakesASocketDatabaseURL: the URL backstop dev prints names the
+// socket's directory instead of a host.
+func TestLoadTakesASocketDatabaseURL(t *testing.T) {
+	env := validEnv()
+	env["DATABASE_URL"] = "postgres://postgres@/backstop?host=%2Fvar%2Flib%2Fbackstop%2Fdev-1%2Fpg&port=5432"
+	c, err := load(env)
+	require.NoError(t, err)
+	require.Equal(t, env["DATABASE_URL"], c.DatabaseURL)
+}
+
 // TestLoadNamesEachBadVariable sets one variable wrong at a time and checks
 // that the error names exactly that variable and says why.
 func TestLoadNamesEachBadVariable(t *testing.T) {
@@ -44,6 +54,7 @@ func TestLoadNamesEachBadVariable(t *testing.T) {
 		{"DATABASE_URL", "", "is required"},
 		{"DATABASE_URL", "mysql://x/y", "scheme postgres"},
 		{"DATABASE_URL", "not a url", "must be a URL"},
+		{"DATABASE_URL", "postgres:///backstop?host=localhost", "must be a URL"},
 		{"STRIPE_SECRET_KEY", "", "is required"},
 		{"STRIPE_SECRET_KEY", "pk_test_123", "must start with sk_test_"},
 		{"STRIPE_WEBHOOK_SECRET", "secret", "must start with whsec_"},

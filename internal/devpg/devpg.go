@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,8 +19,11 @@ type Options struct {
 	// Dir is the data directory. It is created and initialised on first
 	// use and reused afterwards, so data survives restarts.
 	Dir string
-	// Port is the TCP port on 127.0.0.1; 0 picks a free one.
-	Port int
+	// ClusterRoot is where the cluster goes when this process is root and
+	// the postgres user cannot reach Dir (root's home and every mktemp -d
+	// are mode 0700): ClusterRoot/dev-<hash>/pg, with Dir a symlink to it.
+	// Empty means /var/lib/backstop. Tests point it at a temporary folder.
+	ClusterRoot string
 	// Logger receives start, stop and recovery messages; nil discards them.
 	Logger *slog.Logger
 	// Fast trades durability for speed, for tests only: fsync and
@@ -32,9 +35,8 @@ type Options struct {
 // Server is a running PostgreSQL started by Start. Stop it on every
 // shutdown path: the server is a daemon and outlives this process.
 type Server struct {
-	dir     string
+	dir     string // where the cluster lives, symlinks resolved
 	binDir  string
-	port    int
 	pid     int
 	sockDir string
 	tmpSock bool // sockDir is ours to remove
@@ -46,16 +48,18 @@ type Server struct {
 }
 
 // Start initialises opts.Dir if it holds no cluster yet, then starts
-// PostgreSQL on 127.0.0.1 and waits until it accepts connections. It fails
-// with a clear message when no binaries are found, when a server is already
-// running on the same directory, when the port is taken, or when the server
-// does not come up (the error carries the tail of its log).
+// PostgreSQL and waits until it accepts connections. The server listens on
+// no TCP address, only on a Unix socket in a directory private to its user
+// (see URL). It fails with a clear message when no binaries are found, when
+// a server is already running on the same directory, when the postgres user
+// cannot reach a data dir that already holds files, or when the server does
+// not come up (the error carries the tail of its log).
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	s, err := newServer(opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.as.prepareDir(s.dir); err != nil {
+	if s.dir, err = s.as.prepareDir(s.dir, opts.ClusterRoot, s.logger); err != nil {
 		return nil, err
 	}
 	if err := Reclaim(ctx, s.dir, s.logger); err != nil {
@@ -64,7 +68,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := s.initdb(ctx, opts.Fast); err != nil {
 		return nil, err
 	}
-	if s.port, err = choosePort(opts.Port); err != nil {
+	if err := s.writeHBA(); err != nil {
 		return nil, err
 	}
 	if err := s.prepareSocketDir(); err != nil {
@@ -78,7 +82,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.Stop()
 		return nil, err
 	}
-	s.logger.Info("postgres started", "dir", s.dir, "port", s.port, "pid", s.pid)
+	s.logger.Info("postgres started", "dir", s.dir, "socket_dir", s.sockDir, "pid", s.pid)
 	return s, nil
 }
 
@@ -105,19 +109,26 @@ func newServer(opts Options) (*Server, error) {
 	return &Server{dir: dir, binDir: binDir, as: as, logger: logger}, nil
 }
 
-// URL returns a connection URL for dbname as the postgres superuser, who
-// needs no password (the cluster trusts local connections).
+// URL returns a connection URL for dbname as the postgres superuser over
+// the Unix socket, e.g. postgres://postgres@/backstop?host=/dir&port=5432.
+// It needs no password: the cluster trusts socket connections, and only the
+// server's user (and root) can open the socket.
 func (s *Server) URL(dbname string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, dbname)
+	// Slashes may stay as they are in a query; the URL is for people too.
+	host := strings.ReplaceAll(url.QueryEscape(s.sockDir), "%2F", "/")
+	u := url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/" + dbname,
+		RawQuery: "host=" + host + "&port=" + strconv.Itoa(socketPort) + "&sslmode=disable"}
+	return u.String()
 }
 
-// Port returns the TCP port the server listens on.
-func (s *Server) Port() int { return s.port }
+// SocketDir returns the directory holding the server's Unix socket.
+func (s *Server) SocketDir() string { return s.sockDir }
 
 // PID returns the postmaster's process id.
 func (s *Server) PID() int { return s.pid }
 
-// Dir returns the absolute data directory.
+// Dir returns the absolute directory the cluster lives in: Options.Dir, or
+// the directory it links to when the cluster was kept under ClusterRoot.
 func (s *Server) Dir() string { return s.dir }
 
 // Stop shuts the server down (fast mode: open sessions are ended, in-flight
@@ -150,7 +161,7 @@ func (s *Server) initdb(ctx context.Context, fast bool) error {
 	if _, err := os.Stat(filepath.Join(s.dir, "PG_VERSION")); err == nil {
 		return nil
 	}
-	args := []string{"-D", s.dir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-instructions"}
+	args := []string{"-D", s.dir, "--auth-local=trust", "--auth-host=reject", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-instructions"}
 	if fast {
 		args = append(args, "--no-sync")
 	}
@@ -160,14 +171,4 @@ func (s *Server) initdb(ctx context.Context, fast bool) error {
 		return fmt.Errorf("initdb %s: %w: %s", s.dir, err, tail(string(out), 20))
 	}
 	return nil
-}
-
-// choosePort checks that port is free on 127.0.0.1, or picks a free one.
-func choosePort(port int) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		return 0, fmt.Errorf("port %d on 127.0.0.1 is already in use: %w", port, err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

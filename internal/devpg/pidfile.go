@@ -79,13 +79,16 @@ func processAlive(pid int) bool {
 	return name == "" || name == "postgres" || name == "postmaster"
 }
 
-// Reclaim makes dir ready for a new server: it removes a stale
+// Reclaim makes dir (or the cluster it links to) ready for a new server: it removes a stale
 // postmaster.pid, and stops a server whose owning backstop process has died
 // (killed before it could call Stop). A server whose owner still runs, or
 // that backstop did not start, is left alone and reported as an error.
 func Reclaim(ctx context.Context, dir string, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // pg_ctl runs as postgres, which may not pass through the link's folder
 	}
 	pid, err := postmasterPID(dir)
 	if err != nil || pid == 0 {

@@ -2,8 +2,10 @@ package devpg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/user"
@@ -59,22 +61,37 @@ func (r runAs) command(ctx context.Context, bin string, args ...string) *exec.Cm
 }
 
 // prepareDir creates dir (parents 0755, dir itself 0700 as PostgreSQL
-// demands) and, as root, hands it to postgres after checking that postgres
-// can reach it at all.
-func (r runAs) prepareDir(dir string) error {
+// demands) and returns the directory the cluster lives in. As root it hands
+// that directory to postgres; when postgres cannot reach dir (a clone in
+// root's home, a mktemp -d folder), the cluster lives under clusterRoot
+// instead and dir becomes a symlink to it (see relocate).
+func (r runAs) prepareDir(dir, clusterRoot string, logger *slog.Logger) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return fmt.Errorf("create parent of data dir: %w", err)
+		return "", fmt.Errorf("create parent of data dir: %w", err)
 	}
+	if !r.root {
+		return dir, mkdirPrivate(dir)
+	}
+	if target, err := os.Readlink(dir); err == nil {
+		return r.linkedCluster(dir, target, logger)
+	}
+	var unreachable *unreachableError
+	if err := r.checkReachable(dir); errors.As(err, &unreachable) {
+		return r.relocate(dir, clusterRoot, unreachable, logger)
+	} else if err != nil {
+		return "", err
+	}
+	if err := mkdirPrivate(dir); err != nil {
+		return "", err
+	}
+	return dir, r.chownTree(dir)
+}
+
+func mkdirPrivate(dir string) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	if !r.root {
-		return nil
-	}
-	if err := r.checkReachable(dir); err != nil {
-		return err
-	}
-	return r.chownTree(dir)
+	return nil
 }
 
 // checkReachable reports a clear error when a directory on the way to the
@@ -86,9 +103,7 @@ func (r runAs) checkReachable(dir string) error {
 			return fmt.Errorf("data dir: %w", err)
 		}
 		if !r.canTraverse(fi) {
-			return fmt.Errorf("PostgreSQL runs as the postgres user, which cannot reach %s: %s is mode %v "+
-				"and owned by uid %d; choose a data dir outside it (e.g. under /var/tmp) or run chmod o+x %s",
-				dir, d, fi.Mode().Perm(), ownerUID(fi), d)
+			return &unreachableError{dir: dir, blocker: d, mode: fi.Mode().Perm(), uid: ownerUID(fi)}
 		}
 		if d == filepath.Dir(d) {
 			return nil

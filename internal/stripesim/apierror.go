@@ -70,6 +70,12 @@ func unauthorized(msg string) *apiError {
 	return &apiError{Status: http.StatusUnauthorized, Body: errorBody{Type: "invalid_request_error", Message: msg}}
 }
 
+func forbidden(format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusForbidden, Body: errorBody{
+		Type: "invalid_request_error", Message: fmt.Sprintf(format, args...),
+	}}
+}
+
 func idempotencyConflict(key string) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Body: errorBody{
 		Type: "idempotency_error",

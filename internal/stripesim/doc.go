@@ -31,7 +31,10 @@
 // # Control API
 //
 // Scenario routes under /_sim, JSON in and out, no API key (see DESIGN.md
-// section 8 for the contract):
+// section 8 for the contract). A body must come as application/json (else
+// 415), and a request another web site made (an Origin that is not the
+// simulator's, Sec-Fetch-Site cross-site or same-site) is refused with 403,
+// so a page the developer visits cannot make payments:
 //
 //	POST /_sim/checkout/{session}/pay  {"card","email"?} → {"payment_intent","charge","redirect"} or 402
 //	POST /_sim/payments                {"email","amount","currency","metadata"} → {"payment_intent","charge"}

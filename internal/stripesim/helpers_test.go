@@ -68,6 +68,9 @@ func (f *fixture) control(t *testing.T, method, path string, body any) (int, map
 	}
 	req, err := http.NewRequest(method, f.srv.URL+path, rd)
 	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()

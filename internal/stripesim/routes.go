@@ -32,14 +32,19 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /pay/{session}", pay)
 	mux.HandleFunc("POST /pay/{session}", pay)
 
-	mux.HandleFunc("POST /_sim/checkout/{session}/pay", s.control(s.simPay))
-	mux.HandleFunc("POST /_sim/payments", s.control(s.simPayment))
-	mux.HandleFunc("POST /_sim/charges/{id}/refund", s.control(s.simRefund))
-	mux.HandleFunc("POST /_sim/charges/{id}/dispute", s.control(s.simDispute))
-	mux.HandleFunc("POST /_sim/faults", s.control(s.simFaults))
-	mux.HandleFunc("POST /_sim/webhooks/retry", s.retryNow)
-	mux.HandleFunc("GET /_sim/stats", s.control(s.simStats))
-	mux.HandleFunc("POST /_sim/reset", s.control(s.simReset))
-	mux.HandleFunc("POST /_sim/clock", s.control(s.simClock))
+	// The control API refuses what browsers send for other sites (guard.go).
+	sim := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, refuseBrowsers(h)) }
+	sim("POST /_sim/checkout/{session}/pay", s.control(s.simPay))
+	sim("POST /_sim/payments", s.control(s.simPayment))
+	sim("POST /_sim/charges/{id}/refund", s.control(s.simRefund))
+	sim("POST /_sim/charges/{id}/dispute", s.control(s.simDispute))
+	sim("POST /_sim/faults", s.control(s.simFaults))
+	sim("POST /_sim/webhooks/retry", s.retryNow)
+	sim("GET /_sim/stats", s.control(s.simStats))
+	sim("POST /_sim/reset", s.control(s.simReset))
+	sim("POST /_sim/clock", s.control(s.simClock))
+	if len(s.opts.AllowedHosts) > 0 {
+		return onlyHosts(s.opts.AllowedHosts, mux)
+	}
 	return mux
 }

@@ -32,6 +32,11 @@ type Options struct {
 	// scheduling and signatures always use the wall clock, because the
 	// receiver checks signature age against its own.
 	Now func() time.Time
+	// AllowedHosts, when set, are the only Host names (any port) answered;
+	// every other Host gets 421. `backstop dev`, and `backstop sim` on a
+	// loopback address, set this machine's names (loopback.Hosts), so a web
+	// page that rebinds its own name to 127.0.0.1 cannot drive the simulator.
+	AllowedHosts []string
 	// WebhookRetryBase is the first retry delay of a failed delivery,
 	// doubled per attempt up to 30s; zero means 1s. Tests shorten it.
 	WebhookRetryBase time.Duration
