@@ -36,6 +36,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /_sim/payments", s.control(s.simPayment))
 	mux.HandleFunc("POST /_sim/charges/{id}/refund", s.control(s.simRefund))
 	mux.HandleFunc("POST /_sim/charges/{id}/dispute", s.control(s.simDispute))
+	mux.HandleFunc("POST /_sim/disputes/{id}/close", s.control(s.simCloseDispute))
 	mux.HandleFunc("POST /_sim/faults", s.control(s.simFaults))
 	mux.HandleFunc("POST /_sim/webhooks/retry", s.retryNow)
 	mux.HandleFunc("GET /_sim/stats", s.control(s.simStats))
