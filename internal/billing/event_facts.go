@@ -68,10 +68,15 @@ func (s *Service) preparePayment(ctx context.Context, id string, via Via) (effec
 	}, nil
 }
 
-// prepareExpiry closes a pending order whose session expired.
-func (s *Service) prepareExpiry(_ context.Context, sessionID string) (effect, error) {
+// prepareExpiry closes a pending order whose session the processor says
+// has expired; a session still open can still be paid.
+func (s *Service) prepareExpiry(ctx context.Context, sessionID string) (effect, error) {
+	sess, err := s.proc.GetCheckoutSession(ctx, sessionID)
+	if err != nil || sess.Status != "expired" {
+		return nil, err
+	}
 	return func(ctx context.Context, tx Tx) (Outcome, error) {
-		return Outcome{}, s.markSession(ctx, tx, sessionID, StatusExpired, "expired")
+		return Outcome{}, s.markSession(ctx, tx, sess.ID, StatusExpired, "expired")
 	}, nil
 }
 
@@ -83,21 +88,25 @@ func (s *Service) prepareRefund(ctx context.Context, ev Event) (effect, error) {
 		return nil, err
 	}
 	return func(ctx context.Context, tx Tx) (Outcome, error) {
-		return Outcome{}, s.markCharge(ctx, tx, ev, ch, StatusRefunded, "refunded")
+		return Outcome{}, s.chargeRefunded(ctx, tx, ch, ev.ID)
 	}, nil
 }
 
-// prepareDispute reads the disputed charge.
+// prepareDispute reads the dispute, and the charge the processor says it is
+// on, whatever the payload names: the effect follows the dispute's live
+// status, so its creation and its closing give the same end state in
+// either order.
 func (s *Service) prepareDispute(ctx context.Context, ev Event) (effect, error) {
-	if ev.Type != EventDisputeCreated {
-		return nil, nil
-	}
-	ch, err := s.proc.GetCharge(ctx, ev.ChargeID())
+	d, err := s.proc.GetDispute(ctx, ev.ObjectID)
 	if err != nil {
 		return nil, err
 	}
+	ch, err := s.proc.GetCharge(ctx, d.ChargeID)
+	if err != nil || !ch.Disputed {
+		return nil, err
+	}
 	return func(ctx context.Context, tx Tx) (Outcome, error) {
-		return Outcome{}, s.markCharge(ctx, tx, ev, ch, StatusDisputed, "disputed")
+		return Outcome{}, s.syncDispute(ctx, tx, d, ch, ev.ID)
 	}, nil
 }
 

@@ -56,6 +56,15 @@ type Tx interface {
 	Savepoint(ctx context.Context, name string) error
 	RollbackToSavepoint(ctx context.Context, name string) error
 
+	// OpenMismatch opens a mismatch for m's kind and subject, or updates
+	// the open one's evidence; a subject a person resolved or dismissed is
+	// left as they left it. It reports whether it opened one.
+	OpenMismatch(ctx context.Context, m MismatchReport) (opened bool, err error)
+	// ResolveMismatch resolves the open mismatch of m's kind and subject
+	// with resolution, or records m as resolved when none was ever opened,
+	// so the queue shows what happened either way.
+	ResolveMismatch(ctx context.Context, m MismatchReport, resolution string) error
+
 	// QueueEmail renders and stores one logical email and enqueues its
 	// delivery in this transaction, once per dedupe key; it reports whether
 	// it queued.

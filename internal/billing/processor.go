@@ -162,26 +162,3 @@ type Event struct {
 	ObjectID string
 	Raw      json.RawMessage
 }
-
-// ChargeID reads data.object.charge, the charge a dispute or refund is on.
-func (e Event) ChargeID() string {
-	var env struct {
-		Data struct {
-			Object struct {
-				Charge json.RawMessage `json:"charge"`
-			} `json:"object"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(e.Raw, &env) != nil {
-		return ""
-	}
-	var id string
-	if json.Unmarshal(env.Data.Object.Charge, &id) == nil {
-		return id
-	}
-	var obj struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(env.Data.Object.Charge, &obj)
-	return obj.ID
-}
