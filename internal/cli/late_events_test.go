@@ -118,6 +118,28 @@ func TestLateDisputeWon(t *testing.T) {
 	require.Equal(t, "resolved", s.onlyMismatch(t, billing.KindDisputed).Status, "a won dispute stays resolved")
 }
 
+// TestLateDisputeLost: a lost dispute leaves its mismatch open for a
+// person, its evidence saying lost, through later sweeps too.
+func TestLateDisputeLost(t *testing.T) {
+	s := sweepStack(t)
+	o, p := s.served(t, "dispute-lost@example.test")
+	dp := s.dispute(t, p.Charge)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventDisputeCreated)))
+	s.simPost(t, "/_sim/disputes/"+dp+"/close", `{"status":"lost"}`)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventDisputeClosed)))
+
+	m := s.onlyMismatch(t, billing.KindDisputed)
+	require.Equal(t, "open", m.Status)
+	require.Equal(t, "lost", evidence(t, m)["dispute"]["status"])
+	require.Equal(t, billing.StatusDisputed, s.orderByRef(t, o.PublicRef).Status)
+	s.requireAccessKept(t, o)
+
+	s.sweep(t, recon.SweepOptions{})
+	m = s.onlyMismatch(t, billing.KindDisputed)
+	require.Equal(t, "open", m.Status, "the sweep does not close a lost dispute a person must look at")
+	require.Equal(t, "lost", evidence(t, m)["dispute"]["status"])
+}
+
 // TestDisputeClosedBeforeCreated: the processor delivers a won dispute's
 // closing before its creation. Both read the dispute live, so the end is
 // the same as in order: the order fulfilled, one disputed mismatch,
