@@ -66,6 +66,12 @@ func TestWebhookAbuse(t *testing.T) {
 		{"wrong secret", func() *http.Request { return signed(body, "whsec_someone_else", now) }},
 		{"301 s old", func() *http.Request { return signed(body, testSecret, now.Add(-301*time.Second)) }},
 		{"301 s ahead", func() *http.Request { return signed(body, testSecret, now.Add(301*time.Second)) }},
+		{"two timestamps, the one signed a day ahead", func() *http.Request {
+			ahead := signed(body, testSecret, now.Add(24*time.Hour)).Header.Get("Stripe-Signature")
+			r := signed(body, testSecret, now)
+			r.Header.Set("Stripe-Signature", fmt.Sprintf("t=%d,%s", now.Unix(), ahead))
+			return r
+		}},
 		{"one byte changed", func() *http.Request {
 			r := signed(body, testSecret, now)
 			r.Body = httpBody(tampered)
