@@ -38,8 +38,9 @@ func (s *Service) chargeRefunded(ctx context.Context, tx Tx, ch Charge, eventID 
 	if err != nil || !found {
 		return err
 	}
-	if err := s.moveOrder(ctx, tx, o, StatusRefunded, "refunded", map[string]any{"charge": ch.ID, "event": eventID},
-		StatusFulfilled, StatusPaid, StatusDisputed); err != nil {
+	o, err = s.moveOrder(ctx, tx, o, StatusRefunded, "refunded", map[string]any{"charge": ch.ID, "event": eventID},
+		StatusFulfilled, StatusPaid, StatusDisputed)
+	if err != nil {
 		return err
 	}
 	until, err := s.accessUntil(ctx, tx, o)
@@ -71,19 +72,18 @@ func (s *Service) syncDispute(ctx context.Context, tx Tx, d Dispute, ch Charge, 
 		return err
 	}
 	detail := map[string]any{"dispute": d.ID, "status": d.Status, "charge": ch.ID, "event": eventID}
+	switch {
+	case found && d.Won() && o.Served():
+		o, err = s.moveOrder(ctx, tx, o, StatusFulfilled, "dispute_won", detail, StatusDisputed)
+	case found && !d.Won():
+		o, err = s.moveOrder(ctx, tx, o, StatusDisputed, "disputed", detail, StatusFulfilled, StatusPaid)
+	}
+	if err != nil {
+		return err
+	}
 	m := disputeMismatch(d, ch, o, found, eventID)
 	if d.Won() {
-		if found && o.Served() {
-			if err := s.moveOrder(ctx, tx, o, StatusFulfilled, "dispute_won", detail, StatusDisputed); err != nil {
-				return err
-			}
-		}
 		return tx.ResolveMismatch(ctx, m, disputeWonResolution)
-	}
-	if found {
-		if err := s.moveOrder(ctx, tx, o, StatusDisputed, "disputed", detail, StatusFulfilled, StatusPaid); err != nil {
-			return err
-		}
 	}
 	_, err = tx.OpenMismatch(ctx, m)
 	return err
@@ -129,12 +129,14 @@ func (s *Service) orderForCharge(ctx context.Context, tx Tx, ch Charge) (Order, 
 }
 
 // moveOrder sets the order's status when it is one of from, with a
-// timeline row; an order already there, or elsewhere, is left alone.
-func (s *Service) moveOrder(ctx context.Context, tx Tx, o Order, status, kind string, detail map[string]any, from ...string) error {
+// timeline row, and returns the order as it now is; an order already
+// there, or elsewhere, is left alone.
+func (s *Service) moveOrder(ctx context.Context, tx Tx, o Order, status, kind string, detail map[string]any, from ...string) (Order, error) {
 	moved, err := tx.SetStatus(ctx, o.ID, status, from...)
 	if err != nil || !moved {
-		return err
+		return o, err
 	}
 	s.logger.InfoContext(ctx, "order status from the processor", "order_id", o.ID, "from", o.Status, "to", status)
-	return tx.AddOrderEvent(ctx, o.ID, kind, detail)
+	o.Status = status
+	return o, tx.AddOrderEvent(ctx, o.ID, kind, detail)
 }
