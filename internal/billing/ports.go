@@ -46,14 +46,24 @@ type Tx interface {
 	// GrantEnd is the end of the access the order granted (NotFound if none).
 	GrantEnd(ctx context.Context, orderID int64) (time.Time, error)
 
-	// InsertEvent stores a processor event once; LockEvent reads its
-	// processing state FOR UPDATE.
+	// InsertEvent stores a processor event once; ReadEvent reads its
+	// processing state, LockEvent the same FOR UPDATE.
 	InsertEvent(ctx context.Context, ev Event, source string) error
+	ReadEvent(ctx context.Context, id string) (EventState, error)
 	LockEvent(ctx context.Context, id string) (EventState, error)
 	MarkEventProcessed(ctx context.Context, id string) error
 	MarkEventFailed(ctx context.Context, id string, cause error) error
 	Savepoint(ctx context.Context, name string) error
 	RollbackToSavepoint(ctx context.Context, name string) error
+
+	// OpenMismatch opens a mismatch for m's kind and subject, or updates
+	// the open one's evidence; a subject a person resolved or dismissed is
+	// left as they left it. It reports whether it opened one.
+	OpenMismatch(ctx context.Context, m MismatchReport) (opened bool, err error)
+	// ResolveMismatch resolves the open mismatch of m's kind and subject
+	// with resolution, or records m as resolved when none was ever opened,
+	// so the queue shows what happened either way.
+	ResolveMismatch(ctx context.Context, m MismatchReport, resolution string) error
 
 	// QueueEmail renders and stores one logical email and enqueues its
 	// delivery in this transaction, once per dedupe key; it reports whether

@@ -17,6 +17,7 @@ type Processor interface {
 	GetCheckoutSession(ctx context.Context, id string) (Session, error)
 	GetPaymentIntent(ctx context.Context, id string) (Payment, error)
 	GetCharge(ctx context.Context, id string) (Charge, error)
+	GetDispute(ctx context.Context, id string) (Dispute, error)
 	CreateRefund(ctx context.Context, req RefundRequest) (Refund, error)
 
 	// The List calls stream every object created in [r.From, r.To] (zero
@@ -133,11 +134,24 @@ type Dispute struct {
 	PaymentIntentID string
 	Amount          int64
 	Currency        string
-	Status          string
-	Reason          string
-	EvidenceDueBy   time.Time
-	Created         time.Time
+	// Status is warning_needs_response | warning_under_review |
+	// warning_closed (an inquiry) or needs_response | under_review | won |
+	// lost (a chargeback).
+	Status        string
+	Reason        string
+	EvidenceDueBy time.Time
+	// IsChargeRefundable says whether refunding the charge is still
+	// possible (an inquiry), which ends the dispute without a chargeback.
+	IsChargeRefundable bool
+	Created            time.Time
 }
+
+// Closed reports whether the dispute is over, one way or the other.
+func (d Dispute) Closed() bool { return d.Won() || d.Status == "lost" }
+
+// Won reports whether the money stays with us: a chargeback won, or an
+// inquiry closed without becoming one.
+func (d Dispute) Won() bool { return d.Status == "won" || d.Status == "warning_closed" }
 
 // Event is a processor event: its id is the dedupe key, Raw the whole JSON.
 type Event struct {
@@ -147,27 +161,4 @@ type Event struct {
 	// ObjectID is data.object.id, the subject of the event.
 	ObjectID string
 	Raw      json.RawMessage
-}
-
-// ChargeID reads data.object.charge, the charge a dispute or refund is on.
-func (e Event) ChargeID() string {
-	var env struct {
-		Data struct {
-			Object struct {
-				Charge json.RawMessage `json:"charge"`
-			} `json:"object"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(e.Raw, &env) != nil {
-		return ""
-	}
-	var id string
-	if json.Unmarshal(env.Data.Object.Charge, &id) == nil {
-		return id
-	}
-	var obj struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(env.Data.Object.Charge, &obj)
-	return obj.ID
 }

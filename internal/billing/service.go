@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/backstophq/backstop/internal/fault"
 )
 
@@ -17,6 +19,9 @@ type Service struct {
 	now     func() time.Time
 	started time.Time
 	baseURL string
+	// inflight joins deliveries of one event that arrive together, so
+	// they cost one handling and one set of processor calls.
+	inflight singleflight.Group
 }
 
 // Deps are what a Service needs.

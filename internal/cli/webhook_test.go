@@ -65,7 +65,16 @@ func TestWebhookAbuse(t *testing.T) {
 		}},
 		{"wrong secret", func() *http.Request { return signed(body, "whsec_someone_else", now) }},
 		{"301 s old", func() *http.Request { return signed(body, testSecret, now.Add(-301*time.Second)) }},
-		{"301 s ahead", func() *http.Request { return signed(body, testSecret, now.Add(301*time.Second)) }},
+		// Signatures carry whole seconds: 301 s ahead of a time late in a
+		// second is under 300 s ahead once that second has passed, so the
+		// case signs 302 s ahead of the moment it is sent.
+		{"302 s ahead", func() *http.Request { return signed(body, testSecret, time.Now().Add(302*time.Second)) }},
+		{"two timestamps, the one signed a day ahead", func() *http.Request {
+			ahead := signed(body, testSecret, now.Add(24*time.Hour)).Header.Get("Stripe-Signature")
+			r := signed(body, testSecret, now)
+			r.Header.Set("Stripe-Signature", fmt.Sprintf("t=%d,%s", now.Unix(), ahead))
+			return r
+		}},
 		{"one byte changed", func() *http.Request {
 			r := signed(body, testSecret, now)
 			r.Body = httpBody(tampered)

@@ -18,6 +18,17 @@ func (t *Tx) InsertEvent(ctx context.Context, ev billing.Event, source string) e
 	return t.exec(ctx, "store processor event", q, ev.ID, ev.Type, ev.ObjectID, string(ev.Raw), source, ev.Created.UTC())
 }
 
+// ReadEvent reads an event's processing state without locking it: the
+// cheap check that spares an event already processed any processor call.
+func (t *Tx) ReadEvent(ctx context.Context, id string) (billing.EventState, error) {
+	const q = `SELECT id, processed_at, attempts FROM processor_events WHERE id = $1`
+	var st billing.EventState
+	if err := t.GetContext(ctx, &st, q, id); err != nil {
+		return billing.EventState{}, fmt.Errorf("read event %s: %w", id, mapErr(err))
+	}
+	return st, nil
+}
+
 // LockEvent reads an event's processing state FOR UPDATE: two deliveries of
 // one event at once handle it one after the other, and the second sees it done.
 func (t *Tx) LockEvent(ctx context.Context, id string) (billing.EventState, error) {

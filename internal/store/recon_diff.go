@@ -187,7 +187,9 @@ func paymentFinding(kind, action, where string) string {
 }
 
 // disputedFinding queues every dispute still open at the processor, urgent,
-// with its evidence deadline, whatever our side says.
+// with its evidence deadline, whatever our side says, and every lost one:
+// the money is gone and a person decides about the access (the mismatch
+// stays open until they do, rather than being auto-resolved as gone).
 const disputedFinding = findingColumns + `
 	SELECT d.run_id, '` + billing.KindDisputed + `', d.id, 'queue', d.created, o.id, COALESCE(o.email, p.email),
 		d.payment_intent_id, d.charge_id, NULL, d.id, d.amount, d.currency, NULL, NULL, true, d.due_by,
@@ -199,7 +201,7 @@ const disputedFinding = findingColumns + `
 	LEFT JOIN orders o ON o.id = COALESCE(p.order_id,
 		(SELECT id FROM orders WHERE payment_intent_id = d.payment_intent_id))
 	WHERE d.run_id = {run} AND d.object = 'dispute'
-		AND d.status IN ('warning_needs_response', 'needs_response', 'under_review', 'warning_under_review')
+		AND d.status IN ('warning_needs_response', 'needs_response', 'under_review', 'warning_under_review', 'lost')
 	ON CONFLICT DO NOTHING`
 
 // refundedFinding queues a charge refunded in full (by the charge's own

@@ -53,6 +53,10 @@ func TestConformanceWithStripeMock(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "ch_conformance", ch.ID)
 
+	dp, err := c.GetDispute(ctx, "dp_conformance")
+	require.NoError(t, err)
+	require.Equal(t, "dp_conformance", dp.ID)
+
 	for _, amount := range []int64{0, 500} {
 		rf, err := c.CreateRefund(ctx, billing.RefundRequest{
 			IdempotencyKey: fmt.Sprintf("refund:order_42:%d", amount), PaymentIntentID: "pi_conformance",

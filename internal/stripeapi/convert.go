@@ -90,6 +90,8 @@ func toDispute(d *stripe.Dispute) billing.Dispute {
 		Status:          string(d.Status),
 		Reason:          string(d.Reason),
 		Created:         unixTime(d.Created),
+
+		IsChargeRefundable: d.IsChargeRefundable,
 	}
 	if d.EvidenceDetails != nil {
 		out.EvidenceDueBy = unixTime(d.EvidenceDetails.DueBy)

@@ -65,6 +65,9 @@ func TestChargeDisputeAndRefundConversions(t *testing.T) {
 		case "/v1/disputes":
 			writeJSON(w, 200, `{"object":"list","url":"/v1/disputes","has_more":false,"data":[{"id":"dp_1","object":"dispute","charge":"ch_1","payment_intent":"pi_1",
 				"amount":24900,"currency":"usd","status":"needs_response","reason":"fraudulent","evidence_details":{"due_by":1700900000},"created":1700000300}]}`)
+		case "/v1/disputes/dp_2":
+			writeJSON(w, 200, `{"id":"dp_2","object":"dispute","charge":"ch_1","payment_intent":"pi_1","amount":24900,"currency":"usd",
+				"status":"won","reason":"general","is_charge_refundable":true,"evidence_details":{"due_by":1700900000},"created":1700000300}`)
 		case "/v1/refunds":
 			writeJSON(w, 200, `{"object":"list","url":"/v1/refunds","has_more":false,"data":[{"id":"re_1","object":"refund","charge":"ch_1","payment_intent":"pi_1",
 				"amount":24900,"currency":"usd","status":"succeeded","created":1700000200}]}`)
@@ -89,6 +92,15 @@ func TestChargeDisputeAndRefundConversions(t *testing.T) {
 		Status: "needs_response", Reason: "fraudulent",
 		EvidenceDueBy: time.Unix(1700900000, 0).UTC(), Created: time.Unix(1700000300, 0).UTC(),
 	}}, disputes)
+
+	won, err := c.GetDispute(ctx, "dp_2")
+	require.NoError(t, err)
+	require.Equal(t, billing.Dispute{
+		ID: "dp_2", ChargeID: "ch_1", PaymentIntentID: "pi_1", Amount: 24900, Currency: "usd",
+		Status: "won", Reason: "general", IsChargeRefundable: true,
+		EvidenceDueBy: time.Unix(1700900000, 0).UTC(), Created: time.Unix(1700000300, 0).UTC(),
+	}, won)
+	require.True(t, won.Won() && won.Closed())
 
 	var refunds []billing.Refund
 	require.NoError(t, c.ListRefunds(ctx, billing.Range{}, func(r billing.Refund) error { refunds = append(refunds, r); return nil }))

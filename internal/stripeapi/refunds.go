@@ -45,6 +45,21 @@ func (c *Client) ListRefunds(ctx context.Context, r billing.Range, fn func(billi
 	return stream(it, it.Refund, toRefund, fn, "list refunds")
 }
 
+// GetDispute retrieves a dispute. Errors: Invalid for an empty id, NotFound
+// for an unknown one, Unavailable.
+func (c *Client) GetDispute(ctx context.Context, id string) (billing.Dispute, error) {
+	if err := required("dispute id", id); err != nil {
+		return billing.Dispute{}, err
+	}
+	p := &stripe.DisputeParams{}
+	p.Context = ctx
+	d, err := c.api.Disputes.Get(id, p)
+	if err != nil {
+		return billing.Dispute{}, fail("get dispute "+id, err)
+	}
+	return toDispute(d), nil
+}
+
 // ListDisputes streams the disputes created in r, newest first.
 func (c *Client) ListDisputes(ctx context.Context, r billing.Range, fn func(billing.Dispute) error) error {
 	p := &stripe.DisputeListParams{CreatedRange: createdRange(r)}

@@ -41,20 +41,39 @@ func VerifyWebhook(payload []byte, sigHeader, secret string, now time.Time) (bil
 	return toEvent(&ev, json.RawMessage(payload)), nil
 }
 
+// signedAt reads the one timestamp of a Stripe-Signature header
+// ("t=1700000000,v1=…,v1=…"). It splits the header exactly as stripe-go
+// does, so both read the same t, and refuses a header with more than one:
+// stripe-go verifies with the last t, so a second one would let a payload
+// signed for a time far ahead pass a tolerance check made on the first.
+// Several v1 values are legitimate (Stripe sends one per secret while a
+// secret is rolled), as are empty or unknown parts, which stripe-go ignores.
 func signedAt(header string) (time.Time, error) {
 	if header == "" {
 		return time.Time{}, apperr.New(apperr.Invalid, "webhook has no Stripe-Signature header")
 	}
-	for _, part := range strings.Split(header, ",") {
-		if v, ok := strings.CutPrefix(part, "t="); ok {
-			sec, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				break
-			}
-			return time.Unix(sec, 0), nil
+	malformed := apperr.New(apperr.Invalid, "webhook signature header is malformed")
+	var ts []string
+	for _, pair := range strings.Split(header, ",") {
+		key, value, ok := strings.Cut(pair, "=")
+		if !ok || strings.Contains(value, "=") {
+			return time.Time{}, malformed
+		}
+		if key == "t" {
+			ts = append(ts, value)
 		}
 	}
-	return time.Time{}, apperr.New(apperr.Invalid, "webhook signature header is malformed")
+	if len(ts) > 1 {
+		return time.Time{}, apperr.New(apperr.Invalid, "webhook signature header has more than one timestamp")
+	}
+	if len(ts) == 0 {
+		return time.Time{}, malformed
+	}
+	sec, err := strconv.ParseInt(ts[0], 10, 64)
+	if err != nil {
+		return time.Time{}, malformed
+	}
+	return time.Unix(sec, 0), nil
 }
 
 func webhookFailure(err error) string {

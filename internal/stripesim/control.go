@@ -125,6 +125,28 @@ func (s *Server) simDispute(r *http.Request) (int, any, *apiError) {
 	return http.StatusOK, map[string]string{"dispute": s.openDispute(ch, in.Reason, in.Status).ID}, nil
 }
 
+// simCloseDispute is POST /_sim/disputes/{id}/close {"status":"won|lost"}:
+// the bank's decision, with its charge.dispute.closed event.
+func (s *Server) simCloseDispute(r *http.Request) (int, any, *apiError) {
+	var in struct {
+		Status string `json:"status"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	d, ok := s.st.Disputes.get(r.PathValue("id"))
+	if !ok {
+		return 0, nil, noSuch("dispute", r.PathValue("id"), "id")
+	}
+	if in.Status != "won" && in.Status != "lost" {
+		return 0, nil, invalidValue("status", "status must be won or lost")
+	}
+	if err := s.closeDispute(d, in.Status); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]string{"dispute": d.ID}, nil
+}
+
 func (s *Server) simFaults(r *http.Request) (int, any, *apiError) {
 	var in struct {
 		Webhooks     *string  `json:"webhooks"`

@@ -40,7 +40,10 @@
 //	POST /_sim/payments                {"email","amount","currency","metadata"} → {"payment_intent","charge"}
 //	POST /_sim/charges/{id}/refund     {"amount"?} → {"refund"}
 //	POST /_sim/charges/{id}/dispute    {"reason"?,"status"?} → {"dispute"} (status needs_response or warning_needs_response)
+//	POST /_sim/disputes/{id}/close     {"status":"won|lost"} → {"dispute"}, with charge.dispute.closed
 //	POST /_sim/faults                  {"webhooks":"deliver|drop|duplicate|reorder|delay:5s","api_error_rate","api_latency_ms"} → 204
+//	                                   (duplicate, reorder and delay combine with +: "delay:1h+duplicate+reorder"
+//	                                   holds every event, twice, until /_sim/webhooks/retry sends all newest first)
 //	POST /_sim/webhooks/retry          → {"attempted"}
 //	GET  /_sim/stats                   → {"api_requests","by_endpoint","webhooks":{…}}
 //

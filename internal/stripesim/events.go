@@ -27,17 +27,16 @@ func (s *Server) enqueue(ev *event) {
 	if s.opts.WebhookURL == "" {
 		return
 	}
-	now := time.Now()
-	switch s.faults.webhooks {
-	case modeDrop:
+	w := s.faults.webhooks
+	if w.drop {
 		s.st.Webhooks.Dropped++
 		return
-	case modeDuplicate:
-		s.st.Deliveries = append(s.st.Deliveries, &delivery{EventID: ev.ID, NextAt: now})
-	case modeDelay:
-		now = now.Add(s.faults.delay)
 	}
-	s.st.Deliveries = append(s.st.Deliveries, &delivery{EventID: ev.ID, NextAt: now})
+	at := time.Now().Add(w.delay)
+	s.st.Deliveries = append(s.st.Deliveries, &delivery{EventID: ev.ID, NextAt: at})
+	if w.duplicate {
+		s.st.Deliveries = append(s.st.Deliveries, &delivery{EventID: ev.ID, NextAt: at})
+	}
 	ev.PendingWebhooks = 1
 }
 

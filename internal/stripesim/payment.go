@@ -114,17 +114,35 @@ func (s *Server) orphanPayment(email string, amount int64, currency string, meta
 
 // openDispute disputes what is left of ch: the customer's bank took the
 // money back pending evidence due in seven days. status is needs_response,
-// or warning_needs_response for an inquiry that has not yet become one.
+// or warning_needs_response for an inquiry that has not yet become one; an
+// inquiry's charge can still be refunded, a chargeback's cannot.
 func (s *Server) openDispute(ch *charge, reason, status string) *dispute {
 	now := s.now()
 	d := &dispute{
 		ID: newID("dp_", 24), Object: "dispute", Amount: ch.Amount - ch.AmountRefunded, Charge: ch.ID,
 		Created: now.Unix(), Currency: ch.Currency, Metadata: map[string]string{},
-		EvidenceDetails: evidenceDetails{DueBy: now.Add(7 * 24 * time.Hour).Unix()},
-		PaymentIntent:   ch.PaymentIntent, Reason: reason, Status: status,
+		EvidenceDetails:    evidenceDetails{DueBy: now.Add(7 * 24 * time.Hour).Unix()},
+		IsChargeRefundable: status == "warning_needs_response",
+		PaymentIntent:      ch.PaymentIntent, Reason: reason, Status: status,
 	}
 	s.st.Disputes.add(d)
 	ch.Disputed = true
 	s.emit(billing.EventDisputeCreated, d, eventRequest{})
 	return d
+}
+
+// closeDispute settles an open dispute as won or lost and emits
+// charge.dispute.closed. The charge stays marked disputed, as at Stripe.
+func (s *Server) closeDispute(d *dispute, status string) *apiError {
+	switch d.Status {
+	case "won", "lost", "warning_closed":
+		return invalid("dispute", "This dispute is already closed (%s).", d.Status)
+	}
+	if d.EvidenceDetails.DueBy < s.now().Unix() {
+		d.EvidenceDetails.PastDue = true
+	}
+	d.Status, d.IsChargeRefundable = status, false
+	s.dirty = true
+	s.emit(billing.EventDisputeClosed, d, eventRequest{})
+	return nil
 }

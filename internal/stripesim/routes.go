@@ -38,6 +38,7 @@ func (s *Server) routes() http.Handler {
 	sim("POST /_sim/payments", s.control(s.simPayment))
 	sim("POST /_sim/charges/{id}/refund", s.control(s.simRefund))
 	sim("POST /_sim/charges/{id}/dispute", s.control(s.simDispute))
+	sim("POST /_sim/disputes/{id}/close", s.control(s.simCloseDispute))
 	sim("POST /_sim/faults", s.control(s.simFaults))
 	sim("POST /_sim/webhooks/retry", s.retryNow)
 	sim("GET /_sim/stats", s.control(s.simStats))

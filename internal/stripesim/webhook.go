@@ -62,7 +62,7 @@ func (s *Server) claim(force bool) []*delivery {
 			batch = append(batch, d)
 		}
 	}
-	if s.faults.webhooks == modeReorder {
+	if s.faults.webhooks.reorder {
 		slices.Reverse(batch)
 	}
 	return batch
