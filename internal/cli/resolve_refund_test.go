@@ -10,11 +10,9 @@ import (
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/billing"
-	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/resolve"
 	"github.com/backstophq/backstop/internal/store"
-	"github.com/backstophq/backstop/jobs"
 )
 
 // duplicate makes the seed's double purchase: the customer buys twice
@@ -156,10 +154,7 @@ func TestResolveRefundAnswerLostIsFinishedWithTheSameKey(t *testing.T) {
 	s := sweepStack(t)
 	ctx := context.Background()
 	_, _, extra, m := s.duplicate(t, "lost@example.test")
-	svc := resolve.New(resolve.Deps{
-		Store:     resolveStore{billingStore{s.store, mail.NewOutbox(s.store, jobs.NewEnqueuer(s.jobs), "shop.test"), s.cfg.SupportEmail}},
-		Processor: &lossyRefunds{Processor: s.proc}, Billing: s.billing, BaseURL: s.cfg.BaseURL,
-	})
+	svc := s.resolveWith(&lossyRefunds{Processor: s.proc})
 
 	_, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Amount: 1000, Reason: resolve.ReasonGoodwill})
 	requireKind(t, err, apperr.Unavailable, "sent with the same key, so it can't be paid twice")
