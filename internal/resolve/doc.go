@@ -9,7 +9,8 @@
 // Invalid (422: a bad form, or the processor's facts refuse the action),
 // Conflict (409: the page is stale or the thing is done, saying who did what
 // and when), Unavailable ("Couldn't reach the processor, try again"),
-// Forbidden, NotFound.
+// Forbidden, NotFound. Live reads the processor's side for the page, with
+// what the money actions would say about it, through the same checks.
 //
 // # Which actions fit which kind
 //

@@ -11,15 +11,25 @@ import (
 	"github.com/backstophq/backstop/internal/store"
 )
 
+// refunded is one refund the processor made, being recorded.
+type refunded struct {
+	req    RefundRequest
+	intent store.PendingRefund
+	rf     billing.Refund
+	after  billing.Charge // the charge as read back after the refund
+	full   bool           // nothing is left to refund
+	info   reasonInfo
+	now    time.Time
+}
+
 // finishRefund records a refund the processor made, in one transaction:
 // the period withdrawn, the order refunded, the email, the mismatch and
-// the audit row. Only the request holding the refund written down
-// finishes it; of two that raced with the same key, the other is told.
+// the audit row. Only a request holding the refund written down finishes
+// it; of two that raced with the same key, the other is told.
 func (s *Service) finishRefund(ctx context.Context, req RefundRequest, intent store.PendingRefund,
 	rf billing.Refund, after billing.Charge) (Result, error) {
-	full := after.Refunded || after.AmountRefunded >= after.Amount
-	info := reasons[RefundReason(intent.Reason)]
-	now := s.now().UTC()
+	r := refunded{req: req, intent: intent, rf: rf, after: after, info: reasons[RefundReason(intent.Reason)],
+		full: after.Refunded || after.AmountRefunded >= after.Amount, now: s.now().UTC()}
 	var res Result
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		m, err := tx.LockMismatch(ctx, req.MismatchID)
@@ -28,57 +38,74 @@ func (s *Service) finishRefund(ctx context.Context, req RefundRequest, intent st
 		}
 		if m.PendingRefund == nil || m.PendingRefund.Key != intent.Key {
 			if m.Status != statusOpen {
-				return apperr.New(apperr.Conflict, alreadyDone(m, now))
+				return apperr.New(apperr.Conflict, alreadyDone(m, r.now))
 			}
-			return apperr.New(apperr.Conflict, stale(m, now))
+			return apperr.New(apperr.Conflict, stale(m, r.now))
 		}
-		order, err := paymentOrder(ctx, tx, m.PaymentIntentID)
-		if err != nil {
-			return err
-		}
-		d := map[string]string{
-			"refund": rf.ID, "refund_amount": fmt.Sprint(rf.Amount), "currency": rf.Currency, "reason": intent.Reason,
-			"comment": intent.Comment, "idempotency_key": intent.Key, "requested_by": intent.Actor,
-			"payment_intent": m.PaymentIntentID, "charge": after.ID, "charge_amount": fmt.Sprint(after.Amount),
-			"amount_refunded": fmt.Sprint(after.AmountRefunded), "refunded_in_full": fmt.Sprint(full),
-			"fetched_at": now.Format(time.RFC3339),
-		}
-		var w store.Withdrawal
-		if order != nil && full {
-			if w, err = s.refundOrder(ctx, tx, *order, rf, intent, info.withdraws); err != nil {
-				return err
-			}
-			d["order_id"] = fmt.Sprint(order.ID)
-			if w.Withdrawn {
-				d["withdrawn_from"], d["withdrawn_until"] = w.From.Format(time.RFC3339), w.Until.Format(time.RFC3339)
-				d["valid_until"] = w.ValidUntil.Format(time.RFC3339)
-			}
-		}
-		e, err := s.refundEmailFor(ctx, tx, m, order, after, rf, info)
-		if err != nil {
-			return err
-		}
-		queued, err := s.queueRefund(ctx, tx, e)
-		if err != nil {
-			return err
-		}
-		d["email_queued"] = fmt.Sprint(queued)
-		res = refundResult(m, order, rf, after, full, w, e, queued)
-		change := store.MismatchChange{ID: m.ID, Actor: req.Actor.Email, At: now, SetPending: true}
-		action := stepRefundPartial
-		if full {
-			action, change.Close, change.Resolution = ActionRefund, statusResolved, refundResolution(req, intent, rf, w)
-		} else {
-			change.Note = fmt.Sprintf("[%s] %s: refunded %s (%s)%s\n", now.Format("2006-01-02 15:04 UTC"), req.Actor.Email,
-				billing.FormatMoney(rf.Amount, rf.Currency), intent.Reason, commentSuffix(intent.Comment))
-		}
-		change.Action = string(action)
-		if res.Version, err = tx.UpdateMismatch(ctx, change); err != nil {
-			return err
-		}
-		return tx.AppendAudit(ctx, audit(req.Actor, action, m, d))
+		res, err = s.record(ctx, tx, m, r)
+		return err
 	})
 	return res, err
+}
+
+func (s *Service) record(ctx context.Context, tx Tx, m store.MismatchState, r refunded) (Result, error) {
+	order, err := paymentOrder(ctx, tx, m.PaymentIntentID)
+	if err != nil {
+		return Result{}, err
+	}
+	d := r.details(m)
+	var w store.Withdrawal
+	if order != nil && r.full {
+		if w, err = s.refundOrder(ctx, tx, *order, r.rf, r.intent, r.info.withdraws); err != nil {
+			return Result{}, err
+		}
+		d["order_id"] = fmt.Sprint(order.ID)
+		if w.Withdrawn {
+			d["withdrawn_from"], d["withdrawn_until"] = w.From.Format(time.RFC3339), w.Until.Format(time.RFC3339)
+			d["valid_until"] = w.ValidUntil.Format(time.RFC3339)
+		}
+	}
+	e, err := s.refundEmailFor(ctx, tx, m, order, r.after, r.rf, r.info)
+	if err != nil {
+		return Result{}, err
+	}
+	queued, err := s.queueRefund(ctx, tx, e)
+	if err != nil {
+		return Result{}, err
+	}
+	d["email_queued"] = fmt.Sprint(queued)
+	res := refundResult(m, order, r.rf, r.after, r.full, w, e, queued)
+	change, action := r.change(m, w)
+	if res.Version, err = tx.UpdateMismatch(ctx, change); err != nil {
+		return Result{}, err
+	}
+	return res, tx.AppendAudit(ctx, audit(r.req.Actor, action, m, d))
+}
+
+// details are the audit row's facts: the refund, and the charge after it.
+func (r refunded) details(m store.MismatchState) map[string]string {
+	return map[string]string{
+		"refund": r.rf.ID, "refund_amount": fmt.Sprint(r.rf.Amount), "currency": r.rf.Currency, "reason": r.intent.Reason,
+		"comment": r.intent.Comment, "idempotency_key": r.intent.Key, "requested_by": r.intent.Actor,
+		"payment_intent": m.PaymentIntentID, "charge": r.after.ID, "charge_amount": fmt.Sprint(r.after.Amount),
+		"amount_refunded": fmt.Sprint(r.after.AmountRefunded), "refunded_in_full": fmt.Sprint(r.full),
+		"fetched_at": r.now.Format(time.RFC3339),
+	}
+}
+
+// change closes the mismatch after a full refund; after a partial one it
+// stays open with a note, for the rest to be provisioned or refunded.
+func (r refunded) change(m store.MismatchState, w store.Withdrawal) (store.MismatchChange, Action) {
+	c := store.MismatchChange{ID: m.ID, Actor: r.req.Actor.Email, At: r.now, SetPending: true}
+	action := stepRefundPartial
+	if r.full {
+		action, c.Close, c.Resolution = ActionRefund, statusResolved, refundResolution(r.req, r.intent, r.rf, w)
+	} else {
+		c.Note = fmt.Sprintf("[%s] %s: refunded %s (%s)%s\n", r.now.Format("2006-01-02 15:04 UTC"), r.req.Actor.Email,
+			billing.FormatMoney(r.rf.Amount, r.rf.Currency), r.intent.Reason, commentSuffix(r.intent.Comment))
+	}
+	c.Action = string(action)
+	return c, action
 }
 
 // paymentOrder is the order the refunded payment paid for, locked, or nil:
