@@ -332,3 +332,59 @@ func TestResolveProcessorUnreachable(t *testing.T) {
 	require.Equal(t, m.Version, s.mismatchState(t, m.ID).Version)
 	require.Zero(t, s.count(t, `SELECT count(*) FROM orders`))
 }
+
+// stuckMismatch queues a stuck_pending mismatch for a paid checkout whose
+// order is still pending, as a person would find it when healing failed.
+func (s *testStack) stuckMismatch(t *testing.T, email string) (billing.Order, string, store.MismatchState) {
+	t.Helper()
+	order, session, p := s.checkout(t, email, true)
+	var id int64
+	require.NoError(t, s.store.DB().Get(&id, `INSERT INTO mismatches (kind, subject, order_id, email, payment_intent_id,
+		charge_id, checkout_session_id, amount, currency) VALUES ('stuck_pending', $1, $2, $3, $1, $4, $5, 24900, 'usd')
+		RETURNING id`, p.PaymentIntent, order.ID, email, p.Charge, session))
+	return order, session, s.mismatchState(t, id)
+}
+
+// TestResolveStuckPendingAndUnpricedOrphan: a stuck order is served by
+// staff with the one email from the person; one served meanwhile by the
+// return page is resolved as already served, with no email of ours; an
+// orphan of an amount no plan costs is refused and refunded instead.
+func TestResolveStuckPendingAndUnpricedOrphan(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	stuck, _, m := s.stuckMismatch(t, "stuck@example.test")
+	res, err := s.resolve.VerifyAndProvision(ctx, as(alice, m))
+	require.NoError(t, err)
+	require.Equal(t, stuck.ID, res.OrderID)
+	require.Equal(t, string(billing.ViaStaff), s.orderByRef(t, stuck.PublicRef).FulfilledVia)
+	require.Equal(t, []string{"support_resolution"}, s.emailsTo(t, "stuck@example.test"))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM email_messages WHERE text_body LIKE '%did not finish your order%'`))
+
+	served, session, m2 := s.stuckMismatch(t, "meanwhile@example.test")
+	_, err = s.billing.ReturnFromCheckout(ctx, session)
+	require.NoError(t, err)
+	res, err = s.resolve.VerifyAndProvision(ctx, as(bob, m2))
+	require.NoError(t, err)
+	require.Contains(t, res.Message, "Already served: meanwhile@example.test has Pro (yearly) until ")
+	require.Contains(t, res.Message, "(via return_page); no email sent.")
+	require.Equal(t, []string{"order_confirmation"}, s.emailsTo(t, "meanwhile@example.test"))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM entitlement_grants WHERE order_id = $1`, served.ID))
+	require.Equal(t, "resolved", s.mismatchState(t, m2.ID).Status)
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM audit_log WHERE target = $1 AND details->>'outcome' = 'already_served'`,
+		resolve.Target(m2.ID)))
+
+	unpriced := s.orphan(t, "noplan@example.test", 1234, nil)
+	s.sweep(t, recon.SweepOptions{})
+	o := s.openMismatch(t, billing.KindOrphanPayment)
+	require.Equal(t, unpriced.PaymentIntent, o.PaymentIntentID)
+	_, err = s.resolve.VerifyAndProvision(ctx, as(alice, o))
+	requireKind(t, err, apperr.Invalid, "No single plan costs $12.34")
+	res, err = s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(alice, o), Reason: resolve.ReasonCannotServe})
+	require.NoError(t, err)
+	require.Equal(t, "Refunded $12.34; we emailed noplan@example.test.", res.Message)
+	require.Equal(t, []string{"payment_on_hold", "refund_issued"}, s.emailsTo(t, "noplan@example.test"))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM email_messages WHERE template = 'refund_issued' AND order_id IS NULL
+		AND text_body LIKE '%$12.34 for your recent order%' AND text_body LIKE '%' || $1 || '%'`, unpriced.PaymentIntent))
+	require.Zero(t, s.count(t, `SELECT count(*) FROM orders WHERE payment_intent_id = $1`, unpriced.PaymentIntent))
+	require.Equal(t, "resolved", s.mismatchState(t, o.ID).Status)
+}
