@@ -16,7 +16,7 @@ func (s *Service) resolveOrder(ctx context.Context, tx Tx, p PaidCheckout) (int6
 	if err == nil || !apperr.Is(err, apperr.NotFound) {
 		return id, err
 	}
-	plan, ok, err := s.planFor(ctx, tx, p)
+	plan, ok, err := PlanFor(ctx, tx, p)
 	if err != nil {
 		return 0, err
 	}
@@ -43,9 +43,11 @@ func (s *Service) resolveOrder(ctx context.Context, tx Tx, p PaidCheckout) (int6
 	return o.ID, nil
 }
 
-// planFor names the plan a payment bought: metadata.plan, else the one active
-// plan whose amount and currency match exactly. Two matches are ambiguous.
-func (s *Service) planFor(ctx context.Context, tx Tx, p PaidCheckout) (Plan, bool, error) {
+// PlanFor names the plan a payment with no order bought: metadata.plan,
+// else the one active plan whose amount and currency match exactly. Two
+// matches are ambiguous; the bool is false when no plan can be named. Staff
+// actions use it to say why a payment cannot be provisioned.
+func PlanFor(ctx context.Context, tx Tx, p PaidCheckout) (Plan, bool, error) {
 	if p.PlanCode != "" {
 		plan, err := tx.Plan(ctx, p.PlanCode)
 		if apperr.Is(err, apperr.NotFound) {

@@ -14,6 +14,7 @@ import (
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
+	"github.com/backstophq/backstop/internal/resolve"
 	"github.com/backstophq/backstop/internal/staff"
 	"github.com/backstophq/backstop/internal/store"
 	"github.com/backstophq/backstop/internal/stripeapi"
@@ -32,6 +33,8 @@ type stack struct {
 	metrics *prometheus.Registry
 	recon   *reconParts
 	staff   *staff.Service
+	// resolve is the staff actions on mismatches, for the console.
+	resolve *resolve.Service
 }
 
 // openStack connects everything; work says whether this process runs jobs.
@@ -83,10 +86,11 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 		return nil, err
 	}
 	outbox := mail.NewOutbox(st, jobs.NewEnqueuer(s.jobs), mailDomain(cfg.BaseURL))
+	bs := billingStore{st, outbox, cfg.SupportEmail}
 	s.billing = billing.NewService(billing.Deps{
-		Store: billingStore{st, outbox, cfg.SupportEmail}, Processor: proc,
-		Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
+		Store: bs, Processor: proc, Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
 	})
+	s.resolve = newResolve(cfg, bs, proc, s.billing, logger)
 	catchUp.Handler = s.billing
 	s.recon.connect(s.billing, outbox, cfg.BaseURL)
 	return s, nil

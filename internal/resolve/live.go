@@ -1,0 +1,48 @@
+package resolve
+
+import (
+	"context"
+	"time"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/billing"
+)
+
+// Live is the processor's side of a mismatch, read now, for the mismatch
+// page ("fetched at 10:42:07"), with what the money actions would say
+// about it: the same checks they make when clicked.
+type Live struct {
+	Payment   billing.Payment
+	Charge    billing.Charge // zero when the payment has no charge
+	FetchedAt time.Time
+	// ProvisionRefusal is why Verify & provision would refuse as the
+	// processor has the payment now, or "". The plan and address checks
+	// are made on click.
+	ProvisionRefusal string
+	// RefundRefusal is why Refund would refuse, or "".
+	RefundRefusal string
+	// Refundable is what is left to refund, in minor units of Currency.
+	Refundable int64
+	Currency   string
+}
+
+// Live reads a mismatch's payment from the processor. It changes nothing
+// and needs no version. Errors: Invalid (the mismatch names no payment, or
+// the processor has none), Unavailable ("Couldn't reach the processor, try
+// again": the page still shows our side), NotFound.
+func (s *Service) Live(ctx context.Context, mismatchID int64) (Live, error) {
+	m, err := s.store.MismatchForAction(ctx, mismatchID)
+	if err != nil {
+		return Live{}, notFound(err)
+	}
+	f, err := s.fetch(ctx, m)
+	if err != nil {
+		return Live{}, err
+	}
+	l := Live{Payment: f.Payment, Charge: f.Charge, FetchedAt: f.FetchedAt, Currency: f.currency(),
+		ProvisionRefusal: f.provisionRefusal()}
+	if l.Refundable, err = refundable(f, 0); err != nil {
+		l.RefundRefusal = apperr.SafeMessage(err, "")
+	}
+	return l, nil
+}
