@@ -2,7 +2,10 @@ package billing
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/mail"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -36,11 +39,27 @@ func (f *CheckoutForm) Validate() error {
 		return invalidField("email", "That does not look like an email address.")
 	case f.PlanCode == "":
 		return invalidField("plan", "Please choose a plan.")
-	case len(f.FormToken) < 16 || len(f.FormToken) > 64:
+	case len(f.FormToken) < 16 || len(f.FormToken) > 64 || !formTokenPattern.MatchString(f.FormToken):
 		return invalidField("form", "This form has expired. Please try again.")
 	}
 	return nil
 }
+
+// formTokenPattern keeps the token to characters that cannot run into the
+// separator of the idempotency key.
+var formTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// idempotencyKey names the order this form starts: the form's token with
+// the email (case-insensitively) and the plan. A double submit gives one
+// order; the same form posted again with a corrected email or another plan
+// starts a fresh order, so it is never charged to the stale address.
+func (f CheckoutForm) idempotencyKey() string {
+	sum := sha256.Sum256([]byte(strings.ToLower(f.Email) + "\n" + f.PlanCode))
+	return formKeyPrefix(f.FormToken) + hex.EncodeToString(sum[:8])
+}
+
+// formKeyPrefix is what the keys of every order one form started begin with.
+func formKeyPrefix(token string) string { return "form:" + token + ":" }
 
 func invalidField(field, msg string) error {
 	return &apperr.Error{Kind: apperr.Invalid, Msg: msg, Err: &FieldError{Field: field, Msg: msg}}
@@ -55,23 +74,7 @@ func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, str
 	if err := f.Validate(); err != nil {
 		return Order{}, "", err
 	}
-	var o Order
-	var plan Plan
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		var err error
-		plan, err = tx.Plan(ctx, f.PlanCode)
-		if apperr.Is(err, apperr.NotFound) || (err == nil && !plan.Active) {
-			return invalidField("plan", "That plan is not available.")
-		} else if err != nil {
-			return err
-		}
-		o, err = tx.InsertOrder(ctx, Order{
-			PublicRef: NewPublicRef(), Email: f.Email, PlanCode: plan.Code,
-			Amount: plan.Amount, Currency: plan.Currency, Status: StatusPending,
-			IdempotencyKey: "form:" + f.FormToken,
-		})
-		return err
-	})
+	o, plan, err := s.insertOrder(ctx, f, f.idempotencyKey())
 	if err != nil {
 		return Order{}, "", err
 	}
@@ -86,6 +89,50 @@ func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, str
 	s.faults.Hit(fault.CheckoutAfterSessionCreate)
 	err = s.store.InTx(ctx, func(tx Tx) error { return tx.SetCheckoutSession(ctx, o.ID, sess.ID) })
 	return o, sess.URL, err
+}
+
+// insertOrder writes the pending order in one transaction. A form whose
+// earlier order for the plan is already paid gets that order back, whatever
+// email it now carries.
+func (s *Service) insertOrder(ctx context.Context, f CheckoutForm, key string) (Order, Plan, error) {
+	var o Order
+	var plan Plan
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		plan, err = tx.Plan(ctx, f.PlanCode)
+		if apperr.Is(err, apperr.NotFound) || (err == nil && !plan.Active) {
+			return invalidField("plan", "That plan is not available.")
+		} else if err != nil {
+			return err
+		}
+		if paid, ok, err := paidFromForm(ctx, tx, f.FormToken, plan.Code); err != nil || ok {
+			o = paid
+			return err
+		}
+		o, err = tx.InsertOrder(ctx, Order{
+			PublicRef: NewPublicRef(), Email: f.Email, PlanCode: plan.Code,
+			Amount: plan.Amount, Currency: plan.Currency, Status: StatusPending,
+			IdempotencyKey: key,
+		})
+		return err
+	})
+	return o, plan, err
+}
+
+// paidFromForm finds an order the same form started for the plan that is
+// already paid, under any email: the customer paid, went back, and typed
+// the address again.
+func paidFromForm(ctx context.Context, tx Tx, token, plan string) (Order, bool, error) {
+	orders, err := tx.OrdersByKeyPrefix(ctx, formKeyPrefix(token))
+	if err != nil {
+		return Order{}, false, err
+	}
+	for _, o := range orders {
+		if o.PlanCode == plan && (o.Status == StatusPaid || o.Status == StatusFulfilled) {
+			return o, true, nil
+		}
+	}
+	return Order{}, false, nil
 }
 
 func (s *Service) checkoutRequest(o Order, plan Plan) CheckoutRequest {

@@ -27,6 +27,9 @@ type Tx interface {
 	// by order id, public reference, checkout session or payment intent.
 	FindOrderForPayment(ctx context.Context, p PaidCheckout) (int64, error)
 	OrderByPublicRef(ctx context.Context, ref string) (Order, error)
+	// OrdersByKeyPrefix returns the orders whose idempotency key starts with
+	// prefix: every order one checkout form started.
+	OrdersByKeyPrefix(ctx context.Context, prefix string) ([]Order, error)
 	// LockOrder reads the order FOR UPDATE: concurrent callers queue here.
 	LockOrder(ctx context.Context, id int64) (Order, error)
 	SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error

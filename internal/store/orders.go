@@ -174,3 +174,14 @@ func (t *Tx) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error)
 	}
 	return plans, nil
 }
+
+// OrdersByKeyPrefix returns the orders whose idempotency key starts with
+// prefix, oldest first: every order one checkout form started.
+func (t *Tx) OrdersByKeyPrefix(ctx context.Context, prefix string) ([]billing.Order, error) {
+	const q = `SELECT ` + orderColumns + ` FROM orders WHERE starts_with(idempotency_key, $1) ORDER BY id LIMIT 20`
+	out := []billing.Order{}
+	if err := t.SelectContext(ctx, &out, q, prefix); err != nil {
+		return nil, fmt.Errorf("orders by key prefix: %w", mapErr(err))
+	}
+	return out, nil
+}
