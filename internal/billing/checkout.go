@@ -70,6 +70,11 @@ func invalidField(field, msg string) error {
 // derived from the stored order. It returns the order and the URL of the
 // processor's payment page. A double submit of one form gives one order and,
 // through the processor's idempotency, one session.
+//
+// The page never says whether the address has bought before: a new order
+// for an address that bought the plan within PriorWindow gets the same
+// payment page as any other, and the address is emailed the earlier
+// order's status.
 func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, string, error) {
 	if err := f.Validate(); err != nil {
 		return Order{}, "", err
@@ -93,7 +98,8 @@ func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, str
 
 // insertOrder writes the pending order in one transaction. A form whose
 // earlier order for the plan is already paid gets that order back, whatever
-// email it now carries.
+// email it now carries; a new order for an address that bought the plan
+// recently queues the status_link email in the same transaction.
 func (s *Service) insertOrder(ctx context.Context, f CheckoutForm, key string) (Order, Plan, error) {
 	var o Order
 	var plan Plan
@@ -109,12 +115,16 @@ func (s *Service) insertOrder(ctx context.Context, f CheckoutForm, key string) (
 			o = paid
 			return err
 		}
+		ref := NewPublicRef()
 		o, err = tx.InsertOrder(ctx, Order{
-			PublicRef: NewPublicRef(), Email: f.Email, PlanCode: plan.Code,
+			PublicRef: ref, Email: f.Email, PlanCode: plan.Code,
 			Amount: plan.Amount, Currency: plan.Currency, Status: StatusPending,
 			IdempotencyKey: key,
 		})
-		return err
+		if err != nil || o.PublicRef != ref {
+			return err // an error, or this form's order from an earlier submit
+		}
+		return s.tellEarlierPurchases(ctx, tx, o, plan)
 	})
 	return o, plan, err
 }
