@@ -18,6 +18,9 @@ type CheckoutForm struct {
 	Email     string
 	PlanCode  string
 	FormToken string
+	// PriorRef is the public reference of the order this browser started
+	// last (its order cookie), or empty. It may be anything a browser sends.
+	PriorRef string
 }
 
 // FieldError is an Invalid error about one form field, safe to show next to it.
@@ -71,15 +74,29 @@ func invalidField(field, msg string) error {
 // processor's payment page. A double submit of one form gives one order and,
 // through the processor's idempotency, one session.
 //
-// The page never says whether the address has bought before: a new order
-// for an address that bought the plan within PriorWindow gets the same
-// payment page as any other, and the address is emailed the earlier
-// order's status.
+// It never sends a browser to a second payment page by mistake: when the
+// browser's earlier order for the same plan is paid, served or still open at
+// the processor (asked live, before any transaction), that order comes back
+// with no URL and the customer is shown its status instead. Without that
+// link (another device), the page gives nothing away, and an address that
+// bought the plan within PriorWindow is emailed the earlier order's status.
 func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, string, error) {
 	if err := f.Validate(); err != nil {
 		return Order{}, "", err
 	}
-	o, plan, err := s.insertOrder(ctx, f, f.idempotencyKey())
+	key := f.idempotencyKey()
+	if f.PriorRef != "" {
+		// An error here stops the checkout: a new payment page is never
+		// offered without knowing whether the last one was paid.
+		prior, err := s.priorOrder(ctx, f.PriorRef, f.PlanCode)
+		if err != nil {
+			return Order{}, "", err
+		}
+		if o, payURL, stop := prior.stops(f.Email, key); stop {
+			return o, payURL, nil
+		}
+	}
+	o, plan, err := s.insertOrder(ctx, f, key)
 	if err != nil {
 		return Order{}, "", err
 	}
@@ -178,6 +195,12 @@ func (s *Service) ReturnFromCheckout(ctx context.Context, sessionID string) (Ord
 		return Order{}, err
 	}
 	s.faults.Hit(fault.ReturnAfterVerify)
+	return s.serveSession(ctx, sess)
+}
+
+// serveSession fulfils a session the processor says is paid, through the
+// customer's own flow (return_page), and returns its order as it now is.
+func (s *Service) serveSession(ctx context.Context, sess Session) (Order, error) {
 	facts, err := s.withCharge(ctx, FromSession(sess))
 	if err != nil {
 		return Order{}, err

@@ -6,11 +6,6 @@ import (
 	"time"
 )
 
-// PriorWindow is how long an earlier purchase stops a second one by
-// mistake: an address that bought a plan this recently is told so by email
-// when it starts buying it again.
-const PriorWindow = 24 * time.Hour
-
 // tellEarlierPurchases emails the status of the address's recent purchases
 // of the plan (paid or served within PriorWindow) when it starts buying the
 // plan again, in the transaction that inserts the new order o. The page
