@@ -80,16 +80,18 @@ func TestCheckoutDoubleSubmit(t *testing.T) {
 }
 
 // TestCheckoutFormReusedWithAnotherEmail: one form posted with a mistyped
-// email, then (back from the payment page) with the corrected one, starts a
-// fresh order whose payment page carries the corrected address; the same
-// for another plan. A form whose earlier order is already paid sends any
-// later submit to that order's status page instead.
+// email, then (back from the payment page, in the same browser, so with the
+// order cookie) with the corrected one, starts a fresh order whose payment
+// page carries the corrected address; the same for another plan. A form
+// whose earlier order is already paid sends any later submit to that
+// order's status page instead, even without the cookie.
 func TestCheckoutFormReusedWithAnotherEmail(t *testing.T) {
 	s := newTestStack(t)
 	monthly := billing.Plan{Code: "pro-monthly", Name: "Pro (monthly)", Amount: 2900, Currency: "usd", Interval: "month", Active: true}
 	require.NoError(t, s.store.UpsertPlan(context.Background(), monthly))
+	b := s.browser()
 	post := func(email, plan, token string) string {
-		resp, _ := s.do(t, checkoutRequest(email, plan, token, false))
+		resp, _ := b.send(t, checkoutRequest(email, plan, token, false))
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 		return resp.Header.Get("Location")
 	}
@@ -112,14 +114,15 @@ func TestCheckoutFormReusedWithAnotherEmail(t *testing.T) {
 	require.Equal(t, fixed, post("Jane@Example.test", "pro-yearly", token), "a double submit is still one order")
 
 	// The form's first order was paid, then the form is posted again with
-	// another address.
+	// another address, from a browser that kept no cookie.
 	token = formToken()
 	session := sessionOf(t, post("sam@exmaple.test", "pro-yearly", token))
 	s.pay(t, session)
 	_, err := s.billing.ReturnFromCheckout(context.Background(), session)
 	require.NoError(t, err)
 	paid := s.orderByRef(t, s.refOfSession(t, session))
-	require.Equal(t, "/status/"+paid.PublicRef, post("sam@example.test", "pro-yearly", token), "paid already: never a second payment page")
+	b.cookie = ""
+	require.Equal(t, "/status/"+paid.PublicRef+"?back=1", post("sam@example.test", "pro-yearly", token), "paid already: never a second payment page")
 	require.Len(t, s.simList(t, "checkout/sessions"), 4)
 }
 
