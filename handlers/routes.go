@@ -28,13 +28,14 @@ func addRoutes(app *fiber.App, d Deps) {
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})))
 
 	// Customer pages.
-	app.Get("/", handlePricing(d.Plans))
+	oc := newOrderCookie(d.BaseURL)
+	app.Get("/", handlePricing(d.Plans, d.Checkout, oc, d.Logger))
 	if d.Checkout != nil {
 		// The money path, in its order (DESIGN.md section 5).
-		app.Post("/checkout", handleCheckout(d.Checkout, d.Plans))
+		app.Post("/checkout", handleCheckout(d.Checkout, d.Plans, oc))
 		app.Get("/checkout/return", handleCheckoutReturn(d.Checkout, d.SupportEmail))
 		app.Get("/status", handleStatusLookup(d.SupportEmail))
-		app.Get("/status/:ref", handleStatus(d.Checkout, d.SupportEmail))
+		app.Get("/status/:ref", handleStatus(d.Checkout, d.SupportEmail, d.Logger))
 	}
 	if d.Webhook.Events != nil {
 		app.Post("/webhooks/stripe", handleStripeWebhook(d.Webhook))

@@ -24,6 +24,10 @@ type PricingView struct {
 	Selected string
 	Email    string
 	Errors   CheckoutErrors
+	// Again marks a deliberate second purchase (the customer followed
+	// "start a new purchase" from an earlier order's status page): the forms
+	// post again=1, so the earlier order does not send them back to it.
+	Again bool
 }
 
 // CheckoutErrors are the messages shown beside the checkout form's fields.

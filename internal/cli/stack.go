@@ -132,6 +132,9 @@ func (b billingStore) InTx(ctx context.Context, fn func(billing.Tx) error) error
 	return b.st.InTx(ctx, func(tx *store.Tx) error { return fn(billingTx{tx, b}) })
 }
 
+// mailTime is how emails show a moment: "10:02 UTC on 1 December 2026".
+const mailTime = "15:04 UTC on 2 January 2006"
+
 // billingTx is a store transaction that queues billing's emails.
 type billingTx struct {
 	*store.Tx
@@ -151,6 +154,15 @@ func (t billingTx) QueueEmail(ctx context.Context, e billing.Email) (bool, error
 	}
 	if !e.ValidUntil.IsZero() {
 		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")
+	}
+	if !e.StartedAt.IsZero() {
+		data.StartedAt = e.StartedAt.UTC().Format(mailTime)
+	}
+	for _, o := range e.Orders {
+		data.Orders = append(data.Orders, mail.OrderLine{
+			PublicRef: o.PublicRef, PlanName: o.PlanName, Amount: o.Amount,
+			PaidAt: o.PaidAt.UTC().Format(mailTime), Status: o.Status, StatusURL: o.StatusURL,
+		})
 	}
 	return t.b.outbox.QueueTx(ctx, t.Tx, mail.QueueRequest{
 		Template: e.Template, To: e.To, OrderID: orderID, DedupeKey: e.DedupeKey, Data: data,

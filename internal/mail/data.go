@@ -45,6 +45,21 @@ type Data struct {
 	StaffName    string // the person who resolved it
 	AlertSubject string // staff_alert: what is wrong, in a line
 	AlertBody    string // staff_alert: the details
+	// StartedAt is when a new purchase was started (status_link, when a
+	// purchase of a plan already bought is why it is sent); empty otherwise.
+	StartedAt string
+	// Orders are the orders status_link lists, newest first.
+	Orders []OrderLine
+}
+
+// OrderLine is one order in a list, formatted for people.
+type OrderLine struct {
+	PublicRef string // the order's public reference
+	PlanName  string
+	Amount    string
+	PaidAt    string // when it was paid, e.g. "10:02 UTC on 30 November 2026"
+	Status    string // where it stands, in words
+	StatusURL string // its status page, absolute
 }
 
 // variableDocs documents each field of Data for the template editor. A test
@@ -62,6 +77,9 @@ var variableDocs = map[string]string{
 	"StaffName":    "the name of the person who helped",
 	"AlertSubject": "the alert, in one line",
 	"AlertBody":    "the alert's details",
+	"StartedAt":    "when the new purchase was started, formatted (empty when the customer asked for the link)",
+	"Orders": "the orders, newest first; inside {{range .Orders}}: .PublicRef, .PlanName, .Amount, " +
+		".PaidAt, .Status (in words) and .StatusURL of each",
 }
 
 // templateVariables is, per template, the variables the workflow that sends
@@ -73,7 +91,7 @@ var templateVariables = map[string][]string{
 	PaymentOnHold:      {"Email", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
 	SupportResolution:  {"PublicRef", "StatusURL", "Message", "StaffName", "SupportEmail"},
 	RefundIssued:       {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
-	StatusLink:         {"Email", "PublicRef", "StatusURL", "SupportEmail"},
+	StatusLink:         {"Email", "PlanName", "PublicRef", "SupportEmail", "StartedAt", "Orders"},
 	StaffAlert:         {"AlertSubject", "AlertBody", "StatusURL"},
 }
 
@@ -98,8 +116,13 @@ func Variables(name string) []Variable {
 }
 
 // dataFields lists the fields of Data in declaration order.
-func dataFields() []string {
-	t := reflect.TypeFor[Data]()
+func dataFields() []string { return fieldsOf(reflect.TypeFor[Data]()) }
+
+// orderLineFields lists the fields of OrderLine, the dot inside
+// {{range .Orders}}.
+func orderLineFields() []string { return fieldsOf(reflect.TypeFor[OrderLine]()) }
+
+func fieldsOf(t reflect.Type) []string {
 	out := make([]string, 0, t.NumField())
 	for i := range t.NumField() {
 		out = append(out, t.Field(i).Name)
@@ -123,5 +146,11 @@ func SampleData() Data {
 		StaffName:    "Sam",
 		AlertSubject: "Reconciliation sweep failed",
 		AlertBody:    "The sweep at 10:02 UTC failed: processor unavailable.",
+		StartedAt:    "10:41 UTC on 1 December 2026",
+		Orders: []OrderLine{{
+			PublicRef: "BK-7Q2M-XK4P", PlanName: "Pro (yearly)", Amount: "$249.00",
+			PaidAt: "10:02 UTC on 1 December 2026", Status: "your access is ready",
+			StatusURL: "https://example.com/status/BK-7Q2M-XK4P",
+		}},
 	}
 }

@@ -44,7 +44,7 @@ func checkPart(part, src string) []string {
 	}
 	c := checker{part: part, src: src, fields: dataFields()}
 	for _, tree := range trees {
-		c.walk(tree.Root, true)
+		c.walk(tree.Root, c.fields)
 	}
 	if len(c.problems) > 0 {
 		return c.problems
@@ -94,43 +94,44 @@ type checker struct {
 	problems []string
 }
 
-// walk checks n. dotIsData is false inside with and range, where the dot is
-// one of Data's string values, which has no fields of its own.
-func (c *checker) walk(n parse.Node, dotIsData bool) {
+// walk checks n. dot lists the fields the dot has where n is: Data's at the
+// top and inside if; an order's inside range over .Orders; none inside with
+// or any other range, where the dot is a string value.
+func (c *checker) walk(n parse.Node, dot []string) {
 	switch n := n.(type) {
 	case *parse.ListNode:
 		if n == nil {
 			return
 		}
 		for _, child := range n.Nodes {
-			c.walk(child, dotIsData)
+			c.walk(child, dot)
 		}
 	case *parse.ActionNode:
-		c.walk(n.Pipe, dotIsData)
+		c.walk(n.Pipe, dot)
 	case *parse.IfNode:
-		c.branch(&n.BranchNode, dotIsData, dotIsData)
+		c.branch(&n.BranchNode, dot, dot)
 	case *parse.WithNode:
-		c.branch(&n.BranchNode, dotIsData, false)
+		c.branch(&n.BranchNode, dot, nil)
 	case *parse.RangeNode:
-		c.branch(&n.BranchNode, dotIsData, false)
+		c.branch(&n.BranchNode, dot, rangeDot(n.Pipe, dot, c.fields))
 	case *parse.TemplateNode:
-		c.walk(n.Pipe, dotIsData)
+		c.walk(n.Pipe, dot)
 	case *parse.PipeNode:
 		if n == nil {
 			return
 		}
 		for _, cmd := range n.Cmds {
-			c.walk(cmd, dotIsData)
+			c.walk(cmd, dot)
 		}
 	case *parse.CommandNode:
 		for _, arg := range n.Args {
-			c.walk(arg, dotIsData)
+			c.walk(arg, dot)
 		}
 	case *parse.ChainNode:
-		c.walk(n.Node, dotIsData)
+		c.walk(n.Node, dot)
 		c.unknown(n, n.String())
 	case *parse.FieldNode:
-		if !dotIsData || len(n.Ident) != 1 || !slices.Contains(c.fields, n.Ident[0]) {
+		if len(n.Ident) != 1 || !slices.Contains(dot, n.Ident[0]) {
 			c.unknown(n, n.String())
 		}
 	case *parse.VariableNode:
@@ -138,10 +139,29 @@ func (c *checker) walk(n parse.Node, dotIsData bool) {
 	}
 }
 
-func (c *checker) branch(b *parse.BranchNode, dotIsData, innerDotIsData bool) {
-	c.walk(b.Pipe, dotIsData)
-	c.walk(b.List, innerDotIsData)
-	c.walk(b.ElseList, dotIsData)
+// rangeDot is what the dot holds inside a range over pipe: an order's
+// fields for Data's .Orders (or $.Orders), nothing otherwise.
+func rangeDot(pipe *parse.PipeNode, dot, root []string) []string {
+	if pipe == nil || len(pipe.Cmds) != 1 || len(pipe.Cmds[0].Args) != 1 {
+		return nil
+	}
+	switch arg := pipe.Cmds[0].Args[0].(type) {
+	case *parse.FieldNode:
+		if slices.Equal(dot, root) && slices.Equal(arg.Ident, []string{"Orders"}) {
+			return orderLineFields()
+		}
+	case *parse.VariableNode:
+		if slices.Equal(arg.Ident, []string{"$", "Orders"}) {
+			return orderLineFields()
+		}
+	}
+	return nil
+}
+
+func (c *checker) branch(b *parse.BranchNode, dot, inner []string) {
+	c.walk(b.Pipe, dot)
+	c.walk(b.List, inner)
+	c.walk(b.ElseList, dot)
 }
 
 // variable checks $.Field (the root data) and $x.Field (a declared variable,

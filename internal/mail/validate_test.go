@@ -29,6 +29,10 @@ func TestValidate(t *testing.T) {
 		{"unknown function", okSubject, okHTML, "\n{{env \"HOME\"}}", "text body line 2: function \"env\" not defined"},
 		{"undefined template call", okSubject, okHTML, "{{template \"other\" .}}", "text body line 1: "},
 		{"empty subject", " ", okHTML, okText, "subject: must not be empty"},
+		{"fields of an order inside range .Orders", okSubject, "{{range .Orders}}<a href=\"{{.StatusURL}}\">{{.PublicRef}}</a> {{$.SupportEmail}}{{else}}{{.Email}}{{end}}", "{{range $.Orders}}{{.PaidAt}}{{end}}", ""},
+		{"order field outside range", okSubject, okHTML, "{{.PaidAt}}", "text body line 1: unknown variable .PaidAt"},
+		{"unknown field of an order", okSubject, okHTML, "{{range .Orders}}\n{{.Card}}{{end}}", "text body line 2: unknown variable .Card"},
+		{"data field inside range", okSubject, okHTML, "{{range .Orders}}{{.Email}}{{end}}", "text body line 1: unknown variable .Email"},
 		{"two problems", "{{.A}}", okHTML, "{{.B}}", "subject line 1: unknown variable .A; text body line 1: unknown variable .B"},
 	}
 	for _, tt := range tests {
