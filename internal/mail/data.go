@@ -14,6 +14,7 @@ const (
 	SupportResolution  = "support_resolution"
 	RefundIssued       = "refund_issued"
 	StatusLink         = "status_link"
+	ClaimReceived      = "claim_received"
 	StaffAlert         = "staff_alert"
 )
 
@@ -21,7 +22,7 @@ const (
 func Names() []string {
 	return []string{
 		OrderConfirmation, DelayedFulfillment, PaymentOnHold, SupportResolution,
-		RefundIssued, StatusLink, StaffAlert,
+		RefundIssued, StatusLink, ClaimReceived, StaffAlert,
 	}
 }
 
@@ -50,6 +51,12 @@ type Data struct {
 	StartedAt string
 	// Orders are the orders status_link lists, newest first.
 	Orders []OrderLine
+	// PaidOn is the day a customer says they paid (claim_received), e.g.
+	// "1 December 2026".
+	PaidOn string
+	// ClaimURL is the Claim my purchase page, absolute: where a customer
+	// charged for something they cannot find tells us the amount and day.
+	ClaimURL string
 }
 
 // OrderLine is one order in a list, formatted for people.
@@ -80,6 +87,8 @@ var variableDocs = map[string]string{
 	"StartedAt":    "when the new purchase was started, formatted (empty when the customer asked for the link)",
 	"Orders": "the orders, newest first; inside {{range .Orders}}: .PublicRef, .PlanName, .Amount, " +
 		".PaidAt, .Status (in words) and .StatusURL of each",
+	"PaidOn":   "the day the customer says they paid, formatted",
+	"ClaimURL": "the link to the Claim my purchase page",
 }
 
 // templateVariables is, per template, the variables the workflow that sends
@@ -91,7 +100,8 @@ var templateVariables = map[string][]string{
 	PaymentOnHold:      {"Email", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
 	SupportResolution:  {"PublicRef", "StatusURL", "Message", "StaffName", "SupportEmail"},
 	RefundIssued:       {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
-	StatusLink:         {"Email", "PlanName", "PublicRef", "SupportEmail", "StartedAt", "Orders"},
+	StatusLink:         {"Email", "PlanName", "PublicRef", "SupportEmail", "StartedAt", "Orders", "ClaimURL"},
+	ClaimReceived:      {"Email", "Amount", "SupportEmail", "PaidOn"},
 	StaffAlert:         {"AlertSubject", "AlertBody", "StatusURL"},
 }
 
@@ -152,5 +162,13 @@ func SampleData() Data {
 			PaidAt: "10:02 UTC on 1 December 2026", Status: "your access is ready",
 			StatusURL: "https://example.com/status/BK-7Q2M-XK4P",
 		}},
+		PaidOn:   "1 December 2026",
+		ClaimURL: "https://example.com/claim",
 	}
+}
+
+// AccessTemplates are the emails that give a customer access to what they
+// bought: a resend ("I never got the email") copies the newest of these.
+func AccessTemplates() []string {
+	return []string{OrderConfirmation, DelayedFulfillment, SupportResolution}
 }
