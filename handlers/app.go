@@ -44,6 +44,11 @@ type Deps struct {
 	// layer's own tests can run without them; main always sets them.
 	Checkout Checkout
 	Webhook  WebhookDeps
+	// SelfService answers status by email and Claim my purchase; without
+	// it (or Checkout) those routes are not served.
+	SelfService SelfService
+	// Limits bound the customer's look-ups; zero fields take defaults.
+	Limits CustomerLimits
 	// DevMailbox, when set, serves /dev/mailbox: the emails kept instead of
 	// sent. Only `backstop dev` sets it; serve leaves it nil (404).
 	DevMailbox DevMailbox
