@@ -128,6 +128,7 @@ Your bank usually shows the refund within 5 to 10 working days, on the card you 
   Reference {{.PublicRef}}: {{.StatusURL}}
 {{end}}
 Charged for something that is not listed here? Claim it with the amount and the day on your statement: {{.ClaimURL}}
+
 {{if .StartedAt}}If you meant to buy it again, just complete the payment. If not, close the payment page and nothing is charged.
 {{else}}If you did not ask for this, you can ignore this email.
 {{end}}
