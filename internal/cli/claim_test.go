@@ -250,3 +250,34 @@ const orderCols = `id, public_ref, email, plan_code, amount, currency, status, i
 	COALESCE(checkout_session_id, '') AS checkout_session_id, COALESCE(payment_intent_id, '') AS payment_intent_id,
 	COALESCE(charge_id, '') AS charge_id, account_id, COALESCE(fulfilled_via, '') AS fulfilled_via,
 	paid_at, fulfilled_at, created_at, updated_at`
+
+// TestClaimFormRefusesWithWords: an amount we would have to guess at, a
+// date or last four that cannot be, come back with 422, the reason beside
+// the field and what was typed kept, as a page and as the htmx partial;
+// the processor is not asked.
+func TestClaimFormRefusesWithWords(t *testing.T) {
+	s := newTestStack(t)
+	resp, body := s.do(t, httptest.NewRequest(http.MethodGet, "/claim", nil))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, body, `data-testid="claim-form"`)
+	for _, tc := range []struct {
+		form         claimForm
+		field, words string
+	}{
+		{claimForm{email: "ana@example.test", amount: "249,00", date: today()}, "amount", "without commas"},
+		{claimForm{email: "ana@example.test", amount: "about 250", date: today()}, "amount", "in dollars and cents"},
+		{claimForm{email: "ana@example.test", amount: "249", date: "1/12/2026"}, "date", "year-month-day"},
+		{claimForm{email: "ana@example.test", amount: "249", date: today(), last4: "42"}, "last4", "four numbers"},
+		{claimForm{email: "ana", amount: "249", date: today()}, "email", "does not look like an email"},
+	} {
+		for _, htmx := range []bool{false, true} {
+			resp, body := s.do(t, tc.form.request(htmx))
+			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, tc.form)
+			require.Contains(t, body, `data-testid="claim-`+tc.field+`-error"`, tc.form)
+			require.Contains(t, body, tc.words)
+			require.Contains(t, body, `value="`+tc.form.amount+`"`, "what was typed is kept")
+			require.Equal(t, htmx, !strings.Contains(body, "<html"), "the partial for htmx")
+		}
+	}
+	require.Zero(t, s.simCalls(t, "GET /v1/charges"))
+}
