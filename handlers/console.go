@@ -16,8 +16,9 @@ import (
 // StaffAuth is what the console's sign-in needs from internal/staff.
 type StaffAuth interface {
 	// Authenticate returns the login, or an apperr Unauthenticated that
-	// never says whether the email or the password was wrong.
-	Authenticate(ctx context.Context, email, password string) (staff.User, error)
+	// never says whether the email or the password was wrong; it audits
+	// each failure with c's address.
+	Authenticate(ctx context.Context, email, password string, c staff.Client) (staff.User, error)
 	// StartSession returns the new session's token, for the cookie.
 	StartSession(ctx context.Context, u staff.User, c staff.Client) (string, error)
 	// SessionFor returns who the token signs in, or an apperr Unauthenticated.
@@ -68,7 +69,8 @@ func (h console) handleLogin(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
 		return h.renderLogin(c, fiber.StatusTooManyRequests, views.ConsoleLoginView{Email: email, Notice: tooManyAttempts})
 	}
-	u, err := h.auth.Authenticate(c.UserContext(), email, c.FormValue("password"))
+	client := staff.Client{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)}
+	u, err := h.auth.Authenticate(c.UserContext(), email, c.FormValue("password"), client)
 	if apperr.Is(err, apperr.Unauthenticated) {
 		h.attempts.fail(key)
 		v := views.ConsoleLoginView{Email: email, Error: apperr.SafeMessage(err, "Email or password is incorrect.")}
@@ -78,7 +80,7 @@ func (h console) handleLogin(c *fiber.Ctx) error {
 		return err
 	}
 	h.attempts.reset(key)
-	token, err := h.auth.StartSession(c.UserContext(), u, staff.Client{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	token, err := h.auth.StartSession(c.UserContext(), u, client)
 	if err != nil {
 		return err
 	}

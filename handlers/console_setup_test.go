@@ -31,7 +31,7 @@ var ana = staff.User{ID: 1, Email: "ana@example.com", Role: staff.RoleAdmin}
 
 const anaPassword = "right password"
 
-func (f *fakeStaff) Authenticate(ctx context.Context, email, password string) (staff.User, error) {
+func (f *fakeStaff) Authenticate(ctx context.Context, email, password string, c staff.Client) (staff.User, error) {
 	if strings.EqualFold(email, ana.Email) && password == anaPassword {
 		return ana, nil
 	}
