@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,10 @@ type AuditEntry struct {
 	Target  string            // what it acted on, e.g. a staff email
 	Details map[string]string // stored as JSON
 }
+
+// MismatchTarget is the audit target of every action on mismatch id, so
+// the mismatch's timeline finds them.
+func MismatchTarget(id int64) string { return "mismatch:" + strconv.FormatInt(id, 10) }
 
 // Store is what the package needs from the database. Each write that comes
 // with an audit entry stores both in one transaction.
