@@ -120,4 +120,3 @@ func multipartForm(t *testing.T, fields ...string) (body, contentType string) {
 	require.NoError(t, w.Close())
 	return buf.String(), w.FormDataContentType()
 }
-
