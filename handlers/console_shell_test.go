@@ -182,3 +182,21 @@ func TestFlashNowTravelsInHXTrigger(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(res.Header.Get("HX-Trigger")), &trig))
 	assert.Equal(t, `Refunded $249.00 to "ana"`, trig["backstop:flash"]["message"])
 }
+
+// TestConsoleErrorsSpeakToStaff: an error under /console goes through the
+// same ErrorHandler, with a reference, but without the customer's
+// reassurance, and leads back to the console.
+func TestConsoleErrorsSpeakToStaff(t *testing.T) {
+	t.Parallel()
+	b := signedIn(t, bo.Email)
+	res := b.get(t, "/console/mismatches/41")
+	require.Equal(t, http.StatusNotFound, res.status)
+	page := doc(t, res.body)
+	assert.Equal(t, "There is no such mismatch.", text(one(t, page, "error-message")))
+	assert.Empty(t, byTestID(page, "money-safe"))
+	assert.Equal(t, "/console/", attr(one(t, page, "console-back"), "href"))
+	assert.Regexp(t, `^ERR-`, text(one(t, page, "error-ref")))
+
+	customer := b.ta.get(t, "/nowhere")
+	assert.Len(t, byTestID(doc(t, customer.body), "money-safe"), 1, "customers still read that their money is safe")
+}

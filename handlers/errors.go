@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -72,6 +73,7 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 }
 
 func (h *errorHandler) render(c *fiber.Ctx, status int, v views.ErrorView) error {
+	v.Staff = c.Path() == "/console" || strings.HasPrefix(c.Path(), "/console/")
 	if isPartialRequest(c) {
 		// Land the error in <main> whatever element asked, replacing it.
 		c.Set("HX-Retarget", "#main")

@@ -44,6 +44,9 @@ type ErrorView struct {
 	SupportEmail string
 	Title        string
 	Message      string // safe for the customer: apperr.SafeMessage, never err.Error()
+	// Staff is set under /console: the page speaks to staff, without the
+	// customer's reassurance about their money.
+	Staff bool
 }
 
 // FallbackView is the static page a reverse proxy serves while the app is
