@@ -89,7 +89,7 @@ func explainOpen(m store.MismatchSummary, w words, now time.Time) Advice {
 	case billing.KindUnpaidFulfilled:
 		return Advice{
 			Problem: upper(order) + from + " was served, but the processor shows no succeeded payment for it.",
-			Action:  "Compare with the processor's side below. Access is never taken away automatically; dismiss with a reason if it was paid another way.",
+			Action:  "Compare our side with the processor's. Access is never taken away automatically; dismiss with a reason if it was paid another way.",
 		}
 	case billing.KindRefundedActive:
 		return Advice{
@@ -99,7 +99,7 @@ func explainOpen(m store.MismatchSummary, w words, now time.Time) Advice {
 	case billing.KindDisputed:
 		return Advice{
 			Problem: w.who + " disputed " + paid + " with their bank; " + Deadline(m.EvidenceDueBy, now) + ".",
-			Action:  "Gather the order, emails and timeline below and answer at the processor before the deadline.",
+			Action:  "Answer at the processor before the deadline, with the order, emails and timeline on this mismatch's page as evidence.",
 		}
 	case billing.KindDuplicatePayment:
 		return Advice{

@@ -16,6 +16,7 @@ import (
 type Section struct {
 	Title  string
 	Fields []Field
+	Note   string // said instead of fields, e.g. for a part that was empty
 }
 
 // Field is one fact: a name and its value, both in words.
@@ -49,7 +50,7 @@ func evidenceSections(raw json.RawMessage) []Section {
 		case map[string]any:
 			out = append(out, Section{Title: humanize(k), Fields: flatten("", v)})
 		case nil:
-			out = append(out, Section{Title: humanize(k), Fields: []Field{{Name: "", Value: "none"}}})
+			out = append(out, Section{Title: humanize(k), Note: "None when this was seen."})
 		default:
 			loose = append(loose, Field{Name: humanize(k), Value: scalar(k, v, "")})
 		}
