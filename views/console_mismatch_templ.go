@@ -287,11 +287,11 @@ func MismatchContent(v MismatchView) templ.Component {
 	})
 }
 
-// actionsSlot is where the actions that fit this kind are rendered (the
-// buttons action-verify-provision, action-refund, action-link,
-// action-dismiss, action-claim and the note form). Each form posts back
-// the version below: an action from a page older than the mismatch's
-// last change is refused as stale.
+// actionsSlot is where the actions that fit this kind are rendered, at the
+// <!-- actions --> mark (the buttons action-verify-provision,
+// action-refund, action-link, action-dismiss, action-claim and the note
+// form). Each form posts back the version below: an action from a page
+// older than the mismatch's last change is refused as stale.
 func actionsSlot(c console.CaseFile) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -322,7 +322,7 @@ func actionsSlot(c console.CaseFile) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "\"><!-- actions: the forms for this kind go here, each with the version field --><input type=\"hidden\" name=\"version\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "\"><!-- actions --><input type=\"hidden\" name=\"version\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
