@@ -19,10 +19,11 @@ CREATE INDEX mismatches_open_amount_idx ON mismatches (currency) INCLUDE (amount
 CREATE INDEX orders_paid_at_idx ON orders (paid_at) WHERE paid_at IS NOT NULL;
 CREATE INDEX orders_fulfilled_at_idx ON orders (fulfilled_at) WHERE fulfilled_at IS NOT NULL;
 
--- A mismatch's page: the emails of its order, and the staff actions on it.
+-- A mismatch's page lists the emails of its order. (Its staff actions come
+-- from audit_log by target, which 00006's audit_log_target_created_at
+-- indexes.)
 CREATE INDEX email_messages_order_idx ON email_messages (order_id) WHERE order_id IS NOT NULL;
-CREATE INDEX audit_log_target_idx ON audit_log (target, created_at);
 
 -- +goose Down
-DROP INDEX audit_log_target_idx, email_messages_order_idx, orders_fulfilled_at_idx, orders_paid_at_idx,
+DROP INDEX email_messages_order_idx, orders_fulfilled_at_idx, orders_paid_at_idx,
     mismatches_open_amount_idx, mismatches_queue_kind_idx, mismatches_queue_idx;

@@ -79,7 +79,7 @@ func explainOpen(m store.MismatchSummary, w words, now time.Time) Advice {
 	case billing.KindOrphanPayment:
 		return Advice{
 			Problem: upper(paid) + from + " succeeded at the processor, but we have no order for it and could not tell which plan it bought.",
-			Action:  "Check what the customer meant to buy, then Verify & provision; refund it if nobody meant to pay.",
+			Action:  "Ask the customer what they meant to buy; refund it if no plan fits (Verify & provision needs a plan of exactly that amount).",
 		}
 	case billing.KindStuckPending:
 		return Advice{
@@ -109,7 +109,7 @@ func explainOpen(m store.MismatchSummary, w words, now time.Time) Advice {
 	case billing.KindAmountMismatch:
 		return Advice{
 			Problem: upper(paid) + from + " does not match the plan's price" + expected(m) + ", so it was not served automatically.",
-			Action:  "Verify & provision if the amount is right (a discount, a price change), or refund it.",
+			Action:  "Refund it; if the customer paid too much, refund the difference, then Verify & provision.",
 		}
 	case billing.KindIdentityUnknown:
 		return Advice{

@@ -25,7 +25,7 @@ func TestExplainSaysWhatIsWrongAndWhatToDo(t *testing.T) {
 	}{
 		{billing.KindOrphanPayment, nil,
 			"A payment of $249.00 from ana@example.com succeeded at the processor, but we have no order for it and could not tell which plan it bought.",
-			"Check what the customer meant to buy, then Verify & provision; refund it if nobody meant to pay."},
+			"Ask the customer what they meant to buy; refund it if no plan fits (Verify & provision needs a plan of exactly that amount)."},
 		{billing.KindStuckPending, nil,
 			"ana@example.com paid, but order BK-7Q2M is still pending: charged and not served.",
 			"Verify & provision: it re-checks the payment at the processor, then serves the customer and emails them."},
@@ -43,7 +43,7 @@ func TestExplainSaysWhatIsWrongAndWhatToDo(t *testing.T) {
 			"Refund this extra payment; the customer keeps the access the first one bought."},
 		{billing.KindAmountMismatch, func(m *store.MismatchSummary) { m.Amount, m.ExpectedAmount, m.ExpectedCurrency = 19900, 24900, "usd" },
 			"A payment of $199.00 from ana@example.com does not match the plan's price ($249.00), so it was not served automatically.",
-			"Verify & provision if the amount is right (a discount, a price change), or refund it."},
+			"Refund it; if the customer paid too much, refund the difference, then Verify & provision."},
 		{billing.KindIdentityUnknown, func(m *store.MismatchSummary) { m.Email, m.PublicRef = "", "" },
 			"A payment of $249.00 succeeded, but it carries no email we can use, so nobody could be served or told.",
 			"Find who paid (the support inbox, the card's last four digits, the amount and time), then Link account and Verify & provision."},

@@ -19,14 +19,9 @@ func (s *Store) Audited(ctx context.Context, fn func(tx *Tx) (staff.AuditEntry, 
 		if err != nil {
 			return err
 		}
-		return tx.Audit(ctx, a)
+		return appendAudit(ctx, tx, a)
 	})
 }
-
-// Audit appends a to the audit log inside this transaction, for workflows
-// that run in a transaction of their own making (billing's adapters). Use
-// Audited where it fits.
-func (t *Tx) Audit(ctx context.Context, a staff.AuditEntry) error { return appendAudit(ctx, t, a) }
 
 // AppendAudit records a on its own, for events whose record is the whole
 // effect, such as a failed sign-in.
