@@ -23,13 +23,16 @@ var consoleNav = []navItem{
 }
 
 // shell is what the layout shows around a page: who is signed in, the
-// navigation with current marked, the alerts and the flash.
+// navigation with current marked, the alerts and the flash. An htmx
+// partial has no layout, so it reads no alerts and leaves the flash for
+// the next full page.
 func (h staffConsole) shell(c *fiber.Ctx, current string) views.ConsoleShell {
 	u := signedInStaff(c)
-	s := views.ConsoleShell{
-		Email: u.Email, Role: string(u.Role), CSRFToken: csrfToken(c),
-		Alerts: h.core.Alerts(c.UserContext()), Flash: takeFlash(c, h.secure), Now: h.now(),
+	s := views.ConsoleShell{Email: u.Email, Role: string(u.Role), CSRFToken: csrfToken(c), Now: h.now()}
+	if isPartialRequest(c) {
+		return s
 	}
+	s.Alerts, s.Flash = h.core.Alerts(c.UserContext()), takeFlash(c, h.secure)
 	for _, n := range consoleNav {
 		if may(u.Role, n.access) {
 			s.Nav = append(s.Nav, views.NavItem{Label: n.label, Href: n.href, Current: n.href == current})

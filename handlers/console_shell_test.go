@@ -200,3 +200,18 @@ func TestConsoleErrorsSpeakToStaff(t *testing.T) {
 	customer := b.ta.get(t, "/nowhere")
 	assert.Len(t, byTestID(doc(t, customer.body), "money-safe"), 1, "customers still read that their money is safe")
 }
+
+// TestAPartialLeavesTheFlashForThePage: an htmx request that swaps part of
+// a page has no flash area, so the message waits for the next full page.
+func TestAPartialLeavesTheFlashForThePage(t *testing.T) {
+	t.Parallel()
+	b := signedIn(t, bo.Email)
+	b.cookies[flashCookie] = &http.Cookie{Name: flashCookie, Value: "UmVmdW5kZWQu"} // "Refunded."
+	req := httptest.NewRequest(http.MethodGet, "/console/mismatches?kind=disputed", nil)
+	req.Header.Set("HX-Request", "true")
+	partial, _ := b.send(t, req)
+	require.Equal(t, http.StatusOK, partial.status)
+	assert.Empty(t, byTestID(doc(t, partial.body), "flash"))
+	page := doc(t, b.get(t, "/console/").body)
+	assert.Equal(t, "Refunded.", text(one(t, page, "flash")), "shown on the next full page")
+}
