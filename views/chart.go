@@ -78,5 +78,4 @@ func newChart(days []store.OrderDay) chart {
 
 func (c chart) viewBox() string  { return fmt.Sprintf("0 0 %d %d", chartWidth, chartHeight) }
 func (c chart) baseline() string { return strconv.Itoa(chartHeight - chartBottom) }
-func (c chart) top() string      { return strconv.Itoa(chartTop) }
 func itoa(n int) string          { return strconv.Itoa(n) }

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -110,11 +109,4 @@ func Money(amount int64, currency string) string {
 		b.WriteByte(s[k])
 	}
 	return s[:i] + b.String() + s[j:]
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
