@@ -48,6 +48,9 @@ type ErrorView struct {
 	SupportEmail string
 	Title        string
 	Message      string // safe for the customer: apperr.SafeMessage, never err.Error()
+	// Staff is set under /console: the page speaks to staff, without the
+	// customer's reassurance about their money.
+	Staff bool
 }
 
 // FallbackView is the static page a reverse proxy serves while the app is
@@ -67,14 +70,8 @@ type ConsoleLoginView struct {
 	Email     string // what was typed, kept after a failed attempt
 	Error     string // why the last attempt failed; never says which half was wrong
 	Notice    string // a calm word above the form, e.g. after too many attempts
+	Flash     string // the message after signing out or a session's end
 	CSRFToken string // posted back in the hidden csrf_token field
-}
-
-// ConsoleHomeView is the signed-in console's first page.
-type ConsoleHomeView struct {
-	Email     string
-	Role      string
-	CSRFToken string
 }
 
 // htmxConfig is read by htmx from <meta name="htmx-config"> before it

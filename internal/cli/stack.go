@@ -12,6 +12,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/console"
 	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/resolve"
@@ -35,6 +36,9 @@ type stack struct {
 	staff   *staff.Service
 	// resolve is the staff actions on mismatches, for the console.
 	resolve *resolve.Service
+	// live is the processor port the console's pages ask for live facts:
+	// proc, unless a test or benchmark stubs it.
+	live console.Processor
 }
 
 // openStack connects everything; work says whether this process runs jobs.
@@ -69,7 +73,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	if err != nil {
 		return nil, err
 	}
-	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, metrics: newRegistry(),
+	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, live: proc, metrics: newRegistry(),
 		staff: staff.NewService(st, staff.Options{})}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.SendEmailWorker{

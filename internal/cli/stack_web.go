@@ -5,6 +5,7 @@ import (
 
 	"github.com/backstophq/backstop/handlers"
 	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/console"
 	"github.com/backstophq/backstop/jobs"
 )
 
@@ -22,6 +23,7 @@ func (s *stack) webDeps() handlers.Deps {
 		Checkout:    s.billing,
 		SelfService: selfService{jobs.NewStatusLinks(s.jobs), s.billing},
 		Staff:       s.staff,
+		Console:     console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
 		Webhook: handlers.WebhookDeps{
 			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
 		},
