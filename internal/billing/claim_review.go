@@ -52,15 +52,16 @@ func (s *Service) reviewClaim(ctx context.Context, c Claim, ch Charge) (ClaimRes
 	return ClaimResult{Outcome: ClaimReview, SentTo: c.Email}, nil
 }
 
-// claimEvidence is what the person reviewing the claim reads: the claim in
-// the customer's own words, the payment as the processor had it when the
-// claim came in, and a sentence that puts the two side by side.
+// claimEvidence is what the person reviewing the claim reads: the payment
+// as the processor had it when the claim came in (under "payment", which
+// the console shows first), the claim in the customer's own words, and a
+// sentence that puts the two side by side.
 func claimEvidence(c Claim, ch Charge, now time.Time) map[string]any {
 	charge := chargeEvidence(ch)
 	charge["receipt_email"] = ch.ReceiptEmail
 	charge["billing_email"] = ch.BillingEmail
 	charge["customer_email"] = ch.CustomerEmail
-	charge["last4"] = ch.Last4
+	charge["card_last_four"] = ch.Last4
 	charge["receipt_number"] = ch.ReceiptNumber
 	on := []string{"amount", "day"}
 	if c.Last4 != "" {
@@ -72,10 +73,10 @@ func claimEvidence(c Claim, ch Charge, now time.Time) map[string]any {
 	return map[string]any{
 		"claim": map[string]any{
 			"email": c.Typed.Email, "amount": c.Typed.Amount, "date": c.Typed.Date,
-			"last4": c.Typed.Last4, "receipt": c.Typed.Receipt, "claimed_at": now.UTC(),
+			"last_four": c.Typed.Last4, "receipt_number": c.Typed.Receipt, "claimed_at": now.UTC(),
 		},
-		"charge":     charge,
-		"matched_on": on,
+		"payment":    charge,
+		"matched_on": strings.Join(on, ", "),
 		"summary": fmt.Sprintf("%s says they paid %s on %s%s. The processor's charge %s fits on %s, but its addresses are %s.",
 			c.Typed.Email, FormatMoney(c.Amount, ch.Currency), c.Typed.Date, cardWords(c), ch.ID,
 			strings.Join(on, ", "), addressWords(ch)),

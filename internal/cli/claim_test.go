@@ -207,19 +207,19 @@ func requireClaimReview(t *testing.T, s *testStack, p payment) {
 	assert.Nil(t, m.OrderID)
 	var ev struct {
 		Claim     map[string]string `json:"claim"`
-		Charge    map[string]any    `json:"charge"`
-		MatchedOn []string          `json:"matched_on"`
+		Charge    map[string]any    `json:"payment"`
+		MatchedOn string            `json:"matched_on"`
 		Summary   string            `json:"summary"`
 	}
 	require.NoError(t, json.Unmarshal(m.Evidence, &ev))
 	assert.Equal(t, "claimant@example.test", ev.Claim["email"])
 	assert.Equal(t, "249", ev.Claim["amount"], "the amount as typed")
 	assert.Equal(t, today(), ev.Claim["date"])
-	assert.Equal(t, "1881", ev.Claim["last4"])
+	assert.Equal(t, "1881", ev.Claim["last_four"])
 	assert.Equal(t, "payer@example.test", ev.Charge["receipt_email"])
 	assert.Equal(t, "payer.card@example.test", ev.Charge["billing_email"])
-	assert.Equal(t, "1881", ev.Charge["last4"])
-	assert.Equal(t, []string{"amount", "day", "card's last four"}, ev.MatchedOn)
+	assert.Equal(t, "1881", ev.Charge["card_last_four"])
+	assert.Equal(t, "amount, day, card's last four", ev.MatchedOn)
 	assert.Contains(t, ev.Summary, "claimant@example.test says they paid $249.00 on "+today()+" (with a card ending 1881)")
 	assert.Contains(t, ev.Summary, "its addresses are receipt payer@example.test, billing payer.card@example.test")
 
