@@ -27,9 +27,10 @@ func (s *stack) webDeps() handlers.Deps {
 		Webhook: handlers.WebhookDeps{
 			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
 		},
-		SupportEmail: s.cfg.SupportEmail,
-		BaseURL:      s.cfg.BaseURL,
-		AllowedHosts: s.cfg.AllowedHosts,
+		SupportEmail:   s.cfg.SupportEmail,
+		BaseURL:        s.cfg.BaseURL,
+		AllowedHosts:   s.cfg.AllowedHosts,
+		TrustedProxies: s.cfg.TrustedProxies,
 	}
 	if s.cfg.DevMailbox {
 		d.DevMailbox = s.store
