@@ -96,6 +96,10 @@ func (w *world) claim(ctx context.Context, email, outcome string) (title, sentTo
 		chromedp.FullScreenshot(&png, 100),
 	), "claim on /claim, expecting %s", outcome)
 	e2e.SaveScreenshot(w.t, "claim-form.png", form)
-	e2e.SaveScreenshot(w.t, outcome+".png", png)
+	if outcome == "claim-served" {
+		e2e.SaveDocScreenshot(w.t, "claim.png", png)
+	} else {
+		e2e.SaveScreenshot(w.t, outcome+".png", png)
+	}
 	return title, sentTo
 }
