@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -111,6 +112,8 @@ func TestClaimOutcomes(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		pay     *payer // the payment the processor has, if any
+		amount  int64  // of pay; 24900 when zero
+		refund  bool   // pay was refunded in full
 		served  bool   // paid through our checkout and served already
 		claim   claimForm
 		receipt bool // the claim gives the payment's receipt number
@@ -127,6 +130,11 @@ func TestClaimOutcomes(t *testing.T) {
 		{name: "card but not email", pay: &payer{receipt: "payer@example.test", billing: "payer.card@example.test", last4: "1881"},
 			claim: claimForm{email: "claimant@example.test", amount: "249", date: today(), last4: "1881"},
 			want:  billing.ClaimReview, check: requireClaimReview},
+		{name: "an amount no plan costs: held for a person", pay: &ana, amount: 19900,
+			claim: claimForm{email: "ana@example.test", amount: "199", date: today()},
+			want:  billing.ClaimHeld, check: requireHeld},
+		{name: "refunded", pay: &ana, refund: true, claim: claimForm{email: "ana@example.test", amount: "249", date: today()},
+			want: billing.ClaimNotServed, check: requireNotServed},
 		{name: "no match", pay: &ana, claim: claimForm{email: "nobody@example.test", amount: "249", date: today()},
 			want: billing.ClaimNoMatch, check: requireNothingChanged},
 		{name: "a wrong day by two", pay: &ana, claim: claimForm{email: "ana@example.test", amount: "249", date: daysAgo(2)},
@@ -149,7 +157,10 @@ func TestClaimOutcomes(t *testing.T) {
 				_, p = s.served(t, "buyer@example.test")
 			case tc.pay != nil:
 				var number string
-				p, number = s.orphanPaid(t, 24900, *tc.pay)
+				p, number = s.orphanPaid(t, cmp.Or(tc.amount, 24900), *tc.pay)
+				if tc.refund {
+					s.simPost(t, "/_sim/charges/"+p.Charge+"/refund", `{}`)
+				}
 				if tc.receipt {
 					tc.claim.receipt = " #" + number + " "
 				}
@@ -236,6 +247,22 @@ func requireClaimReview(t *testing.T, s *testStack, p payment) {
 	assert.Equal(t, billing.ClaimReview, outcomeOf(t, body))
 	assert.Equal(t, 1, s.count(t, `SELECT count(*) FROM mismatches WHERE kind = 'claim_review'`))
 	assert.Len(t, s.emailMessages(t, "claimant@example.test", "claim_received"), 1)
+}
+
+func requireHeld(t *testing.T, s *testStack, p payment) {
+	t.Helper()
+	held := s.emailMessages(t, "ana@example.test", "payment_on_hold")
+	require.Len(t, held, 1, "the payer hears a person is finishing it")
+	assert.Equal(t, "payment:"+p.PaymentIntent+":payment_on_hold", held[0].DedupeKey, "the key the sweep's holding email uses")
+	assert.Zero(t, s.count(t, `SELECT count(*) FROM orders`), "the sweep queues it for a person")
+	assert.Zero(t, s.count(t, `SELECT count(*) FROM entitlements`))
+}
+
+func requireNotServed(t *testing.T, s *testStack, p payment) {
+	t.Helper()
+	assert.Equal(t, 1, s.count(t, `SELECT count(*) FROM orders WHERE payment_intent_id = $1 AND status = 'refunded'`, p.PaymentIntent))
+	assert.Zero(t, s.count(t, `SELECT count(*) FROM entitlements`), "nothing switched on")
+	assert.Zero(t, s.count(t, `SELECT count(*) FROM email_messages`))
 }
 
 func requireNothingChanged(t *testing.T, s *testStack, _ payment) {
