@@ -37,7 +37,7 @@ func TestConsoleRouteInventoryCoversAdminRoutes(t *testing.T) {
 		handle: func(c *fiber.Ctx) error { return c.SendString("admin only") }}
 	page := consoleRoute{method: fiber.MethodGet, path: "/admin-page", access: adminRole,
 		handle: func(c *fiber.Ctx) error { return c.SendString("admin only") }}
-	mountConsole(b.ta.app.Group("/console"), newConsole(b.staff, b.core, "http://127.0.0.1:8080"), []consoleRoute{probe, page})
+	mountConsole(b.ta.app.Group("/console"), newConsole(b.staff, b.core, b.actions, "http://127.0.0.1:8080"), []consoleRoute{probe, page})
 	checkConsoleRoutes(t, b, append(consoleRoutes(staffConsole{}), probe, page))
 }
 
@@ -130,7 +130,7 @@ func checkConsoleRoute(t *testing.T, b *consoleClient, method, target string, rt
 
 // newConsoleClientOn is another browser on the same app (its own cookies).
 func newConsoleClientOn(b *consoleClient) *consoleClient {
-	return &consoleClient{ta: b.ta, staff: b.staff, core: b.core, cookies: map[string]*http.Cookie{}}
+	return &consoleClient{ta: b.ta, staff: b.staff, core: b.core, actions: b.actions, cookies: map[string]*http.Cookie{}}
 }
 
 // request sends method to target with field as the form's csrf_token and

@@ -173,11 +173,13 @@ func TestConsoleMismatchPageShowsBothSides(t *testing.T) {
 
 	var version int
 	require.NoError(t, s.store.DB().Get(&version, `SELECT version FROM mismatches WHERE id = $1`, id))
-	slot := p.all("mismatch-version")
+	slot := p.all("mismatch-actions")
 	require.Len(t, slot, 1)
-	assert.Equal(t, strconv.Itoa(version), attrOf(slot[0], "value"), "the version is the row's version, which resolve compares")
-	assert.Contains(t, p.body, "<!-- actions -->", "the region the action forms will fill")
-	assert.Empty(t, p.all("action-verify-provision"), "no action is offered before the actions land")
+	assert.Equal(t, strconv.Itoa(version), attrOf(slot[0], "data-version"), "the version is the row's version, which resolve compares")
+	assert.Contains(t, p.body, "<!-- actions -->", "the region the action forms fill")
+	for _, button := range []string{"action-claim", "action-link", "action-verify-provision", "action-refund", "action-dismiss", "action-note"} {
+		assert.Len(t, p.all(button), 1, button)
+	}
 
 	partial := b.get(t, "/console/mismatches/"+strconv.FormatInt(id, 10), "HX-Request", "true")
 	assert.NotContains(t, partial.body, "<html")

@@ -18,6 +18,7 @@ func (s *stack) webApp() *fiber.App {
 		Checkout: s.billing,
 		Staff:    s.staff,
 		Console:  console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
+		Resolve:  s.resolve,
 		Webhook: handlers.WebhookDeps{
 			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
 		},
