@@ -41,6 +41,25 @@ func TestConsoleRouteInventoryCoversAdminRoutes(t *testing.T) {
 	checkConsoleRoutes(t, b, append(consoleRoutes(staffConsole{}), probe, page))
 }
 
+// TestConsoleRoutesAreForWhomDesignSays: the inventory proves each route
+// refuses whom its entry says; this proves the entries say what DESIGN
+// section 9 does: only sign-in is open to anyone, and a mismatch's actions
+// are support's work (an admin may do them too).
+func TestConsoleRoutesAreForWhomDesignSays(t *testing.T) {
+	t.Parallel()
+	actions := 0
+	for _, rt := range consoleRoutes(staffConsole{}) {
+		if rt.access == anyone {
+			assert.Equal(t, "/login", rt.path, "%s %s is open to anyone", rt.method, rt.path)
+		}
+		if rt.method == fiber.MethodPost && strings.HasPrefix(rt.path, "/mismatches/") {
+			actions++
+			assert.Equal(t, supportRole, rt.access, "%s %s is support's", rt.method, rt.path)
+		}
+	}
+	assert.Equal(t, 6, actions, "verify & provision, refund, link account, dismiss, claim, note")
+}
+
 // TestMountConsoleRefusesARouteWithoutAccess: forgetting to say who may use
 // a route is a startup panic, not a public page.
 func TestMountConsoleRefusesARouteWithoutAccess(t *testing.T) {
