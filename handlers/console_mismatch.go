@@ -104,7 +104,7 @@ func parseRefundAmount(s string) (int64, error) {
 	}
 	m := amountShape.FindStringSubmatch(s)
 	if m == nil {
-		return 0, apperr.New(apperr.Invalid, "Type the amount to refund as 249 or 249.00, or leave it blank to refund all that is left.")
+		return 0, apperr.New(apperr.Invalid, views.RefundAmountHelp)
 	}
 	major, _ := strconv.ParseInt(m[1], 10, 64)
 	minor, _ := strconv.ParseInt((m[2] + "00")[:2], 10, 64) // "5" is 50 cents

@@ -38,6 +38,10 @@ type CaseActions struct {
 // ActionRefusalID is the element an htmx action's refusal replaces.
 const ActionRefusalID = "action-refusal"
 
+// RefundAmountHelp is what the refund form says of an amount it cannot
+// read: console.js as it is typed, the handler when it is sent.
+const RefundAmountHelp = "Type the amount to refund as 249 or 249.00, or leave it blank to refund all that is left."
+
 func (a CaseActions) offers(x resolve.Action) bool { return slices.Contains(a.Offered, x) }
 
 func (a CaseActions) open() bool { return a.Status == "open" }
@@ -69,7 +73,7 @@ func (a CaseActions) refundWords() refundWords {
 		Part:   "This refunds {amount} to the customer's card",
 		Keep:   "; the customer's access stays as it is.",
 		Choose: ". Choose a reason: some take back the access the payment bought.",
-		Bad:    "Type the amount as 249 or 249.00, or leave it blank to refund all that is left.",
+		Bad:    RefundAmountHelp,
 		Left:   a.Verdict.Refundable,
 		Prefix: "$",
 	}
