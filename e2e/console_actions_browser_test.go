@@ -47,13 +47,15 @@ func TestConsoleBrowserActions(t *testing.T) {
 		require.NoError(t, chromedp.Run(alice,
 			chromedp.Click(`[data-testid="console-nav"] a[href="/console/mismatches"]`, chromedp.ByQuery),
 			chromedp.WaitVisible(row, chromedp.ByQuery),
+			htmxReady(row+` [data-testid="mismatch-link"]`),
 		), "the queue lists the payment nobody could be served for")
 		clicks := 0
-		click := func(sel string) chromedp.Action { clicks++; return chromedp.Click(sel, chromedp.ByQuery) }
+		click := func(sel string) chromedp.Action { clicks++; return press(sel) }
 		link := `form[data-action="link"]`
 		var flash string
 		require.NoError(t, chromedp.Run(alice,
 			click(row+` [data-testid="mismatch-link"]`),
+			chromedp.WaitVisible(link, chromedp.ByQuery),
 			htmxReady(link),
 			chromedp.SendKeys(link+` input[name="email"]`, "kim@example.test", chromedp.ByQuery),
 			click(`[data-testid="action-link"]`),
@@ -75,21 +77,21 @@ func TestConsoleBrowserActions(t *testing.T) {
 		require.NoError(t, chromedp.Run(alice, w.open(id)))
 		w.simJSON("POST", "/_sim/charges/"+refunded.Charge+"/refund", map[string]any{}, nil)
 		require.NoError(t, chromedp.Run(alice,
-			chromedp.Click(`[data-testid="action-verify-provision"]`, chromedp.ByQuery),
+			press(`[data-testid="action-verify-provision"]`),
 			waitText("action-refusal", "refunded in full", &refusal),
 		))
 		assert.Equal(t, "The processor says this payment was refunded in full: there is nothing to provision.", refusal)
 		assert.Equal(t, int64(422), aliceStatus.last(fmt.Sprintf("/console/mismatches/%d/verify-provision", id)))
 
 		require.NoError(t, chromedp.Run(alice,
-			chromedp.Click(`[data-testid="action-dismiss"]`, chromedp.ByQuery),
+			press(`[data-testid="action-dismiss"]`),
 			waitText("action-refusal", "Say why", &refusal),
 		))
 		assert.Equal(t, "Say why you are dismissing this: the reason stays on the record.", refusal)
 		assert.Equal(t, int64(422), aliceStatus.last(fmt.Sprintf("/console/mismatches/%d/dismiss", id)))
 		require.NoError(t, chromedp.Run(alice,
 			chromedp.SendKeys(`form[data-action="dismiss"] input[name="reason"]`, "refunded at the processor before we could serve it", chromedp.ByQuery),
-			chromedp.Click(`[data-testid="action-dismiss"]`, chromedp.ByQuery),
+			press(`[data-testid="action-dismiss"]`),
 			waitText("flash", "Dismissed: ", &flash),
 			chromedp.WaitVisible(`[data-testid="actions-closed"]`, chromedp.ByQuery),
 		))
@@ -109,7 +111,7 @@ func TestConsoleBrowserActions(t *testing.T) {
 		var status, claimed string
 		var png []byte
 		require.NoError(t, chromedp.Run(alice, w.open(dup),
-			chromedp.Click(`[data-testid="action-claim"]`, chromedp.ByQuery),
+			press(`[data-testid="action-claim"]`),
 			waitText("claim-status", "You are on this.", &status),
 			chromedp.FullScreenshot(&png, 100),
 		))
@@ -128,7 +130,7 @@ func TestConsoleBrowserActions(t *testing.T) {
 		var confirm, flash string
 		require.NoError(t, chromedp.Run(alice,
 			chromedp.Text(`[data-testid="refund-confirm"]`, &confirm, chromedp.ByQuery),
-			chromedp.Click(`[data-testid="action-refund"]`, chromedp.ByQuery),
+			press(`[data-testid="action-refund"]`),
 			waitText("flash", "Refunded ", &flash),
 		))
 		assert.Equal(t, "This refunds all that is left, $249.00, to the customer's card, and withdraws the period this payment granted: "+
@@ -145,7 +147,7 @@ func TestConsoleBrowserActions(t *testing.T) {
 		id := w.mismatchOf(raced.PaymentIntent)
 		require.NoError(t, chromedp.Run(alice, w.open(id),
 			chromedp.SendKeys(`form[data-action="link"] input[name="email"]`, "lee@example.test", chromedp.ByQuery),
-			chromedp.Click(`[data-testid="action-link"]`, chromedp.ByQuery),
+			press(`[data-testid="action-link"]`),
 			waitText("linked-email", "lee@example.test", nil),
 		))
 		require.NoError(t, chromedp.Run(bob, w.open(id), waitText("linked-email", "lee@example.test", nil)))
@@ -158,7 +160,7 @@ func TestConsoleBrowserActions(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-ready
-				errs[i] = chromedp.Run(ctx, chromedp.Click(`[data-testid="action-verify-provision"]`, chromedp.ByQuery))
+				errs[i] = chromedp.Run(ctx, press(`[data-testid="action-verify-provision"]`))
 			}()
 		}
 		close(ready)

@@ -35,10 +35,18 @@ func (w *world) open(id int64) chromedp.Tasks {
 	}
 }
 
-// htmxReady waits until htmx has taken over the form sel, as it does a
-// moment after content is swapped in: a click before that is a plain form
-// post (which works, but navigates, and a test waiting on the page then
-// loses it).
+// press clicks the button sel once it is enabled: htmx disables a form's
+// button while its request runs (hx-disabled-elt) and enables it again a
+// moment after the answer is swapped in, and a click on a disabled button
+// does nothing.
+func press(sel string) chromedp.Action {
+	return chromedp.Tasks{chromedp.WaitEnabled(sel, chromedp.ByQuery), chromedp.Click(sel, chromedp.ByQuery)}
+}
+
+// htmxReady waits until htmx has taken over the form or link sel, as it
+// does a moment after content is swapped in: a click before that is a
+// plain post or navigation (which works, but a test evaluating script on
+// the page then loses it).
 func htmxReady(sel string) chromedp.Action {
 	q, _ := json.Marshal(sel)
 	return chromedp.Poll(fmt.Sprintf(`(() => { const f = document.querySelector(%s); return !!f && f["htmx-internal-data"] !== undefined; })()`, q),
