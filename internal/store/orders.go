@@ -70,6 +70,14 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
+// nonZero turns 0 into NULL: an id that was not given.
+func nonZero(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
 // OrderByPublicRef returns the order a customer's reference names.
 func (t *Tx) OrderByPublicRef(ctx context.Context, ref string) (billing.Order, error) {
 	return getOrder(ctx, t, `public_ref = $1`, ref)
