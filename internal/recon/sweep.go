@@ -192,6 +192,9 @@ func (s *Sweeper) apply(ctx context.Context, res *Result, w store.DiffWindow) er
 	if err := s.holdingEmails(ctx, w.RunID); err != nil {
 		return err
 	}
+	if err := s.Store.NoteServedDuplicates(ctx, w.RunID); err != nil {
+		return err
+	}
 	c, err := s.Store.ApplyFindings(ctx, w)
 	if err != nil {
 		return err

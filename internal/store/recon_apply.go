@@ -69,6 +69,22 @@ func (s *Store) MarkUnmatched(ctx context.Context, runID int64, kind, subject, n
 	return nil
 }
 
+// NoteServedDuplicates adds to the evidence of a run's duplicate_payment
+// findings the order that now holds the payment they repeat: when that
+// payment was served in the same run (an order rebuilt for it), the
+// classifier could not have named its order yet.
+func (s *Store) NoteServedDuplicates(ctx context.Context, runID int64) error {
+	const q = `
+		UPDATE recon_findings f SET evidence = jsonb_set(f.evidence, '{duplicates,order}', ` + orderEvidence + `)
+		FROM orders o
+		WHERE f.run_id = $1 AND f.kind = $2 AND f.evidence->'duplicates'->'order' = 'null'
+			AND o.payment_intent_id = f.evidence->'duplicates'->>'payment_intent'`
+	if _, err := s.db.ExecContext(ctx, q, runID, billing.KindDuplicatePayment); err != nil {
+		return fmt.Errorf("note served duplicates: %w", mapErr(err))
+	}
+	return nil
+}
+
 // ExpireFindings moves every pending order a run found with an expired
 // checkout session to expired, with a timeline row each, in one statement.
 // An order paid meanwhile (no longer pending) is left alone.

@@ -68,20 +68,20 @@ var classifySteps = []sqlStep{
 	{"duplicates by email and plan", dupByEmail},
 	{"duplicate_payment", paymentFinding(billing.KindDuplicatePayment, "queue", `p.duplicate_of IS NOT NULL`)},
 	{"identity_unknown", paymentFinding(billing.KindIdentityUnknown, "queue",
-		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NULL`)},
+		servable+` AND o.id IS NULL AND p.email IS NULL`)},
 	{"orphan_payment heal", paymentFinding(billing.KindOrphanPayment, "heal",
-		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND `+planMatches)},
+		servable+` AND o.id IS NULL AND p.email IS NOT NULL AND `+planMatches)},
 	{"orphan_payment queue", paymentFinding(billing.KindOrphanPayment, "queue",
-		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NULL`)},
+		servable+` AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NULL`)},
 	// A payment whose amount is not its plan's goes through Fulfill too: it
 	// rebuilds or links the order, holds it, and queues the holding email.
 	{"amount_mismatch orphan", paymentFinding(billing.KindAmountMismatch, "heal",
-		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NOT NULL AND NOT `+planMatches)},
+		servable+` AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NOT NULL AND NOT `+planMatches)},
 	{"stuck_pending", paymentFinding(billing.KindStuckPending, "heal",
-		`p.duplicate_of IS NULL AND o.status IN ('pending', 'expired', 'failed') AND `+planMatches)},
+		servable+` AND o.status IN ('pending', 'expired', 'failed') AND `+planMatches)},
 	{"amount_mismatch pending", paymentFinding(billing.KindAmountMismatch, "heal",
-		`p.duplicate_of IS NULL AND o.status IN ('pending', 'expired', 'failed') AND NOT `+planMatches)},
-	{"amount_mismatch held", paymentFinding(billing.KindAmountMismatch, "queue", `p.duplicate_of IS NULL AND o.status = 'paid'`)},
+		servable+` AND o.status IN ('pending', 'expired', 'failed') AND NOT `+planMatches)},
+	{"amount_mismatch held", paymentFinding(billing.KindAmountMismatch, "queue", servable+` AND o.status = 'paid'`)},
 	{"disputed", disputedFinding},
 	{"refunded_active", refundedFinding},
 	{"unpaid_fulfilled", unpaidFinding},
@@ -146,29 +146,73 @@ var dupByOrder = `
 	) d
 	WHERE p.run_id = {run} AND p.payment_intent_id = d.payment_intent_id AND d.n > 1`
 
-// dupByEmail marks a payment for the same plan by the same email within 24
-// hours of an earlier one, for another order or none.
+// dupByEmail marks a payment as a duplicate when another payment for the
+// same plan by the same email, within 24 hours of it, ranks before it:
+// payments an order of ours asked for (linked, or naming a public
+// reference) rank first, then the earliest. So two payments nobody's order
+// asked for (a customer who paid twice outside our checkout) serve the
+// customer once, from the earliest, in the same run that flags the other;
+// and a payment made outside our checkout never takes the place of one our
+// checkout took. Only emails with two or more payments are compared.
 var dupByEmail = `
-	UPDATE recon_payments p SET duplicate_of = q.payment_intent_id FROM recon_payments q
-	WHERE p.run_id = {run} AND q.run_id = {run} AND p.duplicate_of IS NULL AND q.duplicate_of IS NULL
-		AND p.settled AND q.settled AND NOT p.refunded AND NOT q.refunded
-		AND p.email IS NOT NULL AND lower(p.email) = lower(q.email) AND p.plan_code = q.plan_code
-		AND (q.created, q.payment_intent_id) < (p.created, p.payment_intent_id)
-		AND p.created - q.created <= interval '24 hours'
-		AND p.order_id IS DISTINCT FROM q.order_id`
+	WITH candidate AS (
+		SELECT rp.payment_intent_id, lower(rp.email) AS email, rp.plan_code, rp.created,
+			(rp.order_id IS NULL AND rp.public_ref IS NULL) AS unasked
+		FROM recon_payments rp
+		WHERE ` + dupCandidate("rp") + `
+			AND (lower(rp.email), rp.plan_code) IN (SELECT lower(c.email), c.plan_code FROM recon_payments c
+				WHERE ` + dupCandidate("c") + ` GROUP BY 1, 2 HAVING count(*) > 1)
+	), first AS (
+		SELECT DISTINCT ON (x.payment_intent_id) x.payment_intent_id, y.payment_intent_id AS first
+		FROM candidate x JOIN candidate y ON y.email = x.email AND y.plan_code = x.plan_code
+			AND (y.unasked, y.created, y.payment_intent_id) < (x.unasked, x.created, x.payment_intent_id)
+			AND x.created - y.created BETWEEN interval '-24 hours' AND interval '24 hours'
+		ORDER BY x.payment_intent_id, y.unasked, y.created, y.payment_intent_id
+	)
+	UPDATE recon_payments p SET duplicate_of = f.first FROM first f
+	WHERE p.run_id = {run} AND p.payment_intent_id = f.payment_intent_id`
 
-const paymentEvidence = `jsonb_build_object(
+// dupCandidate is a payment dupByEmail compares: settled, not refunded, not
+// already a duplicate of its own order, with an email and a plan.
+func dupCandidate(t string) string {
+	return t + `.run_id = {run} AND ` + t + `.settled AND NOT ` + t + `.refunded AND ` + t + `.duplicate_of IS NULL
+		AND ` + t + `.email IS NOT NULL AND ` + t + `.plan_code IS NOT NULL`
+}
+
+// askedBy names the order of ours that asked for a payment: the order it
+// is linked to, else the public reference its metadata names (an order of
+// ours whose row is gone, as after a restore). NULL for a payment made
+// outside our checkout.
+func askedBy(t string) string {
+	return `(CASE WHEN ` + t + `.order_id IS NOT NULL THEN 'order:' || ` + t + `.order_id
+		WHEN ` + t + `.public_ref IS NOT NULL THEN 'ref:' || ` + t + `.public_ref END)`
+}
+
+// servable says a payment may be served: it repeats no other payment, or
+// the one it repeats was asked for by another order of ours (the customer
+// bought twice through our checkout: each purchase is served, and the
+// second is flagged all the same). d is the payment it repeats.
+var servable = `(p.duplicate_of IS NULL OR ` + askedBy("p") + ` <> ` + askedBy("d") + `)`
+
+var paymentEvidence = `jsonb_build_object(
 	'payment', jsonb_build_object('payment_intent', p.payment_intent_id, 'charge', p.charge_id,
 		'checkout_session', p.session_id, 'amount', p.amount, 'currency', p.currency, 'email', p.email,
 		'created', p.created, 'refunded', p.refunded, 'disputed', p.disputed, 'duplicate_of', p.duplicate_of,
 		'metadata', jsonb_build_object('order_id', p.order_ref, 'public_ref', p.public_ref, 'plan', p.plan)),
 	'order', ` + orderEvidence + `,
+	'duplicates', CASE WHEN d.payment_intent_id IS NULL THEN NULL ELSE jsonb_build_object(
+		'payment_intent', d.payment_intent_id, 'charge', d.charge_id, 'checkout_session', d.session_id,
+		'amount', d.amount, 'currency', d.currency, 'email', d.email, 'created', d.created,
+		'order', ` + orderJSON("od") + `) END,
 	'plan', CASE WHEN pl.code IS NULL THEN NULL ELSE jsonb_build_object('code', pl.code, 'amount', pl.amount, 'currency', pl.currency) END)`
 
-const orderEvidence = `CASE WHEN o.id IS NULL THEN NULL ELSE jsonb_build_object('id', o.id, 'public_ref', o.public_ref,
-		'email', o.email, 'plan', o.plan_code, 'amount', o.amount, 'currency', o.currency, 'status', o.status,
-		'fulfilled_via', o.fulfilled_via, 'payment_intent', o.payment_intent_id, 'paid_at', o.paid_at,
-		'fulfilled_at', o.fulfilled_at) END`
+const orderEvidence = `CASE WHEN o.id IS NULL THEN NULL ELSE jsonb_build_object(
+		'id', o.id, 'public_ref', o.public_ref, 'email', o.email, 'plan', o.plan_code, 'amount', o.amount,
+		'currency', o.currency, 'status', o.status, 'fulfilled_via', o.fulfilled_via, 'payment_intent', o.payment_intent_id,
+		'paid_at', o.paid_at, 'fulfilled_at', o.fulfilled_at) END`
+
+// orderJSON is orderEvidence for the order aliased t.
+func orderJSON(t string) string { return strings.ReplaceAll(orderEvidence, "o.", t+".") }
 
 const findingColumns = `INSERT INTO recon_findings (run_id, kind, subject, action, subject_at, order_id, email,
 	payment_intent_id, charge_id, checkout_session_id, dispute_id, amount, currency, expected_amount,
@@ -182,6 +226,8 @@ func paymentFinding(kind, action, where string) string {
 		FROM recon_payments p
 		LEFT JOIN orders o ON o.id = p.order_id
 		LEFT JOIN plans pl ON pl.code = p.plan_code
+		LEFT JOIN recon_payments d ON d.run_id = p.run_id AND d.payment_intent_id = p.duplicate_of
+		LEFT JOIN orders od ON od.id = d.order_id
 		WHERE p.run_id = {run} AND p.settled AND NOT p.refunded AND NOT p.disputed AND (` + where + `)
 		ON CONFLICT DO NOTHING`
 }
