@@ -35,12 +35,16 @@ const (
 	KindAmountMismatch   = "amount_mismatch"
 	KindIdentityUnknown  = "identity_unknown"
 	KindExpiredPending   = "expired_pending"
+	// KindStatusMismatch is an order we mark refunded or disputed whose
+	// payment the processor says is neither: a status no processor fact
+	// confirms (an event whose payload disagreed with the processor).
+	KindStatusMismatch = "status_mismatch"
 )
 
 // Kinds lists every kind of mismatch.
 var Kinds = []string{
 	KindOrphanPayment, KindStuckPending, KindUnpaidFulfilled, KindRefundedActive, KindDisputed,
-	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending,
+	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending, KindStatusMismatch,
 }
 
 // Hold reasons: a payment is in but a person must finish the order. Two

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/recon"
 )
 
@@ -87,6 +88,18 @@ var sweepWorlds = []sweepWorld{
 	{"amount mismatch", func(t *testing.T, s *testStack) {
 		s.orphan(t, "wrong@example.test", 100, map[string]string{"plan": demoPlan.Code})
 	}, opened("amount_mismatch")},
+	{"marked disputed, the processor says not", func(t *testing.T, s *testStack) {
+		o, _ := s.served(t, "notdisputed@example.test")
+		s.setStatus(t, o.ID, billing.StatusDisputed)
+	}, opened(billing.KindStatusMismatch)},
+	{"marked refunded, the processor says not", func(t *testing.T, s *testStack) {
+		o, _ := s.served(t, "notrefunded@example.test")
+		s.setStatus(t, o.ID, billing.StatusRefunded)
+	}, opened(billing.KindStatusMismatch)},
+	{"marked expired, the processor says paid", func(t *testing.T, s *testStack) {
+		o, _, _ := s.checkout(t, "notexpired@example.test", true)
+		s.setStatus(t, o.ID, billing.StatusExpired)
+	}, healedOnce("notexpired@example.test")},
 	{"served without a payment", func(t *testing.T, s *testStack) {
 		_, err := s.store.DB().Exec(`INSERT INTO orders (public_ref, email, plan_code, amount, currency, status,
 			idempotency_key, payment_intent_id, fulfilled_via, paid_at, fulfilled_at)

@@ -82,6 +82,7 @@ var classifySteps = []sqlStep{
 	{"amount_mismatch pending", paymentFinding(billing.KindAmountMismatch, "heal",
 		servable+` AND o.status IN ('pending', 'expired', 'failed') AND NOT `+planMatches)},
 	{"amount_mismatch held", paymentFinding(billing.KindAmountMismatch, "queue", servable+` AND o.status = 'paid'`)},
+	{"status_mismatch", statusFinding},
 	{"disputed", disputedFinding},
 	{"refunded_active", refundedFinding},
 	{"unpaid_fulfilled", unpaidFinding},
@@ -231,6 +232,35 @@ func paymentFinding(kind, action, where string) string {
 		WHERE p.run_id = {run} AND p.settled AND NOT p.refunded AND NOT p.disputed AND (` + where + `)
 		ON CONFLICT DO NOTHING`
 }
+
+// statusFinding queues a payment the processor says went through and is
+// neither refunded nor disputed (its charge listed, with no dispute) whose
+// order we mark refunded or disputed: a status no processor fact confirms,
+// as when an event's payload disagreed with the processor. Fulfill never
+// serves such an order, so a person decides; access is left as it is. The
+// evidence says what differs, and an order never served (the customer paid
+// and has nothing) is urgent.
+const statusFinding = findingColumns + `
+	SELECT p.run_id, '` + billing.KindStatusMismatch + `', p.payment_intent_id, 'queue', p.created, o.id,
+		COALESCE(p.email, o.email), p.payment_intent_id, p.charge_id, p.session_id, NULL, p.amount, p.currency,
+		o.amount, o.currency, o.fulfilled_at IS NULL, NULL,
+		jsonb_build_object(
+			'differs', format('we mark order %s %s; the processor says charge %s is %s%s', o.public_ref, o.status, ch.id,
+				CASE o.status WHEN 'refunded' THEN format('not refunded (%s of %s %s refunded)', ch.amount_refunded, ch.amount, ch.currency)
+					ELSE 'not disputed (charge.disputed is false and no dispute is listed)' END,
+				CASE WHEN o.fulfilled_at IS NULL THEN '; the order was never served: the customer paid and has no access' ELSE '' END),
+			'ours', o.status,
+			'processor', jsonb_build_object('charge', ch.id, 'status', ch.status, 'amount', ch.amount,
+				'amount_refunded', ch.amount_refunded, 'refunded', ch.refunded, 'disputed', ch.disputed),
+			'payment', jsonb_build_object('payment_intent', p.payment_intent_id, 'amount', p.amount, 'currency', p.currency,
+				'created', p.created),
+			'order', ` + orderEvidence + `)
+	FROM recon_payments p
+	JOIN orders o ON o.id = p.order_id
+	JOIN recon_objects ch ON ch.run_id = p.run_id AND ch.object = 'charge' AND ch.id = p.charge_id
+	WHERE p.run_id = {run} AND p.settled AND NOT p.refunded AND NOT p.disputed
+		AND o.status IN ('` + billing.StatusRefunded + `', '` + billing.StatusDisputed + `')
+	ON CONFLICT DO NOTHING`
 
 // disputedFinding queues every dispute still open at the processor, urgent,
 // with its evidence deadline, whatever our side says.
