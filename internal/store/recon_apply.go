@@ -26,7 +26,7 @@ func (s *Store) HealItems(ctx context.Context, runID int64, afterKind, afterSubj
 			p.amount, p.currency, COALESCE(p.email, ''), COALESCE(p.order_id, 0), COALESCE(p.public_ref, ''),
 			COALESCE(p.plan, ''), p.created
 		FROM recon_findings f
-		JOIN recon_payments p ON p.run_id = f.run_id AND p.payment_intent_id = f.payment_intent_id
+		JOIN recon_payments p ON p.run_id = f.run_id AND p.examine AND p.payment_intent_id = f.payment_intent_id
 		WHERE f.run_id = $1 AND f.action = 'heal' AND (f.kind, f.subject) > ($2, $3)
 		ORDER BY f.kind, f.subject LIMIT $4`
 	rows, err := s.db.QueryContext(ctx, q, runID, afterKind, afterSubject, limit)
