@@ -209,6 +209,14 @@ func (t *Tx) RecentPurchases(ctx context.Context, email, plan string, since time
 	return out, nil
 }
 
+// LockPurchaser takes a transaction-scoped advisory lock on one email (case
+// folded) and plan, so two payments of one customer rebuilt at once see
+// each other.
+func (t *Tx) LockPurchaser(ctx context.Context, email, plan string) error {
+	const q = `SELECT pg_advisory_xact_lock(hashtextextended('purchaser ' || lower($1) || ' ' || $2, 0))`
+	return t.exec(ctx, "lock purchaser", q, email, plan)
+}
+
 // Purchases returns the orders of email that took money (paid, fulfilled,
 // refunded or disputed), newest first, at most twenty: what a
 // status-by-email request lists.
