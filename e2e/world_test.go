@@ -77,13 +77,22 @@ func (w *world) env(faults string) []string {
 }
 
 // backstop runs a one-shot subcommand of the real binary and returns stdout.
+// A reconcile that meets the running app's own sweep (serve sweeps when it
+// starts) waits for it and tries again, as an operator would.
 func (w *world) backstop(args ...string) string {
 	w.t.Helper()
-	p := e2e.Start(w.t, w.bin, args, w.env(""))
-	ws, err := p.WaitExit(30 * time.Second)
-	require.NoError(w.t, err, "backstop %v", args)
-	require.Equal(w.t, 0, ws.ExitStatus(), "backstop %v:\n%s", args, p.Output())
-	return p.Output()
+	for attempt := 0; ; attempt++ {
+		p := e2e.Start(w.t, w.bin, args, w.env(""))
+		ws, err := p.WaitExit(30 * time.Second)
+		require.NoError(w.t, err, "backstop %v", args)
+		busy := strings.Contains(p.Output(), "another sweep is running")
+		if ws.ExitStatus() != 0 && busy && attempt < 40 {
+			time.Sleep(250 * time.Millisecond)
+			continue
+		}
+		require.Equal(w.t, 0, ws.ExitStatus(), "backstop %v:\n%s", args, p.Output())
+		return p.Output()
+	}
 }
 
 // startApp starts `backstop serve` with the given fault points armed.

@@ -28,6 +28,7 @@ var kindLabels = map[string]string{
 	billing.KindIdentityUnknown:  "Payment without a usable email",
 	billing.KindExpiredPending:   "Checkout expired",
 	billing.KindClaimReview:      "Claim to check",
+	billing.KindStatusMismatch:   "Our status, not the processor's",
 }
 
 // KindLabel names a kind of mismatch for people; an unknown kind is shown
@@ -121,6 +122,11 @@ func explainOpen(m store.MismatchSummary, w words, now time.Time) Advice {
 		return Advice{
 			Problem: w.who + " claims " + paid + " as theirs on Claim my purchase: it fits the amount, the day and the card or receipt they gave, but it was made with another email address, so it was not served to them.",
 			Action:  "Compare the claim's words with the payment's addresses in the evidence; if it is theirs, Link account to their address, then Verify & provision. If not, dismiss it with a reason and write to them.",
+		}
+	case billing.KindStatusMismatch:
+		return Advice{
+			Problem: "We mark " + order + from + " refunded or disputed, but the processor says " + paid + " is neither, so our status rests on no fact of theirs.",
+			Action:  "Compare the two sides below; nothing was taken from the customer. Dismiss it with a reason once the order's status is right: the next sweep closes it by itself when the processor and we agree.",
 		}
 	case billing.KindExpiredPending:
 		return Advice{
