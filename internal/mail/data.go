@@ -14,14 +14,18 @@ const (
 	SupportResolution  = "support_resolution"
 	RefundIssued       = "refund_issued"
 	StatusLink         = "status_link"
+	IncidentApology    = "incident_apology"
+	RenewalReceipt     = "renewal_receipt"
+	PaymentFailed      = "payment_failed"
 	StaffAlert         = "staff_alert"
 )
 
-// Names lists every template, in the order the console shows them.
+// Names lists every template, in the order the console shows them (DESIGN
+// section 7's order).
 func Names() []string {
 	return []string{
 		OrderConfirmation, DelayedFulfillment, PaymentOnHold, SupportResolution,
-		RefundIssued, StatusLink, StaffAlert,
+		RefundIssued, StatusLink, IncidentApology, RenewalReceipt, PaymentFailed, StaffAlert,
 	}
 }
 
@@ -45,6 +49,27 @@ type Data struct {
 	StaffName    string // the person who resolved it
 	AlertSubject string // staff_alert: what is wrong, in a line
 	AlertBody    string // staff_alert: the details
+	// StartedAt is when a new purchase was started (status_link, when a
+	// purchase of a plan already bought is why it is sent); empty otherwise.
+	StartedAt string
+	// Orders are the orders status_link lists, newest first.
+	Orders []OrderLine
+	// IncidentWindow is when an incident happened, as a phrase, e.g.
+	// "between 10:02 and 10:17 UTC on 1 December 2026" (incident_apology).
+	IncidentWindow string
+	// Outcome is what we did about it for this customer, in plain words
+	// (incident_apology).
+	Outcome string
+}
+
+// OrderLine is one order in a list, formatted for people.
+type OrderLine struct {
+	PublicRef string // the order's public reference
+	PlanName  string
+	Amount    string
+	PaidAt    string // when it was paid, e.g. "10:02 UTC on 30 November 2026"
+	Status    string // where it stands, in words
+	StatusURL string // its status page, absolute
 }
 
 // variableDocs documents each field of Data for the template editor. A test
@@ -62,6 +87,22 @@ var variableDocs = map[string]string{
 	"StaffName":    "the name of the person who helped",
 	"AlertSubject": "the alert, in one line",
 	"AlertBody":    "the alert's details",
+	"StartedAt":    "when the new purchase was started, formatted (empty when the customer asked for the link)",
+	"Orders": "the orders, newest first; inside {{range .Orders}}: .PublicRef, .PlanName, .Amount, " +
+		".PaidAt, .Status (in words) and .StatusURL of each",
+	"IncidentWindow": `when the incident happened, as a phrase (e.g. "between 10:02 and 10:17 UTC on 1 December 2026")`,
+	"Outcome":        "what we did about it for this customer, in plain words",
+}
+
+// orderLineDocs documents each field of OrderLine, the dot inside
+// {{range .Orders}}. A test checks that it names every field.
+var orderLineDocs = map[string]string{
+	"PublicRef": "the order's public reference",
+	"PlanName":  "the plan's display name",
+	"Amount":    "the amount paid, formatted",
+	"PaidAt":    "when it was paid, formatted",
+	"Status":    "where the order stands, in words",
+	"StatusURL": "the link to the order's status page",
 }
 
 // templateVariables is, per template, the variables the workflow that sends
@@ -74,6 +115,9 @@ var templateVariables = map[string][]string{
 	SupportResolution:  {"PublicRef", "StatusURL", "Message", "StaffName", "SupportEmail"},
 	RefundIssued:       {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
 	StatusLink:         {"Email", "PublicRef", "StatusURL", "SupportEmail"},
+	IncidentApology:    {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason", "IncidentWindow", "Outcome"},
+	RenewalReceipt:     {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail"},
+	PaymentFailed:      {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason"},
 	StaffAlert:         {"AlertSubject", "AlertBody", "StatusURL"},
 }
 
@@ -81,6 +125,10 @@ var templateVariables = map[string][]string{
 type Variable struct {
 	Name string // as written in a template, e.g. ".PublicRef"
 	Doc  string
+	// The rest is for the editor's variables panel (VariablePanel).
+	List   bool       // a list, to show with {{range}}; Fields are its elements'
+	Fields []Variable // the fields of a list's element, named as inside the range
+	Sent   bool       // filled in by the workflow that sends this template
 }
 
 // Variables documents the variables the sender of template name fills in, in
@@ -123,5 +171,13 @@ func SampleData() Data {
 		StaffName:    "Sam",
 		AlertSubject: "Reconciliation sweep failed",
 		AlertBody:    "The sweep at 10:02 UTC failed: processor unavailable.",
+		StartedAt:    "10:41 UTC on 1 December 2026",
+		Orders: []OrderLine{{
+			PublicRef: "BK-7Q2M-XK4P", PlanName: "Pro (yearly)", Amount: "$249.00",
+			PaidAt: "10:02 UTC on 1 December 2026", Status: "your access is ready",
+			StatusURL: "https://example.com/status/BK-7Q2M-XK4P",
+		}},
+		IncidentWindow: "between 10:02 and 10:17 UTC on 1 December 2026",
+		Outcome:        "we found your payment and finished your order; your access is ready now.",
 	}
 }

@@ -89,11 +89,28 @@ func TestVariablesMatchDefaults(t *testing.T) {
 func collectFields(n parse.Node, used map[string]bool) {
 	switch n := n.(type) {
 	case *parse.ListNode:
+		if n == nil {
+			return
+		}
 		for _, c := range n.Nodes {
 			collectFields(c, used)
 		}
 	case *parse.ActionNode:
 		for _, cmd := range n.Pipe.Cmds {
+			for _, arg := range cmd.Args {
+				collectFields(arg, used)
+			}
+		}
+	case *parse.IfNode:
+		collectFields(n.Pipe, used)
+		collectFields(n.List, used)
+		collectFields(n.ElseList, used)
+	case *parse.RangeNode:
+		// Inside the range the dot is an element (an order), not Data.
+		collectFields(n.Pipe, used)
+		collectFields(n.ElseList, used)
+	case *parse.PipeNode:
+		for _, cmd := range n.Cmds {
 			for _, arg := range cmd.Args {
 				collectFields(arg, used)
 			}
@@ -112,6 +129,11 @@ func TestVariableDocsCoverData(t *testing.T) {
 	}
 	assert.Len(t, templateVariables, len(Names()))
 	assert.Nil(t, Variables("nope"))
+	lineFields := reflect.TypeFor[OrderLine]()
+	assert.Len(t, orderLineDocs, lineFields.NumField())
+	for i := range lineFields.NumField() {
+		assert.NotEmpty(t, orderLineDocs[lineFields.Field(i).Name], lineFields.Field(i).Name)
+	}
 }
 
 func TestRenderEscapesHTMLOnlyInHTML(t *testing.T) {
