@@ -131,15 +131,15 @@ func (c *checker) rangeNode(n *parse.RangeNode, dot reflect.Type) {
 		return
 	}
 	defer c.leave()
-	t := c.pipe(n.Pipe, dot)
 	var elem reflect.Type
+	if t := c.pipe(n.Pipe, dot); t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		elem = t.Elem()
+	}
 	switch {
 	case c.ranges > 0:
 		c.problem(n, "a {{range}} inside a {{range}} is not allowed")
-	case t == nil || (t.Kind() != reflect.Slice && t.Kind() != reflect.Array):
+	case elem == nil:
 		c.problem(n, "{{range}} can only go over a list from the data, such as .Orders")
-	default:
-		elem = t.Elem()
 	}
 	c.declareRange(n.Pipe, elem)
 	c.ranges++

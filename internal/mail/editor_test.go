@@ -285,3 +285,24 @@ func TestEditorTestSend(t *testing.T) {
 	assert.NotEmpty(t, Problems(err))
 	assert.Len(t, s.enq.enqueued(), 1, "nothing else was sent")
 }
+
+// Publish validates again: a draft saved under older rules, or written
+// around SaveDraft, is refused rather than made live.
+func TestEditorPublishRefusesADraftThatNoLongerValidates(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newEditorSetup(t)
+	bad := edited(StaffAlert, "{{range 1000000000}}x{{end}}")
+	require.NoError(t, s.st.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.PutTemplateDraft(ctx, store.TemplateDraft{Name: StaffAlert, Subject: bad.Subject,
+			HTMLBody: bad.HTML, TextBody: bad.Text, UpdatedBy: "sam@example.com"})
+		return err
+	}))
+	_, err := s.ed.Publish(ctx, Publish{Name: StaffAlert, Revision: 1, LiveVersion: 0, Actor: "alex@example.com"})
+	require.True(t, apperr.Is(err, apperr.Invalid), "%v", err)
+	assert.Equal(t, PartSubject, Problems(err)[0].Part)
+	live, err := s.st.LatestTemplate(ctx, StaffAlert)
+	require.NoError(t, err)
+	assert.Equal(t, 0, live.Version)
+	assert.Empty(t, s.audit(t, ActionPublished))
+}

@@ -109,38 +109,12 @@ func execute(t executable, w io.Writer, data Data) (err error) {
 	return t.Execute(w, data)
 }
 
-// compile parses src as part name with the package that renders it and
-// the budget's capped functions, and checks its tree. It refuses an empty
-// or oversized part, a parse error, and everything check.go refuses.
+// compile parses src as part name and checks its tree: a part that
+// compiles is one check.go allows.
 func compile(name, src string, b *budget) (executable, []Problem) {
-	if strings.TrimSpace(src) == "" {
-		return nil, []Problem{{Part: name, Msg: "must not be empty"}}
-	}
-	if p, big := sizeProblem(name, src); big {
-		return nil, []Problem{p}
-	}
-	var (
-		t     executable
-		trees []*parse.Tree
-	)
-	if name == PartHTML {
-		h, err := htmltemplate.New(name).Funcs(b.funcs()).Option("missingkey=error").Parse(src)
-		if err != nil {
-			return nil, []Problem{errorProblem(name, src, err)}
-		}
-		for _, d := range h.Templates() {
-			trees = append(trees, d.Tree)
-		}
-		t = h
-	} else {
-		x, err := texttemplate.New(name).Funcs(b.funcs()).Option("missingkey=error").Parse(src)
-		if err != nil {
-			return nil, []Problem{errorProblem(name, src, err)}
-		}
-		for _, d := range x.Templates() {
-			trees = append(trees, d.Tree)
-		}
-		t = x
+	t, trees, problems := parsePart(name, src, b)
+	if len(problems) > 0 {
+		return nil, problems
 	}
 	if problems := checkTrees(name, src, trees); len(problems) > 0 {
 		return nil, problems
@@ -148,10 +122,48 @@ func compile(name, src string, b *budget) (executable, []Problem) {
 	return t, nil
 }
 
+// parsePart parses src as part name with the package that renders it and
+// the budget's capped functions. It refuses an empty or oversized part and
+// a parse error.
+func parsePart(name, src string, b *budget) (executable, []*parse.Tree, []Problem) {
+	if strings.TrimSpace(src) == "" {
+		return nil, nil, []Problem{{Part: name, Msg: "must not be empty"}}
+	}
+	if p, big := sizeProblem(name, src); big {
+		return nil, nil, []Problem{p}
+	}
+	var trees []*parse.Tree
+	if name == PartHTML {
+		h, err := htmltemplate.New(name).Funcs(b.funcs()).Option("missingkey=error").Parse(src)
+		if err != nil {
+			return nil, nil, []Problem{errorProblem(name, src, err)}
+		}
+		for _, d := range h.Templates() {
+			trees = append(trees, d.Tree)
+		}
+		return h, trees, nil
+	}
+	x, err := texttemplate.New(name).Funcs(b.funcs()).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, nil, []Problem{errorProblem(name, src, err)}
+	}
+	for _, d := range x.Templates() {
+		trees = append(trees, d.Tree)
+	}
+	return x, trees, nil
+}
+
 // checkTrees refuses any {{define}} or {{block}} (a tree of another name)
 // and checks the part's own tree.
-func checkTrees(name, src string, trees []*parse.Tree) []Problem {
+func checkTrees(name, src string, trees []*parse.Tree) (problems []Problem) {
 	c := newChecker(name, src)
+	defer func() {
+		// A tree the checker does not understand is a bug of ours; it
+		// refuses the part rather than letting it run, or crashing.
+		if r := recover(); r != nil {
+			problems = []Problem{{Part: name, Msg: fmt.Sprintf("could not be checked: %v", r)}}
+		}
+	}()
 	for _, tree := range trees {
 		if tree == nil || tree.Root == nil {
 			continue
