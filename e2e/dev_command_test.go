@@ -245,5 +245,5 @@ func signInOverHTTP(t *testing.T, d *devRun, email, password string) {
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode, "signed in and sent on to /console/")
-	assert.Contains(t, string(page), "Signed in as <strong>"+email+"</strong> (admin).")
+	assert.Contains(t, string(page), `data-testid="console-signed-in">`+email+` <span class="role-badge">admin</span>`)
 }

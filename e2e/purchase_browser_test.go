@@ -31,7 +31,7 @@ func TestBrowserPurchaseOnAPhone(t *testing.T) {
 	))
 	e2e.SaveScreenshot(t, "checkout-pricing.png", png)
 
-	goToPayment(t, ctx, d, "phone@example.com")
+	goToPayment(t, ctx, d.url("/"), "phone@example.com")
 	var product, amount, payingAs string
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Text(`[data-testid="product"]`, &product, chromedp.ByQuery),
@@ -57,9 +57,22 @@ func TestBrowserPurchaseOnAPhone(t *testing.T) {
 	assert.True(t, strings.HasPrefix(location, d.url("/checkout/return?session_id=cs_")), "landed on the app's return URL: %s", location)
 	e2e.SaveDocScreenshot(t, "success.png", png)
 
+	// Back at the shop in the same browser: the order just paid for is
+	// shown instead of a new payment page, and a second purchase is one
+	// deliberate click away.
+	var backTo string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Navigate(d.url("/")),
+		chromedp.WaitVisible(`[data-testid="status-already-paid"]`, chromedp.ByQuery),
+		chromedp.Location(&backTo),
+		chromedp.Click(`[data-testid="status-start-again"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="again-notice"]`, chromedp.ByQuery),
+	), "back at the shop after paying")
+	assert.Equal(t, d.url("/status/"+ref+"?back=1"), backTo)
+
 	// The card that declines: the simulator says so, and no email follows
 	// (checkMailbox finds the confirmation still the newest).
-	goToPayment(t, ctx, d, "declined@example.com")
+	goToPayment(t, ctx, "", "declined@example.com")
 	var declined string
 	require.NoError(t, chromedp.Run(ctx,
 		payWith("4000 0000 0000 0002"),
@@ -78,11 +91,16 @@ func TestBrowserPurchaseOnAPhone(t *testing.T) {
 	assert.Equal(t, 0, d.stop(t).ExitStatus(), d.proc.Output())
 }
 
-// goToPayment fills the pricing form and follows it to the simulator's page.
-func goToPayment(t *testing.T, ctx context.Context, d *devRun, email string) {
+// goToPayment fills the pricing form (at pricingURL, or the page the browser
+// is on when it is empty) and follows it to the simulator's page.
+func goToPayment(t *testing.T, ctx context.Context, pricingURL, email string) {
 	t.Helper()
+	var open chromedp.Action = chromedp.ActionFunc(func(context.Context) error { return nil })
+	if pricingURL != "" {
+		open = chromedp.Navigate(pricingURL)
+	}
 	require.NoError(t, chromedp.Run(ctx,
-		chromedp.Navigate(d.url("/")),
+		open,
 		chromedp.WaitVisible(`[data-testid="email"]`, chromedp.ByQuery),
 		chromedp.SendKeys(`[data-testid="email"]`, email, chromedp.ByQuery),
 		chromedp.Click(`[data-testid="checkout-submit"]`, chromedp.ByQuery),

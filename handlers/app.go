@@ -48,8 +48,10 @@ type Deps struct {
 	// sent. Only `backstop dev` sets it; serve leaves it nil (404).
 	DevMailbox DevMailbox
 	// Staff signs staff in and out of the console; without it the console
-	// is not served (the web layer's own tests).
-	Staff StaffAuth
+	// is not served (the web layer's own tests). Console is what its pages
+	// read; it is required with Staff.
+	Staff   StaffAuth
+	Console ConsoleCore
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry
@@ -97,6 +99,8 @@ func (d Deps) withDefaults() Deps {
 		panic("handlers.New: Deps.Errors is nil")
 	case d.Ready == nil:
 		panic("handlers.New: Deps.Ready is nil")
+	case d.Staff != nil && d.Console == nil:
+		panic("handlers.New: Deps.Console is nil while Deps.Staff is set")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/e2e"
 )
 
@@ -68,6 +69,34 @@ func TestBrowserErrorPageOnAPhone(t *testing.T) {
 	b.saveScreenshot(t, "error.png", png)
 }
 
+// TestBrowserOpenCheckoutOnAPhone: a customer back at the shop with a
+// checkout still open at the processor reads that nothing is charged and
+// finds the way back to the same payment page.
+func TestBrowserOpenCheckoutOnAPhone(t *testing.T) {
+	t.Parallel()
+	co := &fakeCheckout{prior: billing.Prior{Order: orderOf(billing.StatusPending), State: billing.PriorOpen, PayURL: "https://pay.example.test/cs_1"}}
+	b := startBrowser(t, func(d *Deps) { d.Checkout = co })
+	require.NoError(t, chromedp.Run(b.ctx, // the cookie POST /checkout would have set
+		chromedp.Navigate(b.baseURL+"/healthz"),
+		chromedp.Evaluate(`document.cookie = "`+orderCookieName+`=`+priorRef+`; path=/"`, nil)))
+
+	var title, location string
+	var fitsWidth bool
+	var png []byte
+	require.NoError(t, chromedp.Run(b.ctx,
+		chromedp.Navigate(b.baseURL+"/"),
+		chromedp.WaitVisible(`[data-testid="status-continue"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="status-title"]`, &title, chromedp.ByQuery),
+		chromedp.Location(&location),
+		chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fitsWidth),
+		chromedp.FullScreenshot(&png, 100),
+	))
+	assert.Equal(t, "Your checkout is still open", title)
+	assert.Equal(t, b.baseURL+"/status/"+priorRef+"?back=1", location)
+	assert.True(t, fitsWidth, "nothing scrolls sideways at 390px")
+	e2e.SaveScreenshot(t, "status-open.png", png)
+}
+
 type browser struct {
 	ctx     context.Context
 	baseURL string
@@ -76,10 +105,10 @@ type browser struct {
 
 // startBrowser serves the real app on 127.0.0.1 and opens chromium on it
 // with a 390×844 viewport (a current phone).
-func startBrowser(t *testing.T) *browser {
+func startBrowser(t *testing.T, opts ...func(*Deps)) *browser {
 	t.Helper()
 	ctx := e2e.Browser(t, 390, 844, 60*time.Second)
-	ta := setup(t)
+	ta := setup(t, opts...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = ta.app.Listener(ln) }()

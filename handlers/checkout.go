@@ -14,6 +14,9 @@ import (
 // Checkout is the part of the billing workflows the checkout pages drive.
 type Checkout interface {
 	StartCheckout(ctx context.Context, f billing.CheckoutForm) (billing.Order, string, error)
+	// PriorOrder says whether the order a browser's cookie names stops it
+	// from being sent to a new payment page, asking the processor live.
+	PriorOrder(ctx context.Context, ref string) (billing.Prior, error)
 	ReturnFromCheckout(ctx context.Context, sessionID string) (billing.Order, error)
 	OrderStatus(ctx context.Context, ref string) (billing.OrderStatus, error)
 }
@@ -24,11 +27,18 @@ type PlanLister interface {
 }
 
 // handleCheckout is POST /checkout: the order is written before any money
-// moves, then the customer goes to the processor's payment page. An invalid
-// form comes back with 422 and the reason beside the field.
-func handleCheckout(co Checkout, plans PlanLister) fiber.Handler {
+// moves, then the customer goes to the processor's payment page, and the
+// browser keeps the order's reference in a cookie. When the browser's
+// earlier order for the plan is paid or still open, the customer goes to its
+// status page instead (unless the form is a deliberate second purchase,
+// again=1). An invalid form comes back with 422 and the reason beside the
+// field.
+func handleCheckout(co Checkout, plans PlanLister, oc orderCookie) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		form := billing.CheckoutForm{Email: c.FormValue("email"), PlanCode: c.FormValue("plan"), FormToken: c.FormValue("form_token")}
+		if c.FormValue("again") != "1" {
+			form.PriorRef = oc.ref(c)
+		}
 		order, payURL, err := co.StartCheckout(c.UserContext(), form)
 		var fe *billing.FieldError
 		if errors.As(err, &fe) {
@@ -37,8 +47,9 @@ func handleCheckout(co Checkout, plans PlanLister) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if payURL == "" { // this form's payment already went through
-			return redirect(c, "/status/"+order.PublicRef)
+		oc.set(c, order.PublicRef)
+		if payURL == "" { // paid already, or still open: show where it stands
+			return redirect(c, priorStatusURL(order.PublicRef))
 		}
 		return redirect(c, payURL)
 	}
@@ -53,7 +64,7 @@ func renderCheckoutError(c *fiber.Ctx, plans PlanLister, f billing.CheckoutForm,
 	if fe.Field == "form" || token == "" {
 		token = newFormToken()
 	}
-	v := views.PricingView{Plans: list, FormToken: token, Selected: f.PlanCode, Email: f.Email}
+	v := views.PricingView{Plans: list, FormToken: token, Selected: f.PlanCode, Email: f.Email, Again: c.FormValue("again") == "1"}
 	if fe.Field == "email" {
 		v.Errors.Email = fe.Msg
 	} else {

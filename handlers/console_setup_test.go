@@ -14,26 +14,36 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/console"
 	"github.com/backstophq/backstop/internal/staff"
 )
 
 var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
-// fakeStaff is one login, ana@example.com / right password, with sessions
-// in memory.
+// fakeStaff is two logins, ana@example.com (admin) and bo@example.com
+// (support), both with anaPassword, with sessions in memory. It counts the
+// session checks that kept a session alive and those that only peeked.
 type fakeStaff struct {
 	mu       sync.Mutex
 	sessions map[string]staff.User
 	n        int
+	used     int
+	peeked   int
 }
 
-var ana = staff.User{ID: 1, Email: "ana@example.com", Role: staff.RoleAdmin}
+var (
+	ana = staff.User{ID: 1, Email: "ana@example.com", Role: staff.RoleAdmin}
+	bo  = staff.User{ID: 2, Email: "bo@example.com", Role: staff.RoleSupport}
+)
 
 const anaPassword = "right password"
 
-func (f *fakeStaff) Authenticate(ctx context.Context, email, password string) (staff.User, error) {
-	if strings.EqualFold(email, ana.Email) && password == anaPassword {
-		return ana, nil
+func (f *fakeStaff) Authenticate(ctx context.Context, email, password string, c staff.Client) (staff.User, error) {
+	for _, u := range []staff.User{ana, bo} {
+		if strings.EqualFold(email, u.Email) && password == anaPassword {
+			return u, nil
+		}
 	}
 	return staff.User{}, staff.ErrBadCredentials
 }
@@ -48,6 +58,20 @@ func (f *fakeStaff) StartSession(ctx context.Context, u staff.User, c staff.Clie
 }
 
 func (f *fakeStaff) SessionFor(ctx context.Context, token string) (staff.User, error) {
+	f.mu.Lock()
+	f.used++
+	f.mu.Unlock()
+	return f.session(token)
+}
+
+func (f *fakeStaff) PeekSession(ctx context.Context, token string) (staff.User, error) {
+	f.mu.Lock()
+	f.peeked++
+	f.mu.Unlock()
+	return f.session(token)
+}
+
+func (f *fakeStaff) session(token string) (staff.User, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, ok := f.sessions[token]
@@ -69,6 +93,7 @@ func (f *fakeStaff) EndSession(ctx context.Context, token string) error {
 type consoleClient struct {
 	ta      *testApp
 	staff   *fakeStaff
+	core    *fakeCore
 	cookies map[string]*http.Cookie
 	token   string
 }
@@ -76,8 +101,9 @@ type consoleClient struct {
 func newConsoleClient(t *testing.T, opts ...func(*Deps)) *consoleClient {
 	t.Helper()
 	f := &fakeStaff{sessions: map[string]staff.User{}}
-	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff = f }}, opts...)...)
-	return &consoleClient{ta: ta, staff: f, cookies: map[string]*http.Cookie{}}
+	core := &fakeCore{}
+	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.Console = f, core }}, opts...)...)
+	return &consoleClient{ta: ta, staff: f, core: core, cookies: map[string]*http.Cookie{}}
 }
 
 // send makes a request with the consoleClient's cookies, keeps the cookies it
@@ -144,4 +170,38 @@ func cookieNamed(cs []*http.Cookie, name string) *http.Cookie {
 
 func httptestGet(target string) *http.Request {
 	return httptest.NewRequest(http.MethodGet, target, nil)
+}
+
+// fakeCore is the console's core with canned answers: what a page shows is
+// the views' business, tested with the real store in internal/cli.
+type fakeCore struct {
+	mu        sync.Mutex
+	alerts    []console.Alert
+	dashboard console.Dashboard
+	queue     console.QueuePage
+	filters   []console.QueueFilter // every filter Queue was asked
+	open      int
+	cases     map[int64]console.CaseFile
+}
+
+func (f *fakeCore) Alerts(ctx context.Context) []console.Alert { return f.alerts }
+
+func (f *fakeCore) Dashboard(ctx context.Context) (console.Dashboard, error) { return f.dashboard, nil }
+
+func (f *fakeCore) Queue(ctx context.Context, q console.QueueFilter, me string) (console.QueuePage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.filters = append(f.filters, q)
+	p := f.queue
+	p.Filter, p.Me = q, me
+	return p, nil
+}
+
+func (f *fakeCore) OpenCount(ctx context.Context) (int, error) { return f.open, nil }
+
+func (f *fakeCore) Mismatch(ctx context.Context, id int64) (console.CaseFile, error) {
+	if c, ok := f.cases[id]; ok {
+		return c, nil
+	}
+	return console.CaseFile{}, apperr.New(apperr.NotFound, "There is no such mismatch.")
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -72,6 +73,7 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 }
 
 func (h *errorHandler) render(c *fiber.Ctx, status int, v views.ErrorView) error {
+	v.Staff = c.Path() == "/console" || strings.HasPrefix(c.Path(), "/console/")
 	if isPartialRequest(c) {
 		// Land the error in <main> whatever element asked, replacing it.
 		c.Set("HX-Retarget", "#main")
@@ -94,9 +96,14 @@ func (h *errorHandler) logError(c *fiber.Ctx, r ErrorReport, err error) {
 }
 
 // statusOf maps an error to its HTTP status: apperr kinds by the table in
-// STYLE.md, a *fiber.Error keeps its code (404 unknown route, 405, …), and
-// anything else is a 500.
+// STYLE.md, a *fiber.Error keeps its code (404 unknown route, 405, …), so
+// does a refusal of malformed input (422 or 400), and anything else is a
+// 500.
 func statusOf(err error) int {
+	var bi *badInput
+	if errors.As(err, &bi) {
+		return bi.status
+	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) && !isAppErr(err) {
 		return fe.Code
@@ -130,7 +137,11 @@ func isAppErr(err error) bool {
 func errorView(err error, status int, ref, supportEmail string) views.ErrorView {
 	title, fallback := wordsFor(status)
 	msg := fallback
-	if isAppErr(err) {
+	var bi *badInput
+	switch {
+	case errors.As(err, &bi):
+		msg = bi.message()
+	case isAppErr(err):
 		msg = apperr.SafeMessage(err, fallback)
 	}
 	return views.ErrorView{Ref: ref, StatusURL: "/status", SupportEmail: supportEmail, Title: title, Message: msg}

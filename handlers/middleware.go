@@ -7,13 +7,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	fiberrecover "github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/loopback"
 )
 
-// requestIDKey is where the requestid middleware leaves the id in c.Locals.
+// requestIDKey is where requestID leaves the id in c.Locals.
 const requestIDKey = "requestid"
 
 // contentSecurityPolicy allows only our own scripts and styles. htmx would
@@ -27,7 +26,8 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 // addMiddleware installs, outermost first: the Host check when
 // Deps.AllowedHosts is set, the request id, security
 // headers, metrics (which also runs the ErrorHandler, so it observes the
-// final status), panic recovery and the per-request timeout. They share one
+// final status), panic recovery, the per-request timeout and the refusal
+// of malformed input. They share one
 // route, which is how metrics tells an unmatched request from a matched one.
 func addMiddleware(app *fiber.App, d Deps, eh *errorHandler) {
 	if len(d.AllowedHosts) > 0 {
@@ -35,14 +35,15 @@ func addMiddleware(app *fiber.App, d Deps, eh *errorHandler) {
 	}
 	m := newHTTPMetrics(d.Metrics)
 	app.Use(
-		requestid.New(requestid.Config{ContextKey: requestIDKey}),
-		securityHeaders,
+		requestID,
+		securityHeaders(isHTTPS(d.BaseURL)),
 		m.middleware(eh),
 		// A panic becomes an error for the ErrorHandler; the process lives on.
 		// The stack is not printed: the error page's reference and the logged
 		// chain are what operators use.
 		fiberrecover.New(fiberrecover.Config{EnableStackTrace: false}),
 		withTimeout(d.RequestTimeout),
+		refuseMalformedInput,
 	)
 }
 
@@ -64,12 +65,22 @@ func onlyHosts(hosts []string) fiber.Handler {
 	}
 }
 
-func securityHeaders(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
-	c.Set(fiber.HeaderXFrameOptions, "DENY")
-	c.Set(fiber.HeaderContentSecurityPolicy, contentSecurityPolicy)
-	return c.Next()
+// hsts tells browsers to use https only, for a year, on the host and its
+// subdomains. It is sent only when BASE_URL is https (serve behind TLS):
+// over http (`backstop dev`) a browser would ignore it anyway.
+const hsts = "max-age=31536000; includeSubDomains"
+
+func securityHeaders(https bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+		c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+		c.Set(fiber.HeaderXFrameOptions, "DENY")
+		c.Set(fiber.HeaderContentSecurityPolicy, contentSecurityPolicy)
+		if https {
+			c.Set(fiber.HeaderStrictTransportSecurity, hsts)
+		}
+		return c.Next()
+	}
 }
 
 // withTimeout gives c.UserContext() a deadline, so every call into the core

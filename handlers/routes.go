@@ -28,13 +28,14 @@ func addRoutes(app *fiber.App, d Deps) {
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})))
 
 	// Customer pages.
-	app.Get("/", handlePricing(d.Plans))
+	oc := newOrderCookie(d.BaseURL)
+	app.Get("/", handlePricing(d.Plans, d.Checkout, oc, d.Logger))
 	if d.Checkout != nil {
 		// The money path, in its order (DESIGN.md section 5).
-		app.Post("/checkout", handleCheckout(d.Checkout, d.Plans))
+		app.Post("/checkout", handleCheckout(d.Checkout, d.Plans, oc))
 		app.Get("/checkout/return", handleCheckoutReturn(d.Checkout, d.SupportEmail))
 		app.Get("/status", handleStatusLookup(d.SupportEmail))
-		app.Get("/status/:ref", handleStatus(d.Checkout, d.SupportEmail))
+		app.Get("/status/:ref", handleStatus(d.Checkout, d.SupportEmail, d.Logger))
 	}
 	if d.Webhook.Events != nil {
 		app.Post("/webhooks/stripe", handleStripeWebhook(d.Webhook))
@@ -48,13 +49,27 @@ func addRoutes(app *fiber.App, d Deps) {
 	}
 
 	// Staff console (DESIGN.md section 9): every route checks the CSRF
-	// token on changes; sign-in is rate-limited.
+	// token on changes, and its table entry says who may use it.
 	if d.Staff != nil {
-		h := newConsole(d.Staff, d.BaseURL)
-		con := app.Group("/console", consoleCSRF(d.BaseURL))
-		con.Get("/login", h.handleLoginPage)
-		con.Post("/login", h.handleLogin)
-		con.Post("/logout", h.handleLogout)
-		con.Get("/", h.handleHome)
+		h := newConsole(d.Staff, d.Console, d.BaseURL)
+		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
+	}
+}
+
+// consoleRoutes is the staff console, under /console. Every console route
+// is an entry here, with who may use it; mountConsole puts each behind the
+// one check. A route-inventory test walks the app's routes and fails for a
+// console route that is missing here or lets the wrong person in.
+func consoleRoutes(h staffConsole) []consoleRoute {
+	return []consoleRoute{
+		// Signing in and out; sign-in is rate-limited per address and email.
+		{method: fiber.MethodGet, path: "/login", access: anyone, handle: h.handleLoginPage},
+		{method: fiber.MethodPost, path: "/login", access: anyone, handle: h.handleLogin},
+		{method: fiber.MethodPost, path: "/logout", access: supportRole, handle: h.handleLogout},
+
+		{method: fiber.MethodGet, path: "/", access: supportRole, handle: h.handleDashboard},
+		{method: fiber.MethodGet, path: "/mismatches", access: supportRole, handle: h.handleQueue},
+		{method: fiber.MethodGet, path: "/mismatches/count", access: supportRole, poll: true, handle: h.handleOpenCount},
+		{method: fiber.MethodGet, path: "/mismatches/:id<int>", access: supportRole, handle: h.handleMismatch},
 	}
 }

@@ -5,10 +5,11 @@ import (
 	"strconv"
 )
 
-// StatusView is what the status page shows. Stage is one of waiting, held,
-// ready, closed, refunded, disputed; an unknown reference is "waiting" with
-// nothing else filled in, exactly like an order whose payment is not yet
-// confirmed, so the page reveals nothing about which references exist.
+// StatusView is what the status page shows. Stage is one of waiting, open,
+// held, ready, closed, refunded, disputed; an unknown reference is
+// "waiting" with nothing else filled in, exactly like an order whose
+// payment is not yet confirmed, so the page reveals nothing about which
+// references exist.
 type StatusView struct {
 	Ref          string
 	Stage        string
@@ -17,8 +18,30 @@ type StatusView struct {
 	ValidUntil   string
 	Email        string
 	SupportEmail string
+	// StartedAt and PaidAt are when the order was started and paid, for
+	// people ("10:02 UTC on 1 December 2026"); PaidAt is empty until paid.
+	StartedAt string
+	PaidAt    string
+	// Back is set when the customer was brought here instead of to a new
+	// payment page: the page says they already paid, or that their
+	// checkout is still open, and how to buy again on purpose.
+	Back bool
+	// PayURL is the processor's payment page of an order still open there
+	// (Stage "open").
+	PayURL string
 	// Poll counts the page's own refreshes; the delay grows with it.
 	Poll int
+}
+
+// Returning is v for a customer brought back to this order instead of a
+// new payment page; open says the processor's page at payURL can still be
+// paid, which the order's own status (waiting) cannot tell.
+func (v StatusView) Returning(open bool, payURL string) StatusView {
+	v.Back = true
+	if open && v.Stage == "waiting" && payURL != "" {
+		v.Stage, v.PayURL = "open", payURL
+	}
+	return v
 }
 
 // StatusLookupView is the /status form.
@@ -31,6 +54,8 @@ func (v StatusView) title() string {
 	switch v.Stage {
 	case "ready":
 		return "Your account is ready"
+	case "open":
+		return "Your checkout is still open"
 	case "held":
 		return "We have your payment"
 	case "closed":

@@ -24,6 +24,10 @@ type PricingView struct {
 	Selected string
 	Email    string
 	Errors   CheckoutErrors
+	// Again marks a deliberate second purchase (the customer followed
+	// "start a new purchase" from an earlier order's status page): the forms
+	// post again=1, so the earlier order does not send them back to it.
+	Again bool
 }
 
 // CheckoutErrors are the messages shown beside the checkout form's fields.
@@ -44,6 +48,9 @@ type ErrorView struct {
 	SupportEmail string
 	Title        string
 	Message      string // safe for the customer: apperr.SafeMessage, never err.Error()
+	// Staff is set under /console: the page speaks to staff, without the
+	// customer's reassurance about their money.
+	Staff bool
 }
 
 // FallbackView is the static page a reverse proxy serves while the app is
@@ -63,14 +70,8 @@ type ConsoleLoginView struct {
 	Email     string // what was typed, kept after a failed attempt
 	Error     string // why the last attempt failed; never says which half was wrong
 	Notice    string // a calm word above the form, e.g. after too many attempts
+	Flash     string // the message after signing out or a session's end
 	CSRFToken string // posted back in the hidden csrf_token field
-}
-
-// ConsoleHomeView is the signed-in console's first page.
-type ConsoleHomeView struct {
-	Email     string
-	Role      string
-	CSRFToken string
 }
 
 // htmxConfig is read by htmx from <meta name="htmx-config"> before it

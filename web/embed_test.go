@@ -9,7 +9,7 @@ import (
 
 func TestAssetsAreEmbedded(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"app.css", "favicon.svg", HTMX} {
+	for _, name := range []string{"app.css", "console.css", "console.js", "favicon.svg", HTMX} {
 		if _, err := fs.Stat(Files(), name); err != nil {
 			t.Errorf("%s is not embedded: %v", name, err)
 		}

@@ -2,7 +2,10 @@ package billing
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/mail"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,6 +18,9 @@ type CheckoutForm struct {
 	Email     string
 	PlanCode  string
 	FormToken string
+	// PriorRef is the public reference of the order this browser started
+	// last (its order cookie), or empty. It may be anything a browser sends.
+	PriorRef string
 }
 
 // FieldError is an Invalid error about one form field, safe to show next to it.
@@ -36,11 +42,27 @@ func (f *CheckoutForm) Validate() error {
 		return invalidField("email", "That does not look like an email address.")
 	case f.PlanCode == "":
 		return invalidField("plan", "Please choose a plan.")
-	case len(f.FormToken) < 16 || len(f.FormToken) > 64:
+	case len(f.FormToken) < 16 || len(f.FormToken) > 64 || !formTokenPattern.MatchString(f.FormToken):
 		return invalidField("form", "This form has expired. Please try again.")
 	}
 	return nil
 }
+
+// formTokenPattern keeps the token to characters that cannot run into the
+// separator of the idempotency key.
+var formTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// idempotencyKey names the order this form starts: the form's token with
+// the email (case-insensitively) and the plan. A double submit gives one
+// order; the same form posted again with a corrected email or another plan
+// starts a fresh order, so it is never charged to the stale address.
+func (f CheckoutForm) idempotencyKey() string {
+	sum := sha256.Sum256([]byte(strings.ToLower(f.Email) + "\n" + f.PlanCode))
+	return formKeyPrefix(f.FormToken) + hex.EncodeToString(sum[:8])
+}
+
+// formKeyPrefix is what the keys of every order one form started begin with.
+func formKeyPrefix(token string) string { return "form:" + token + ":" }
 
 func invalidField(field, msg string) error {
 	return &apperr.Error{Kind: apperr.Invalid, Msg: msg, Err: &FieldError{Field: field, Msg: msg}}
@@ -51,27 +73,30 @@ func invalidField(field, msg string) error {
 // derived from the stored order. It returns the order and the URL of the
 // processor's payment page. A double submit of one form gives one order and,
 // through the processor's idempotency, one session.
+//
+// It never sends a browser to a second payment page by mistake: when the
+// browser's earlier order for the same plan is paid, served or still open at
+// the processor (asked live, before any transaction), that order comes back
+// with no URL and the customer is shown its status instead. Without that
+// link (another device), the page gives nothing away, and an address that
+// bought the plan within PriorWindow is emailed the earlier order's status.
 func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, string, error) {
 	if err := f.Validate(); err != nil {
 		return Order{}, "", err
 	}
-	var o Order
-	var plan Plan
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		var err error
-		plan, err = tx.Plan(ctx, f.PlanCode)
-		if apperr.Is(err, apperr.NotFound) || (err == nil && !plan.Active) {
-			return invalidField("plan", "That plan is not available.")
-		} else if err != nil {
-			return err
+	key := f.idempotencyKey()
+	if f.PriorRef != "" {
+		// An error here stops the checkout: a new payment page is never
+		// offered without knowing whether the last one was paid.
+		prior, err := s.priorOrder(ctx, f.PriorRef, f.PlanCode)
+		if err != nil {
+			return Order{}, "", err
 		}
-		o, err = tx.InsertOrder(ctx, Order{
-			PublicRef: NewPublicRef(), Email: f.Email, PlanCode: plan.Code,
-			Amount: plan.Amount, Currency: plan.Currency, Status: StatusPending,
-			IdempotencyKey: "form:" + f.FormToken,
-		})
-		return err
-	})
+		if o, payURL, stop := prior.stops(f.Email, key); stop {
+			return o, payURL, nil
+		}
+	}
+	o, plan, err := s.insertOrder(ctx, f, key)
 	if err != nil {
 		return Order{}, "", err
 	}
@@ -86,6 +111,55 @@ func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, str
 	s.faults.Hit(fault.CheckoutAfterSessionCreate)
 	err = s.store.InTx(ctx, func(tx Tx) error { return tx.SetCheckoutSession(ctx, o.ID, sess.ID) })
 	return o, sess.URL, err
+}
+
+// insertOrder writes the pending order in one transaction. A form whose
+// earlier order for the plan is already paid gets that order back, whatever
+// email it now carries; a new order for an address that bought the plan
+// recently queues the status_link email in the same transaction.
+func (s *Service) insertOrder(ctx context.Context, f CheckoutForm, key string) (Order, Plan, error) {
+	var o Order
+	var plan Plan
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		plan, err = tx.Plan(ctx, f.PlanCode)
+		if apperr.Is(err, apperr.NotFound) || (err == nil && !plan.Active) {
+			return invalidField("plan", "That plan is not available.")
+		} else if err != nil {
+			return err
+		}
+		if paid, ok, err := paidFromForm(ctx, tx, f.FormToken, plan.Code); err != nil || ok {
+			o = paid
+			return err
+		}
+		ref := NewPublicRef()
+		o, err = tx.InsertOrder(ctx, Order{
+			PublicRef: ref, Email: f.Email, PlanCode: plan.Code,
+			Amount: plan.Amount, Currency: plan.Currency, Status: StatusPending,
+			IdempotencyKey: key,
+		})
+		if err != nil || o.PublicRef != ref {
+			return err // an error, or this form's order from an earlier submit
+		}
+		return s.tellEarlierPurchases(ctx, tx, o, plan)
+	})
+	return o, plan, err
+}
+
+// paidFromForm finds an order the same form started for the plan that is
+// already paid, under any email: the customer paid, went back, and typed
+// the address again.
+func paidFromForm(ctx context.Context, tx Tx, token, plan string) (Order, bool, error) {
+	orders, err := tx.OrdersByKeyPrefix(ctx, formKeyPrefix(token))
+	if err != nil {
+		return Order{}, false, err
+	}
+	for _, o := range orders {
+		if o.PlanCode == plan && (o.Status == StatusPaid || o.Status == StatusFulfilled) {
+			return o, true, nil
+		}
+	}
+	return Order{}, false, nil
 }
 
 func (s *Service) checkoutRequest(o Order, plan Plan) CheckoutRequest {
@@ -121,6 +195,12 @@ func (s *Service) ReturnFromCheckout(ctx context.Context, sessionID string) (Ord
 		return Order{}, err
 	}
 	s.faults.Hit(fault.ReturnAfterVerify)
+	return s.serveSession(ctx, sess)
+}
+
+// serveSession fulfils a session the processor says is paid, through the
+// customer's own flow (return_page), and returns its order as it now is.
+func (s *Service) serveSession(ctx context.Context, sess Session) (Order, error) {
 	facts, err := s.withCharge(ctx, FromSession(sess))
 	if err != nil {
 		return Order{}, err

@@ -27,6 +27,13 @@ type Tx interface {
 	// by order id, public reference, checkout session or payment intent.
 	FindOrderForPayment(ctx context.Context, p PaidCheckout) (int64, error)
 	OrderByPublicRef(ctx context.Context, ref string) (Order, error)
+	// OrdersByKeyPrefix returns the orders whose idempotency key starts with
+	// prefix: every order one checkout form started.
+	OrdersByKeyPrefix(ctx context.Context, prefix string) ([]Order, error)
+	// RecentPurchases returns the orders of email (case-insensitively) for
+	// plan that are paid or fulfilled and were created or paid since, other
+	// than exceptID, newest first (at most ten).
+	RecentPurchases(ctx context.Context, email, plan string, since time.Time, exceptID int64) ([]Order, error)
 	// LockOrder reads the order FOR UPDATE: concurrent callers queue here.
 	LockOrder(ctx context.Context, id int64) (Order, error)
 	SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error
@@ -100,4 +107,9 @@ type Email struct {
 	ValidUntil time.Time
 	// Reason says in plain words why a person must finish the order.
 	Reason string
+	// Orders are the orders a status_link email lists, newest first.
+	Orders []EmailOrder
+	// StartedAt is when a new purchase was started, for the status_link
+	// sent because of it; zero otherwise.
+	StartedAt time.Time
 }

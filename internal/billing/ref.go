@@ -2,6 +2,7 @@ package billing
 
 import (
 	"crypto/rand"
+	"regexp"
 	"strings"
 )
 
@@ -38,3 +39,7 @@ func NormalizeRef(ref string) string {
 	r := strings.NewReplacer("I", "1", "L", "1", "O", "0", " ", "")
 	return r.Replace(strings.ToUpper(strings.TrimSpace(ref)))
 }
+
+// refPattern is the shape of a normalised public reference. Anything else
+// (a forged cookie, a truncated link) is not looked up at all.
+var refPattern = regexp.MustCompile(`^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$`)

@@ -79,6 +79,73 @@ func TestCheckoutDoubleSubmit(t *testing.T) {
 	require.Contains(t, resp.Header.Get("HX-Redirect"), "/pay/cs_", "htmx follows HX-Redirect")
 }
 
+// TestCheckoutFormReusedWithAnotherEmail: one form posted with a mistyped
+// email, then (back from the payment page, in the same browser, so with the
+// order cookie) with the corrected one, starts a fresh order whose payment
+// page carries the corrected address; the same for another plan. A form
+// whose earlier order is already paid sends any later submit to that
+// order's status page instead, even without the cookie.
+func TestCheckoutFormReusedWithAnotherEmail(t *testing.T) {
+	s := newTestStack(t)
+	monthly := billing.Plan{Code: "pro-monthly", Name: "Pro (monthly)", Amount: 2900, Currency: "usd", Interval: "month", Active: true}
+	require.NoError(t, s.store.UpsertPlan(context.Background(), monthly))
+	b := s.browser()
+	post := func(email, plan, token string) string {
+		resp, _ := b.send(t, checkoutRequest(email, plan, token, false))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		return resp.Header.Get("Location")
+	}
+	token := formToken()
+	typo := post("jane@exmaple.test", "pro-yearly", token)
+	fixed := post("jane@example.test", "pro-yearly", token)
+	require.NotEqual(t, typo, fixed, "a fresh order, not the stale address's payment page")
+	other := post("jane@example.test", monthly.Code, token)
+	require.NotContains(t, []string{typo, fixed}, other)
+
+	sessions := map[string]map[string]any{}
+	for _, cs := range s.simList(t, "checkout/sessions") {
+		sessions[cs["id"].(string)] = cs
+	}
+	require.Len(t, sessions, 3)
+	require.Equal(t, "jane@exmaple.test", sessions[sessionOf(t, typo)]["customer_email"])
+	require.Equal(t, "jane@example.test", sessions[sessionOf(t, fixed)]["customer_email"])
+	require.EqualValues(t, 24900, sessions[sessionOf(t, fixed)]["amount_total"])
+	require.EqualValues(t, 2900, sessions[sessionOf(t, other)]["amount_total"])
+	require.Equal(t, fixed, post("Jane@Example.test", "pro-yearly", token), "a double submit is still one order")
+
+	// The form's first order was paid, then the form is posted again with
+	// another address, from a browser that kept no cookie.
+	token = formToken()
+	session := sessionOf(t, post("sam@exmaple.test", "pro-yearly", token))
+	s.pay(t, session)
+	_, err := s.billing.ReturnFromCheckout(context.Background(), session)
+	require.NoError(t, err)
+	paid := s.orderByRef(t, s.refOfSession(t, session))
+	b.cookie = ""
+	require.Equal(t, "/status/"+paid.PublicRef+"?back=1", post("sam@example.test", "pro-yearly", token), "paid already: never a second payment page")
+	require.Len(t, s.simList(t, "checkout/sessions"), 4)
+}
+
+// refOfSession is the public reference of the order with a checkout session.
+func (s *testStack) refOfSession(t *testing.T, session string) string {
+	t.Helper()
+	var ref string
+	require.NoError(t, s.store.DB().Get(&ref, `SELECT public_ref FROM orders WHERE checkout_session_id = $1`, session))
+	return ref
+}
+
+// sessionOf is the session id at the end of a payment page's URL.
+func sessionOf(t *testing.T, payURL string) string {
+	t.Helper()
+	require.Contains(t, payURL, "/pay/cs_")
+	return payURL[strings.LastIndex(payURL, "/")+1:]
+}
+
+func (s *testStack) pay(t *testing.T, session string) {
+	t.Helper()
+	s.simPost(t, "/_sim/checkout/"+session+"/pay", `{"card":"4242424242424242"}`)
+}
+
 // TestReturnPageFulfils: the customer comes back from paying; the page asks
 // the processor, serves the order and says so.
 func TestReturnPageFulfils(t *testing.T) {

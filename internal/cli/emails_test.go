@@ -80,7 +80,7 @@ func TestEmailsJSON(t *testing.T) {
 	out, _, err = runInProcess(t, map[string]string{"DATABASE_URL": url}, "emails")
 	require.NoError(t, err)
 	assert.Equal(t, 3, strings.Count(out, "\n"), "a header and two rows: %s", out)
-	assert.Contains(t, out, "Your order status (BK-7Q2M-XK4P)")
+	assert.Contains(t, out, "You already bought Pro (yearly): here is its status (BK-7Q2M-XK4P)")
 }
 
 func TestEmailsJSONEmptyIsEmptyArray(t *testing.T) {

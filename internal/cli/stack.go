@@ -12,6 +12,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/console"
 	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/resolve"
@@ -35,6 +36,9 @@ type stack struct {
 	staff   *staff.Service
 	// resolve is the staff actions on mismatches, for the console.
 	resolve *resolve.Service
+	// live is the processor port the console's pages ask for live facts:
+	// proc, unless a test or benchmark stubs it.
+	live console.Processor
 }
 
 // openStack connects everything; work says whether this process runs jobs.
@@ -69,7 +73,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	if err != nil {
 		return nil, err
 	}
-	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, metrics: newRegistry(),
+	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, live: proc, metrics: newRegistry(),
 		staff: staff.NewService(st, staff.Options{})}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.SendEmailWorker{
@@ -132,6 +136,9 @@ func (b billingStore) InTx(ctx context.Context, fn func(billing.Tx) error) error
 	return b.st.InTx(ctx, func(tx *store.Tx) error { return fn(billingTx{tx, b}) })
 }
 
+// mailTime is how emails show a moment: "10:02 UTC on 1 December 2026".
+const mailTime = "15:04 UTC on 2 January 2006"
+
 // billingTx is a store transaction that queues billing's emails.
 type billingTx struct {
 	*store.Tx
@@ -151,6 +158,15 @@ func (t billingTx) QueueEmail(ctx context.Context, e billing.Email) (bool, error
 	}
 	if !e.ValidUntil.IsZero() {
 		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")
+	}
+	if !e.StartedAt.IsZero() {
+		data.StartedAt = e.StartedAt.UTC().Format(mailTime)
+	}
+	for _, o := range e.Orders {
+		data.Orders = append(data.Orders, mail.OrderLine{
+			PublicRef: o.PublicRef, PlanName: o.PlanName, Amount: o.Amount,
+			PaidAt: o.PaidAt.UTC().Format(mailTime), Status: o.Status, StatusURL: o.StatusURL,
+		})
 	}
 	return t.b.outbox.QueueTx(ctx, t.Tx, mail.QueueRequest{
 		Template: e.Template, To: e.To, OrderID: orderID, DedupeKey: e.DedupeKey, Data: data,

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/backstophq/backstop/handlers"
+	"github.com/backstophq/backstop/internal/console"
 )
 
 // webApp builds the Fiber app on the stack.
@@ -16,6 +17,7 @@ func (s *stack) webApp() *fiber.App {
 		Metrics:  s.metrics,
 		Checkout: s.billing,
 		Staff:    s.staff,
+		Console:  console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
 		Webhook: handlers.WebhookDeps{
 			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
 		},

@@ -67,7 +67,7 @@ func requireSignIn(t *testing.T, env map[string]string, email, password string) 
 	st, err := store.Open(t.Context(), env["DATABASE_URL"])
 	require.NoError(t, err)
 	defer st.Close()
-	u, err := staff.NewService(st, staff.Options{}).Authenticate(t.Context(), email, password)
+	u, err := staff.NewService(st, staff.Options{}).Authenticate(t.Context(), email, password, staff.Client{})
 	require.NoError(t, err)
 	assert.Equal(t, email, u.Email)
 }

@@ -114,7 +114,7 @@ var templateVariables = map[string][]string{
 	PaymentOnHold:      {"Email", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
 	SupportResolution:  {"PublicRef", "StatusURL", "Message", "StaffName", "SupportEmail"},
 	RefundIssued:       {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
-	StatusLink:         {"Email", "PublicRef", "StatusURL", "SupportEmail"},
+	StatusLink:         {"Email", "PlanName", "PublicRef", "SupportEmail", "StartedAt", "Orders"},
 	IncidentApology:    {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason", "IncidentWindow", "Outcome"},
 	RenewalReceipt:     {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail"},
 	PaymentFailed:      {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason"},
@@ -146,8 +146,9 @@ func Variables(name string) []Variable {
 }
 
 // dataFields lists the fields of Data in declaration order.
-func dataFields() []string {
-	t := reflect.TypeFor[Data]()
+func dataFields() []string { return fieldsOf(reflect.TypeFor[Data]()) }
+
+func fieldsOf(t reflect.Type) []string {
 	out := make([]string, 0, t.NumField())
 	for i := range t.NumField() {
 		out = append(out, t.Field(i).Name)

@@ -106,22 +106,32 @@ Your bank usually shows the refund within 5 to 10 working days, on the card you 
 
 ` + textRef + "\n" + textReply,
 	},
+	// StatusLink lists one or more orders with their status links: sent when
+	// an address starts buying a plan it bought recently (StartedAt is set),
+	// and when someone asks /status for an address's purchases.
 	StatusLink: {
-		Subject: "Your order status ({{.PublicRef}})",
+		Subject: "{{if .StartedAt}}You already bought {{.PlanName}}: here is its status{{else}}The status of your purchases{{end}} ({{.PublicRef}})",
 		HTML: htmlPage(`<p>Hello,</p>
-<p>Someone asked for the status of orders made with {{.Email}}. Here is the link to your order's status page:</p>
-<p><a href="{{.StatusURL}}" style="color:#1a56a8;">{{.StatusURL}}</a></p>
-<p>If you did not ask for this, you can ignore this email.</p>
-` + htmlRef + "\n" + htmlReply),
+{{if .StartedAt}}<p>You started a new purchase of <strong>{{.PlanName}}</strong> with {{.Email}} at {{.StartedAt}}. You already bought it:</p>
+{{else}}<p>Someone asked for the status of purchases made with {{.Email}}. Here they are:</p>
+{{end}}<ul style="padding-left:20px;">
+{{range .Orders}}<li style="margin-bottom:10px;"><strong>{{.PlanName}}</strong>, {{.Amount}}, paid at {{.PaidAt}}: {{.Status}}.<br>Reference <strong>{{.PublicRef}}</strong>: <a href="{{.StatusURL}}" style="color:#1a56a8;">its status page</a></li>
+{{end}}</ul>
+{{if .StartedAt}}<p>If you meant to buy it again, just complete the payment. If not, close the payment page and nothing is charged.</p>
+{{else}}<p>If you did not ask for this, you can ignore this email.</p>
+{{end}}` + htmlReply),
 		Text: `Hello,
 
-Someone asked for the status of orders made with {{.Email}}. Here is the link to your order's status page:
-
-{{.StatusURL}}
-
-If you did not ask for this, you can ignore this email.
-
-` + textRef + "\n" + textReply,
+{{if .StartedAt}}You started a new purchase of {{.PlanName}} with {{.Email}} at {{.StartedAt}}. You already bought it:
+{{else}}Someone asked for the status of purchases made with {{.Email}}. Here they are:
+{{end}}
+{{range .Orders}}- {{.PlanName}}, {{.Amount}}, paid at {{.PaidAt}}: {{.Status}}.
+  Reference {{.PublicRef}}: {{.StatusURL}}
+{{end}}
+{{if .StartedAt}}If you meant to buy it again, just complete the payment. If not, close the payment page and nothing is charged.
+{{else}}If you did not ask for this, you can ignore this email.
+{{end}}
+` + textReply,
 	},
 	StaffAlert: {
 		Subject: "[Backstop] {{.AlertSubject}}",

@@ -35,12 +35,29 @@ func TestDefaultsRenderWithSampleData(t *testing.T) {
 			assert.NotContains(t, out.Text, "<p>")
 			// Every variable the template documents shows up in both bodies.
 			for _, v := range Variables(name) {
-				value := reflect.ValueOf(data).FieldByName(strings.TrimPrefix(v.Name, ".")).String()
-				assert.Contains(t, out.Text, value, "text body shows %s", v.Name)
-				assert.Contains(t, out.HTML, value, "html body shows %s", v.Name)
+				for _, value := range shownValues(reflect.ValueOf(data).FieldByName(strings.TrimPrefix(v.Name, "."))) {
+					assert.Contains(t, out.Text, value, "text body shows %s", v.Name)
+					assert.Contains(t, out.HTML, value, "html body shows %s", v.Name)
+				}
 			}
 		})
 	}
+}
+
+// shownValues is what a variable should put in a body: a string as it is,
+// and every field of every element of a list (Orders).
+func shownValues(v reflect.Value) []string {
+	if v.Kind() != reflect.Slice {
+		return []string{v.String()}
+	}
+	var out []string
+	for i := range v.Len() {
+		el := v.Index(i)
+		for j := range el.NumField() {
+			out = append(out, el.Field(j).String())
+		}
+	}
+	return out
 }
 
 func TestCustomerTemplatesShowReferenceAndStatusURL(t *testing.T) {

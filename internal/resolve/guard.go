@@ -137,4 +137,4 @@ func audit(actor staff.User, a Action, m store.MismatchState, details map[string
 
 // Target is the audit log's target for a mismatch, e.g. "mismatch:42":
 // the mismatch page's timeline and the audit filter read by it.
-func Target(id int64) string { return fmt.Sprintf("mismatch:%d", id) }
+func Target(id int64) string { return staff.MismatchTarget(id) }

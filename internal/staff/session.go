@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/backstophq/backstop/internal/apperr"
 )
@@ -15,7 +17,13 @@ import (
 // working day and a little more, so nobody signs in twice in one shift.
 const SessionLifetime = 12 * time.Hour
 
-// touchEvery limits last_seen_at writes to one a minute per session.
+// IdleTimeout ends a session nobody has used for this long, so a console
+// left open on an unattended desk stops showing customers' data. Each use
+// slides it; a page that only refreshes itself does not (PeekSession).
+const IdleTimeout = 30 * time.Minute
+
+// touchEvery limits last_seen_at writes to one a minute per session, so
+// the idle timeout is exact to within a minute.
 const touchEvery = time.Minute
 
 // Session is a signed-in browser. ID is the SHA-256 of the cookie's token.
@@ -60,11 +68,28 @@ func (s *Service) StartSession(ctx context.Context, u User, c Client) (string, e
 	if err := s.store.CreateStaffSession(ctx, sess, a); err != nil {
 		return "", err
 	}
+	// Sessions that ended by time are deleted at each sign-in: the table
+	// stays as small as the staff, and no job is needed for it.
+	if err := s.store.PurgeStaffSessions(ctx, now, now.Add(-IdleTimeout)); err != nil {
+		return "", err
+	}
 	return token, nil
 }
 
-// SessionFor returns the user signed in with token, or ErrNoSession.
+// SessionFor returns the user signed in with token, or ErrNoSession, and
+// counts the request as activity: the idle timeout starts again.
 func (s *Service) SessionFor(ctx context.Context, token string) (User, error) {
+	return s.session(ctx, token, true)
+}
+
+// PeekSession is SessionFor for a request nobody made by hand (a count that
+// refreshes itself every few seconds): it checks the session without
+// keeping it alive, so an open page left alone still times out.
+func (s *Service) PeekSession(ctx context.Context, token string) (User, error) {
+	return s.session(ctx, token, false)
+}
+
+func (s *Service) session(ctx context.Context, token string, activity bool) (User, error) {
 	id, ok := sessionID(token)
 	if !ok {
 		return User{}, ErrNoSession
@@ -77,11 +102,12 @@ func (s *Service) SessionFor(ctx context.Context, token string) (User, error) {
 		return User{}, err
 	}
 	now := s.now()
-	if !now.Before(sess.ExpiresAt) || u.DisabledAt != nil {
+	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(IdleTimeout)) || u.DisabledAt != nil {
 		return User{}, ErrNoSession
 	}
-	if now.Sub(sess.LastSeenAt) >= touchEvery {
-		if err := s.store.TouchStaffSession(ctx, id, now.UTC()); err != nil {
+	if activity && now.Sub(sess.LastSeenAt) >= touchEvery {
+		// Truncated as at the start: PostgreSQL would round it up.
+		if err := s.store.TouchStaffSession(ctx, id, now.UTC().Truncate(time.Microsecond)); err != nil {
 			return User{}, err
 		}
 	}
@@ -114,9 +140,16 @@ func hashToken(raw []byte) []byte {
 	return sum[:]
 }
 
+// truncate keeps at most n bytes of s, cut at a character boundary, as
+// storable text: PostgreSQL refuses NUL bytes and invalid UTF-8, and a
+// header or a typed email may carry either.
 func truncate(s string, n int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

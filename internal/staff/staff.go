@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,10 @@ type AuditEntry struct {
 	Details map[string]string // stored as JSON
 }
 
+// MismatchTarget is the audit target of every action on mismatch id, so
+// the mismatch's timeline finds them.
+func MismatchTarget(id int64) string { return "mismatch:" + strconv.FormatInt(id, 10) }
+
 // Store is what the package needs from the database. Each write that comes
 // with an audit entry stores both in one transaction.
 type Store interface {
@@ -54,6 +59,11 @@ type Store interface {
 	// DeleteStaffSession removes the session and, when it existed, records
 	// a with the session's email as actor. It reports whether it existed.
 	DeleteStaffSession(ctx context.Context, id []byte, a AuditEntry) (bool, error)
+	// PurgeStaffSessions deletes the sessions that expired by expiredAt or
+	// were last used at or before idleSince.
+	PurgeStaffSessions(ctx context.Context, expiredAt, idleSince time.Time) error
+	// AppendAudit records a on its own.
+	AppendAudit(ctx context.Context, a AuditEntry) error
 }
 
 // Service manages staff logins and sessions.
@@ -128,10 +138,35 @@ func (s *Service) Count(ctx context.Context) (int, error) { return s.store.Count
 // ErrBadCredentials is the one answer to a failed sign-in, whatever failed.
 var ErrBadCredentials = apperr.New(apperr.Unauthenticated, "Email or password is incorrect.")
 
+// ActionLoginFailed is the audit action of a failed sign-in. Its actor is
+// the email as typed (cut to maxAuditEmail bytes), never the password.
+const ActionLoginFailed = "staff.login_failed"
+
+// maxAuditEmail bounds the typed email an audit row keeps: RFC 5321's
+// longest address.
+const maxAuditEmail = 254
+
 // Authenticate returns the active login with email and password, or
 // ErrBadCredentials. An unknown email is verified against a dummy hash, so
-// it costs what a wrong password costs.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+// it costs what a wrong password costs. Every failure is audited with the
+// email typed and c's address, so a guessing attempt shows in the log.
+func (s *Service) Authenticate(ctx context.Context, email, password string, c Client) (User, error) {
+	u, err := s.authenticate(ctx, email, password)
+	if !errors.Is(err, ErrBadCredentials) {
+		return u, err
+	}
+	actor := truncate(strings.TrimSpace(email), maxAuditEmail)
+	if actor == "" {
+		actor = "(no email typed)"
+	}
+	a := AuditEntry{Actor: actor, Action: ActionLoginFailed, Target: actor, Details: map[string]string{"ip": truncate(c.IP, 64)}}
+	if aerr := s.store.AppendAudit(ctx, a); aerr != nil {
+		return User{}, aerr
+	}
+	return User{}, err
+}
+
+func (s *Service) authenticate(ctx context.Context, email, password string) (User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if len(password) > maxPasswordLen {
 		return User{}, ErrBadCredentials

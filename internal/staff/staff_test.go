@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,7 +27,8 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 func (c *clock) add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -84,19 +87,19 @@ func TestAuthenticateGivesOneAnswerForEveryFailure(t *testing.T) {
 	_, err := svc.Add(ctx, "ana@example.com", staff.RoleSupport, goodPassword)
 	require.NoError(t, err)
 
-	u, err := svc.Authenticate(ctx, "ANA@example.com", goodPassword)
+	u, err := svc.Authenticate(ctx, "ANA@example.com", goodPassword, staff.Client{})
 	require.NoError(t, err)
 	assert.Equal(t, "ana@example.com", u.Email)
 
-	_, wrong := svc.Authenticate(ctx, "ana@example.com", goodPassword+"!")
-	_, unknown := svc.Authenticate(ctx, "nobody@example.com", goodPassword)
+	_, wrong := svc.Authenticate(ctx, "ana@example.com", goodPassword+"!", staff.Client{})
+	_, unknown := svc.Authenticate(ctx, "nobody@example.com", goodPassword, staff.Client{})
 	require.ErrorIs(t, wrong, staff.ErrBadCredentials)
 	require.ErrorIs(t, unknown, staff.ErrBadCredentials)
 	assert.Equal(t, wrong.Error(), unknown.Error())
 
 	_, err = st.DB().Exec(`UPDATE staff_users SET disabled_at = now()`)
 	require.NoError(t, err)
-	_, disabled := svc.Authenticate(ctx, "ana@example.com", goodPassword)
+	_, disabled := svc.Authenticate(ctx, "ana@example.com", goodPassword, staff.Client{})
 	require.ErrorIs(t, disabled, staff.ErrBadCredentials, "a disabled login cannot sign in")
 }
 
@@ -148,15 +151,101 @@ func TestSessionExpires(t *testing.T) {
 	svc, _, clk, ctx := setup(t)
 	u, err := svc.Add(ctx, "ana@example.com", staff.RoleSupport, goodPassword)
 	require.NoError(t, err)
+	started := clk.now()
 	token, err := svc.StartSession(ctx, u, staff.Client{})
 	require.NoError(t, err)
 
-	clk.add(staff.SessionLifetime - time.Minute)
-	_, err = svc.SessionFor(ctx, token)
-	require.NoError(t, err, "still valid a minute before the end")
-	clk.add(time.Minute)
+	// Used every 20 minutes, it never goes idle, but it still ends.
+	for clk.now().Before(started.Add(staff.SessionLifetime - 20*time.Minute)) {
+		clk.add(20 * time.Minute)
+		_, err = svc.SessionFor(ctx, token)
+		require.NoError(t, err, "still valid %v after sign-in", clk.now().Sub(started))
+	}
+	clk.set(started.Add(staff.SessionLifetime))
 	_, err = svc.SessionFor(ctx, token)
 	require.ErrorIs(t, err, staff.ErrNoSession, "expired after %v, however active", staff.SessionLifetime)
+}
+
+func TestSessionEndsWhenIdle(t *testing.T) {
+	t.Parallel()
+	svc, _, clk, ctx := setup(t)
+	u, err := svc.Add(ctx, "ana@example.com", staff.RoleSupport, goodPassword)
+	require.NoError(t, err)
+	token, err := svc.StartSession(ctx, u, staff.Client{})
+	require.NoError(t, err)
+
+	clk.add(staff.IdleTimeout - time.Minute)
+	_, err = svc.SessionFor(ctx, token)
+	require.NoError(t, err, "a minute before the idle timeout, a click keeps the session")
+	clk.add(staff.IdleTimeout - time.Minute)
+	_, err = svc.SessionFor(ctx, token)
+	require.NoError(t, err, "the timeout slides: it counts from the last use")
+
+	// A page refreshing itself checks the session but never keeps it alive.
+	for range 3 {
+		clk.add(10 * time.Minute)
+		_, err = svc.PeekSession(ctx, token)
+		if err != nil {
+			break
+		}
+	}
+	require.ErrorIs(t, err, staff.ErrNoSession, "polling alone ends in the idle timeout")
+	_, err = svc.SessionFor(ctx, token)
+	require.ErrorIs(t, err, staff.ErrNoSession, "and a click after that finds no session")
+}
+
+func TestSignInPurgesEndedSessions(t *testing.T) {
+	t.Parallel()
+	svc, st, clk, ctx := setup(t)
+	u, err := svc.Add(ctx, "ana@example.com", staff.RoleSupport, goodPassword)
+	require.NoError(t, err)
+	_, err = svc.StartSession(ctx, u, staff.Client{}) // left idle
+	require.NoError(t, err)
+	clk.add(10 * time.Minute)
+	kept, err := svc.StartSession(ctx, u, staff.Client{}) // still in use
+	require.NoError(t, err)
+	clk.add(staff.IdleTimeout - 5*time.Minute)
+	_, err = svc.SessionFor(ctx, kept)
+	require.NoError(t, err)
+
+	_, err = svc.StartSession(ctx, u, staff.Client{})
+	require.NoError(t, err)
+
+	var n int
+	require.NoError(t, st.DB().Get(&n, `SELECT count(*) FROM staff_sessions`))
+	assert.Equal(t, 2, n, "the idle session is gone; the one in use and the new one stay")
+	_, err = svc.SessionFor(ctx, kept)
+	require.NoError(t, err)
+}
+
+func TestFailedSignInsAreAudited(t *testing.T) {
+	t.Parallel()
+	svc, st, _, ctx := setup(t)
+	_, err := svc.Add(ctx, "ana@example.com", staff.RoleSupport, goodPassword)
+	require.NoError(t, err)
+	long := "x" + strings.Repeat("é", 200) + "@example.com" // 413 bytes; byte 254 is inside an é
+	for _, email := range []string{"ana@example.com", "nobody@example.com", long, " "} {
+		_, err := svc.Authenticate(ctx, email, "wrong password", staff.Client{IP: "203.0.113.9"})
+		require.ErrorIs(t, err, staff.ErrBadCredentials)
+	}
+	_, err = svc.Authenticate(ctx, "ana@example.com", goodPassword, staff.Client{IP: "203.0.113.9"})
+	require.NoError(t, err)
+
+	audit, err := st.AuditEntries(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, audit, 5, "four failures and the login's creation; a success adds no failure row")
+	var actors []string
+	for _, a := range audit[:4] {
+		assert.Equal(t, staff.ActionLoginFailed, a.Action)
+		assert.Equal(t, map[string]string{"ip": "203.0.113.9"}, a.Details)
+		assert.NotContains(t, a.Actor+a.Target, "wrong password")
+		actors = append(actors, a.Actor)
+	}
+	assert.Equal(t, "(no email typed)", actors[0])
+	assert.LessOrEqual(t, len(actors[1]), 254)
+	assert.True(t, utf8.ValidString(actors[1]), "cut at a character boundary")
+	assert.True(t, strings.HasPrefix(long, actors[1]))
+	assert.Equal(t, []string{"nobody@example.com", "ana@example.com"}, actors[2:])
 }
 
 func TestSessionEndsWhenTheLoginIsDisabled(t *testing.T) {

@@ -174,3 +174,29 @@ func (t *Tx) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error)
 	}
 	return plans, nil
 }
+
+// OrdersByKeyPrefix returns the orders whose idempotency key starts with
+// prefix, oldest first: every order one checkout form started.
+func (t *Tx) OrdersByKeyPrefix(ctx context.Context, prefix string) ([]billing.Order, error) {
+	const q = `SELECT ` + orderColumns + ` FROM orders WHERE starts_with(idempotency_key, $1) ORDER BY id LIMIT 20`
+	out := []billing.Order{}
+	if err := t.SelectContext(ctx, &out, q, prefix); err != nil {
+		return nil, fmt.Errorf("orders by key prefix: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// RecentPurchases returns the paid or fulfilled orders of email for plan
+// created or paid since, other than exceptID, newest first, at most ten.
+func (t *Tx) RecentPurchases(ctx context.Context, email, plan string, since time.Time, exceptID int64) ([]billing.Order, error) {
+	const q = `SELECT ` + orderColumns + ` FROM orders
+		WHERE lower(email) = lower($1) AND plan_code = $2 AND status IN ('paid', 'fulfilled')
+			AND (created_at >= $3 OR paid_at >= $3) AND id <> $4
+		ORDER BY COALESCE(paid_at, created_at) DESC, id DESC
+		LIMIT 10`
+	out := []billing.Order{}
+	if err := t.SelectContext(ctx, &out, q, email, plan, since.UTC(), exceptID); err != nil {
+		return nil, fmt.Errorf("recent purchases: %w", mapErr(err))
+	}
+	return out, nil
+}

@@ -104,6 +104,17 @@ func (s *Store) TouchStaffSession(ctx context.Context, id []byte, at time.Time) 
 	return nil
 }
 
+// PurgeStaffSessions deletes every session that expired by expiredAt or
+// was last used at or before idleSince: they can never sign anyone in
+// again.
+func (s *Store) PurgeStaffSessions(ctx context.Context, expiredAt, idleSince time.Time) error {
+	const q = `DELETE FROM staff_sessions WHERE expires_at <= $1 OR last_seen_at <= $2`
+	if _, err := s.db.ExecContext(ctx, q, expiredAt.UTC(), idleSince.UTC()); err != nil {
+		return fmt.Errorf("purge staff sessions: %w", mapErr(err))
+	}
+	return nil
+}
+
 // DeleteStaffSession removes the session and, when there was one, records
 // a with the session's email as actor and target, in one transaction. It
 // reports whether the session existed.
@@ -152,15 +163,18 @@ func (s *Store) AuditEntries(ctx context.Context, limit int) ([]staff.AuditEntry
 
 func appendAudit(ctx context.Context, tx *Tx, a staff.AuditEntry) error {
 	const q = `INSERT INTO audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4)`
-	details := a.Details
-	if details == nil {
-		details = map[string]string{}
+	if a.Actor == "" || a.Action == "" {
+		return errAuditIncomplete
+	}
+	details := make(map[string]string, len(a.Details))
+	for k, v := range a.Details {
+		details[auditText(k)] = auditText(v)
 	}
 	b, err := json.Marshal(details)
 	if err != nil {
 		return fmt.Errorf("audit details: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, q, a.Actor, a.Action, a.Target, b); err != nil {
+	if _, err := tx.ExecContext(ctx, q, auditText(a.Actor), a.Action, auditText(a.Target), b); err != nil {
 		return fmt.Errorf("audit: %w", mapErr(err))
 	}
 	return nil
