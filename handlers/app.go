@@ -52,6 +52,8 @@ type Deps struct {
 	// read; it is required with Staff.
 	Staff   StaffAuth
 	Console ConsoleCore
+	// Templates is the email template editor; required with Staff.
+	Templates TemplateEditor
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry
@@ -101,6 +103,8 @@ func (d Deps) withDefaults() Deps {
 		panic("handlers.New: Deps.Ready is nil")
 	case d.Staff != nil && d.Console == nil:
 		panic("handlers.New: Deps.Console is nil while Deps.Staff is set")
+	case d.Staff != nil && d.Templates == nil:
+		panic("handlers.New: Deps.Templates is nil while Deps.Staff is set")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -91,19 +91,21 @@ func (f *fakeStaff) EndSession(ctx context.Context, token string) error {
 // consoleClient is one client of the console: its cookies and the CSRF token
 // from the last page it loaded.
 type consoleClient struct {
-	ta      *testApp
-	staff   *fakeStaff
-	core    *fakeCore
-	cookies map[string]*http.Cookie
-	token   string
+	ta        *testApp
+	staff     *fakeStaff
+	core      *fakeCore
+	templates *fakeTemplates
+	cookies   map[string]*http.Cookie
+	token     string
 }
 
 func newConsoleClient(t *testing.T, opts ...func(*Deps)) *consoleClient {
 	t.Helper()
 	f := &fakeStaff{sessions: map[string]staff.User{}}
 	core := &fakeCore{}
-	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.Console = f, core }}, opts...)...)
-	return &consoleClient{ta: ta, staff: f, core: core, cookies: map[string]*http.Cookie{}}
+	tpl := newFakeTemplates()
+	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.Console, d.Templates = f, core, tpl }}, opts...)...)
+	return &consoleClient{ta: ta, staff: f, core: core, templates: tpl, cookies: map[string]*http.Cookie{}}
 }
 
 // send makes a request with the consoleClient's cookies, keeps the cookies it

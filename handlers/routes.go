@@ -52,6 +52,7 @@ func addRoutes(app *fiber.App, d Deps) {
 	// token on changes, and its table entry says who may use it.
 	if d.Staff != nil {
 		h := newConsole(d.Staff, d.Console, d.BaseURL)
+		h.templates = d.Templates
 		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
 	}
 }
@@ -71,5 +72,16 @@ func consoleRoutes(h staffConsole) []consoleRoute {
 		{method: fiber.MethodGet, path: "/mismatches", access: supportRole, handle: h.handleQueue},
 		{method: fiber.MethodGet, path: "/mismatches/count", access: supportRole, poll: true, handle: h.handleOpenCount},
 		{method: fiber.MethodGet, path: "/mismatches/:id<int>", access: supportRole, handle: h.handleMismatch},
+
+		// Email templates (DESIGN.md section 7): support edits drafts and
+		// sends tests; only an admin changes what customers receive.
+		{method: fiber.MethodGet, path: "/templates", access: supportRole, handle: h.handleTemplates},
+		{method: fiber.MethodGet, path: "/templates/:name", access: supportRole, handle: h.handleTemplate},
+		{method: fiber.MethodPost, path: "/templates/:name/preview", access: supportRole, handle: h.handleTemplatePreview},
+		{method: fiber.MethodPost, path: "/templates/:name/draft", access: supportRole, handle: h.handleSaveDraft},
+		{method: fiber.MethodPost, path: "/templates/:name/discard", access: supportRole, handle: h.handleDiscardDraft},
+		{method: fiber.MethodPost, path: "/templates/:name/test", access: supportRole, handle: h.handleTestSend},
+		{method: fiber.MethodPost, path: "/templates/:name/publish", access: adminRole, handle: h.handlePublish},
+		{method: fiber.MethodPost, path: "/templates/:name/revert", access: adminRole, handle: h.handleRevert},
 	}
 }

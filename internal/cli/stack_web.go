@@ -10,14 +10,15 @@ import (
 // webApp builds the Fiber app on the stack.
 func (s *stack) webApp() *fiber.App {
 	d := handlers.Deps{
-		Logger:   s.logger,
-		Plans:    s.store,
-		Errors:   s.store,
-		Ready:    readiness{s.store, s.recon.alerter},
-		Metrics:  s.metrics,
-		Checkout: s.billing,
-		Staff:    s.staff,
-		Console:  console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
+		Logger:    s.logger,
+		Plans:     s.store,
+		Errors:    s.store,
+		Ready:     readiness{s.store, s.recon.alerter},
+		Metrics:   s.metrics,
+		Checkout:  s.billing,
+		Staff:     s.staff,
+		Templates: s.templates,
+		Console:   console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
 		Webhook: handlers.WebhookDeps{
 			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
 		},

@@ -79,3 +79,37 @@ func TestTemplateLocksHoldTheirRows(t *testing.T) {
 		assert.Contains(t, err.Error(), "lock timeout", name)
 	}
 }
+
+// The emails a mismatch page lists say which version each was rendered
+// from, and leave test sends out, even one to the customer's own address
+// (a staff member who is also a customer).
+func TestCaseEmailsKeepTheVersionAndLeaveOutTests(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := store.New(dbtest.New(t))
+	orderID := insertOrder(t, st)
+	require.NoError(t, st.InTx(ctx, func(tx *store.Tx) error {
+		for _, m := range []store.EmailMessage{
+			{Template: "order_confirmation", TemplateVersion: new(3), To: "jane@example.com", OrderID: &orderID, DedupeKey: "k1", MessageID: "<1@x>"},
+			{Template: "order_confirmation", Test: true, To: "jane@example.com", DedupeKey: "test:k2", MessageID: "<2@x>"},
+		} {
+			m.Subject, m.HTMLBody, m.TextBody = "s", "h", "t"
+			if _, _, err := tx.InsertEmailMessage(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	for _, by := range []struct {
+		order int64
+		email string
+	}{{orderID, ""}, {0, "JANE@example.com"}} {
+		emails, err := st.CaseEmails(ctx, by.order, by.email, 10)
+		require.NoError(t, err)
+		require.Len(t, emails, 1, "%+v", by)
+		assert.Equal(t, new(3), emails[0].TemplateVersion)
+	}
+	_, err := st.DB().ExecContext(ctx, `INSERT INTO email_messages (template, to_email, subject, html_body, text_body, dedupe_key, message_id)
+		VALUES ('order_confirmation', 'x@example.com', 's', 'h', 't', 'k3', '<3@x>')`)
+	assert.ErrorContains(t, err, "email_messages_version_check", "a customer's email always has a version")
+}

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/mail"
+	"github.com/backstophq/backstop/internal/staff"
+)
+
+func templateForm(c mail.Content, revision, live string) url.Values {
+	return url.Values{"subject": {c.Subject}, "html": {c.HTML}, "text": {c.Text},
+		"case": {"prompt_purchase"}, "revision": {revision}, "live_version": {live}}
+}
+
+// The editor over HTTP with the real store: a typo is refused with its
+// place and changes nothing; a draft is saved, test-sent, published by an
+// admin only, and reverted; a page older than the last change is refused.
+func TestConsoleTemplateEditing(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newTestStack(t)
+	sam := s.staffBrowser(t, "sam@shop.test", staff.RoleSupport)
+	alex := s.staffBrowser(t, "alex@shop.test", staff.RoleAdmin)
+	const editor = "/console/templates/order_confirmation"
+	def, _ := mail.Default(mail.OrderConfirmation)
+
+	typo := def
+	typo.Text = "Hello,\n\nYou paid {{ .Amout }}.\n"
+	res := sam.post(t, editor+"/draft", templateForm(typo, "0", "0"))
+	require.Equal(t, http.StatusUnprocessableEntity, res.status)
+	problems := res.all("problem")
+	require.Len(t, problems, 1, res.body)
+	assert.Equal(t, []string{"text", "3", "13"}, []string{attrOf(problems[0], "data-part"), attrOf(problems[0], "data-line"), attrOf(problems[0], "data-col")})
+	assert.Contains(t, textOf(problems[0]), "Text body, line 3, column 13: unknown variable .Amout")
+	assert.Contains(t, res.body, "{{ .Amout }}", "the typed text comes back in the editor")
+	_, err := s.store.TemplateDraft(ctx, mail.OrderConfirmation)
+	assert.True(t, apperr.Is(err, apperr.NotFound), "nothing saved")
+
+	edited := def
+	edited.Subject = "Welcome aboard ({{.PublicRef}})"
+	res = sam.post(t, editor+"/draft", templateForm(edited, "0", "0"))
+	require.Equal(t, http.StatusSeeOther, res.status, res.body)
+	page := sam.get(t, editor)
+	assert.Contains(t, page.one(t, "flash"), "Draft saved (revision 1)")
+	assert.Equal(t, "Welcome aboard (BK-7Q2M-XK4P)", page.one(t, "preview-subject"))
+	assert.Empty(t, page.all("publish-form"), "support is offered no publish")
+
+	unsaved := edited
+	unsaved.Subject = "Not saved yet ({{.PublicRef}})"
+	res = sam.post(t, editor+"/test", templateForm(unsaved, "1", "0"))
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	assert.Contains(t, res.one(t, "flash"), "Test sent to sam@shop.test")
+	recent, err := s.store.RecentEmailMessages(ctx, 5)
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.True(t, recent[0].Test)
+	assert.Equal(t, "Not saved yet (BK-7Q2M-XK4P)", recent[0].Subject)
+
+	res = sam.post(t, editor+"/publish", url.Values{"revision": {"1"}, "live_version": {"0"}})
+	assert.Equal(t, http.StatusForbidden, res.status, "support may not publish")
+	res = alex.post(t, editor+"/publish", url.Values{"revision": {"1"}, "live_version": {"0"}})
+	require.Equal(t, http.StatusSeeOther, res.status, res.body)
+	live, err := s.store.LatestTemplate(ctx, mail.OrderConfirmation)
+	require.NoError(t, err)
+	assert.Equal(t, 1, live.Version)
+	assert.Equal(t, "alex@shop.test", live.CreatedBy)
+
+	res = alex.post(t, editor+"/publish", url.Values{"revision": {"1"}, "live_version": {"0"}})
+	require.Equal(t, http.StatusConflict, res.status, "a page from before the publish")
+	assert.Contains(t, res.one(t, "editor-notice"), "alex@shop.test made v1 live at")
+
+	page = alex.get(t, editor)
+	assert.Len(t, page.all("version-row"), 2)
+	require.Len(t, page.all("action-revert"), 1, "only the version that is not live can be made live again")
+	res = alex.post(t, editor+"/revert", url.Values{"version": {"0"}, "live_version": {"1"}})
+	require.Equal(t, http.StatusSeeOther, res.status, res.body)
+	live, err = s.store.LatestTemplate(ctx, mail.OrderConfirmation)
+	require.NoError(t, err)
+	assert.Equal(t, 2, live.Version)
+	assert.Equal(t, def.Subject, live.Subject)
+	assert.Contains(t, alex.get(t, editor).one(t, "flash"), "Reverted: v2, a copy of v0, is live.")
+
+	list := sam.get(t, "/console/templates")
+	rows := list.all("template-live")
+	require.Len(t, rows, len(mail.Names()))
+	assert.Contains(t, textOf(rows[0]), "v2 alex@shop.test", "order_confirmation comes first, with its live version")
+}
