@@ -43,11 +43,14 @@ func TestTemplateBrowserEditPublishRevert(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="console-nav"]`, chromedp.ByQuery),
 		chromedp.Click(`[data-testid="console-nav"] a[href="/console/templates"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="template-row"][data-name="order_confirmation"] a`, chromedp.ByQuery),
+		htmxReady(), // so that a boosted link would be boosted: the editor's must not be
 		chromedp.Click(`[data-testid="template-row"][data-name="order_confirmation"] a`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#field-subject`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="preview-subject"]`, &before, chromedp.ByQuery),
 	), "open the confirmation's editor")
 	assert.Equal(t, "Your Pro (yearly) access is ready (BK-7Q2M-XK4P)", before)
+	_, background := frameView(t, ctx)
+	assert.Equal(t, "rgb(246, 246, 244)", background, "reached by a link, the frame has the email's inline styles")
 
 	var png []byte
 	require.NoError(t, chromedp.Run(ctx,
@@ -115,9 +118,8 @@ func TestTemplateBrowserEditPublishRevert(t *testing.T) {
 	w.waitMail("second@example.test", "Your Pro (yearly) access is ready ("+ref+")")
 	assert.Equal(t, 2, w.count(`SELECT count(*) FROM audit_log WHERE action IN ('template.published', 'template.reverted') AND details ? 'diff'`))
 
-	// Last, since attaching to the frame's own target ends it: the sandboxed
-	// frame shows the email as a customer would, with its inline styles,
-	// not its source.
+	// The sandboxed frame shows the email as a customer would, with its
+	// inline styles, not its source.
 	text, background := frameView(t, ctx)
 	assert.Contains(t, text, "Thank you for your order")
 	assert.NotContains(t, text, "<p>")
@@ -125,17 +127,18 @@ func TestTemplateBrowserEditPublishRevert(t *testing.T) {
 }
 
 // frameView is the text and the body's background of the sandboxed
-// preview frame, read through the frame's own target (see frameText).
+// preview frame, read through the frame's own target (see frameText). The
+// frame's context is left open: cancelling it closes the frame's target,
+// and the page's next swap would wait on it.
 func frameView(t *testing.T, ctx context.Context) (text, background string) {
 	t.Helper()
 	targets, err := chromedp.Targets(ctx)
 	require.NoError(t, err)
 	for _, target := range targets {
-		if target.Type != "iframe" {
+		if target.Type != "iframe" || !target.Attached {
 			continue
 		}
-		fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(target.TargetID))
-		defer cancel()
+		fctx, _ := chromedp.NewContext(ctx, chromedp.WithTargetID(target.TargetID))
 		require.NoError(t, chromedp.Run(fctx,
 			chromedp.Text("body", &text, chromedp.ByQuery),
 			chromedp.Evaluate(`getComputedStyle(document.body).backgroundColor`, &background),
@@ -144,6 +147,12 @@ func frameView(t *testing.T, ctx context.Context) (text, background string) {
 	}
 	t.Fatal("no frame target: the preview did not load")
 	return "", ""
+}
+
+// htmxReady waits until htmx has processed the page (boosted its links).
+func htmxReady() chromedp.Action {
+	return chromedp.Poll(`document.readyState === "complete" && typeof htmx !== "undefined"`, nil,
+		chromedp.WithPollingTimeout(10*time.Second))
 }
 
 // waitText waits until the element's text contains want.

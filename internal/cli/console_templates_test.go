@@ -3,6 +3,7 @@ package cli
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,8 +45,13 @@ func TestConsoleTemplateEditing(t *testing.T) {
 
 	edited := def
 	edited.Subject = "Welcome aboard ({{.PublicRef}})"
-	res = sam.post(t, editor+"/draft", templateForm(edited, "0", "0"))
+	form := templateForm(edited, "0", "0")
+	form.Set("text", strings.ReplaceAll(def.Text, "\n", "\r\n")) // as a browser sends a textarea
+	res = sam.post(t, editor+"/draft", form)
 	require.Equal(t, http.StatusSeeOther, res.status, res.body)
+	draft, err := s.store.TemplateDraft(ctx, mail.OrderConfirmation)
+	require.NoError(t, err)
+	assert.Equal(t, def.Text, draft.TextBody, "line breaks are stored as the template has them, so the diff shows only the edit")
 	page := sam.get(t, editor)
 	assert.Contains(t, page.one(t, "flash"), "Draft saved (revision 1)")
 	assert.Equal(t, "Welcome aboard (BK-7Q2M-XK4P)", page.one(t, "preview-subject"))
