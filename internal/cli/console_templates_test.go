@@ -97,3 +97,39 @@ func TestConsoleTemplateEditing(t *testing.T) {
 	require.Len(t, rows, len(mail.Names()))
 	assert.Contains(t, textOf(rows[0]), "v2 alex@shop.test", "order_confirmation comes first, with its live version")
 }
+
+// A release that changed a default: the list and the editor say so, with
+// what the release changed; a draft started from the new default and
+// published clears it.
+func TestConsoleTemplateDefaultChanged(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newTestStack(t)
+	old := "Sorry for the delay ({{.PublicRef}})" // an earlier release's subject
+	now, _ := mail.Default(mail.DelayedFulfillment)
+	was := now
+	was.Subject = old
+	_, err := s.store.DB().ExecContext(ctx, `INSERT INTO email_template_defaults (name, content_hash, subject, html_body, text_body)
+		VALUES ($1, $2, $3, $4, $5)`, mail.DelayedFulfillment, mail.ContentHash(was), was.Subject, was.HTML, was.Text)
+	require.NoError(t, err)
+	_, err = s.store.DB().ExecContext(ctx, `UPDATE email_templates SET subject = $2, default_hash = $3 WHERE name = $1 AND version = 0`,
+		mail.DelayedFulfillment, old, mail.ContentHash(was))
+	require.NoError(t, err)
+	alex := s.staffBrowser(t, "alex@shop.test", staff.RoleAdmin)
+
+	list := alex.get(t, "/console/templates")
+	require.Len(t, list.all("default-changed"), 1)
+	const editor = "/console/templates/delayed_fulfillment"
+	page := alex.get(t, editor)
+	change := page.one(t, "default-change")
+	assert.Contains(t, change, "-"+old)
+	assert.Contains(t, change, "+"+now.Subject)
+
+	res := alex.post(t, editor+"/draft", url.Values{"from_default": {"1"}, "revision": {"0"},
+		"subject": {now.Subject}, "html": {now.HTML}, "text": {now.Text}})
+	require.Equal(t, http.StatusSeeOther, res.status, res.body)
+	res = alex.post(t, editor+"/publish", url.Values{"revision": {"1"}, "live_version": {"0"}})
+	require.Equal(t, http.StatusSeeOther, res.status, res.body)
+	assert.Empty(t, alex.get(t, editor).all("default-change"))
+	assert.Empty(t, alex.get(t, "/console/templates").all("default-changed"))
+}
