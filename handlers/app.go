@@ -44,6 +44,11 @@ type Deps struct {
 	// layer's own tests can run without them; main always sets them.
 	Checkout Checkout
 	Webhook  WebhookDeps
+	// SelfService answers status by email and Claim my purchase; without
+	// it (or Checkout) those routes are not served.
+	SelfService SelfService
+	// Limits bound the customer's look-ups; zero fields take defaults.
+	Limits CustomerLimits
 	// DevMailbox, when set, serves /dev/mailbox: the emails kept instead of
 	// sent. Only `backstop dev` sets it; serve leaves it nil (404).
 	DevMailbox DevMailbox
@@ -70,6 +75,12 @@ type Deps struct {
 
 	// RequestTimeout bounds each request's c.UserContext(); 0 means 15s.
 	RequestTimeout time.Duration
+
+	// TrustedProxies (IPs or CIDRs) are the reverse proxies whose
+	// X-Real-IP header names the client, for the limits per client
+	// address; from anyone else the header is ignored, so it cannot be
+	// forged. Empty: the connection's own address is the client's.
+	TrustedProxies []string
 }
 
 // New builds the web app: middleware, the ErrorHandler and every route. It
@@ -87,10 +98,23 @@ func New(d Deps) *fiber.App {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
+		// X-Real-IP rather than X-Forwarded-For: Fiber reads the first
+		// address of a list, which the client itself wrote.
+		EnableTrustedProxyCheck: len(d.TrustedProxies) > 0,
+		TrustedProxies:          d.TrustedProxies,
+		ProxyHeader:             proxyHeader(d.TrustedProxies),
+		EnableIPValidation:      true,
 	})
 	addMiddleware(app, d, eh)
 	addRoutes(app, d)
 	return app
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return "X-Real-IP"
 }
 
 func (d Deps) withDefaults() Deps {

@@ -53,7 +53,12 @@ func (l *attemptLimiter) blocked(key string) (bool, time.Duration) {
 func (l *attemptLimiter) fail(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	l.count(key, l.now())
+}
+
+// count adds one to key's window, starting a new window when the last has
+// ended; the caller holds l.mu.
+func (l *attemptLimiter) count(key string, now time.Time) {
 	a, ok := l.keys[key]
 	if !ok || now.Sub(a.start) >= l.window {
 		a = attempts{start: now}
@@ -74,4 +79,19 @@ func (l *attemptLimiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.keys, key)
+}
+
+// take counts one attempt for key and reports whether it may go ahead:
+// false once key has had max attempts in its window, and a refused
+// attempt is not counted. Limits on lookups use it; sign-in counts only
+// failures, with blocked and fail.
+func (l *attemptLimiter) take(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if a, ok := l.keys[key]; ok && now.Sub(a.start) < l.window && a.n >= l.max {
+		return false
+	}
+	l.count(key, now)
+	return true
 }

@@ -34,8 +34,15 @@ func addRoutes(app *fiber.App, d Deps) {
 		// The money path, in its order (DESIGN.md section 5).
 		app.Post("/checkout", handleCheckout(d.Checkout, d.Plans, oc))
 		app.Get("/checkout/return", handleCheckoutReturn(d.Checkout, d.SupportEmail))
-		app.Get("/status", handleStatusLookup(d.SupportEmail))
-		app.Get("/status/:ref", handleStatus(d.Checkout, d.SupportEmail, d.Logger))
+		lim := newCustomerLimiters(d.Limits)
+		app.Get("/status", handleStatusLookup(d.SupportEmail, d.SelfService != nil))
+		app.Get("/status/:ref", handleStatus(d.Checkout, d.SupportEmail, lim.refMisses, d.Logger))
+		if d.SelfService != nil {
+			// The customer's own look-ups (DESIGN section 7).
+			app.Post("/status", handleStatusByEmail(d.SelfService, lim, d.SupportEmail))
+			app.Get("/claim", handleClaimForm(d.SupportEmail))
+			app.Post("/claim", handleClaim(d.SelfService, lim, d.SupportEmail))
+		}
 	}
 	if d.Webhook.Events != nil {
 		app.Post("/webhooks/stripe", handleStripeWebhook(d.Webhook))

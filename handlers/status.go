@@ -17,21 +17,33 @@ import (
 // customer taken here instead of to a new payment page) the processor is
 // asked live: a paid order is served on the spot, and one still open at the
 // processor offers its payment page again.
-func handleStatus(co Checkout, supportEmail string, log *slog.Logger) fiber.Handler {
+//
+// A client that has asked for too many unknown references (misses) gets
+// the unknown reference's page for every reference, without a look-up,
+// until its window ends. Only misses count, so a customer's page polling
+// its own order never runs into the limit.
+func handleStatus(co Checkout, supportEmail string, misses *attemptLimiter, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ref := billing.NormalizeRef(c.Params("ref"))
 		back := c.Query("back") == "1"
 		var prior billing.Prior
-		if back {
-			var err error
-			if prior, err = co.PriorOrder(c.UserContext(), ref); err != nil {
-				// What we know ourselves is still worth showing.
-				log.WarnContext(c.UserContext(), "earlier order not checked", "err", err)
+		var st billing.OrderStatus
+		if limited, _ := misses.blocked(c.IP()); !limited {
+			if back {
+				var err error
+				if prior, err = co.PriorOrder(c.UserContext(), ref); err != nil {
+					// What we know ourselves is still worth showing.
+					log.WarnContext(c.UserContext(), "earlier order not checked", "err", err)
+				}
 			}
-		}
-		st, err := co.OrderStatus(c.UserContext(), ref)
-		if err != nil && !apperr.Is(err, apperr.NotFound) {
-			return err
+			var err error
+			st, err = co.OrderStatus(c.UserContext(), ref)
+			if err != nil && !apperr.Is(err, apperr.NotFound) {
+				return err
+			}
+			if st.Order.ID == 0 {
+				misses.fail(c.IP())
+			}
 		}
 		poll, _ := strconv.Atoi(c.Query("poll"))
 		v := statusView(ref, st, supportEmail, min(max(poll, 0), 50))
@@ -43,13 +55,14 @@ func handleStatus(co Checkout, supportEmail string, log *slog.Logger) fiber.Hand
 }
 
 // handleStatusLookup is GET /status: a form for the reference, which sends
-// the customer on to /status/{ref}.
-func handleStatusLookup(supportEmail string) fiber.Handler {
+// the customer on to /status/{ref}, and, when byEmail, one for the email
+// (POST /status).
+func handleStatusLookup(supportEmail string, byEmail bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if ref := billing.NormalizeRef(c.Query("ref")); ref != "" {
 			return c.Redirect("/status/"+ref, fiber.StatusSeeOther)
 		}
-		v := views.StatusLookupView{SupportEmail: supportEmail}
+		v := views.StatusLookupView{SupportEmail: supportEmail, ByEmail: byEmail}
 		return render(c, fiber.StatusOK, views.StatusLookupPage(v), views.StatusLookupForm(v))
 	}
 }

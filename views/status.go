@@ -48,6 +48,11 @@ func (v StatusView) Returning(open bool, payURL string) StatusView {
 type StatusLookupView struct {
 	Ref          string
 	SupportEmail string
+	// ByEmail shows the second form, by email (POST /status); Email and
+	// EmailError are what was typed there and why it was refused.
+	ByEmail    bool
+	Email      string
+	EmailError string
 }
 
 func (v StatusView) title() string {

@@ -28,7 +28,7 @@ func (s *Service) tellEarlierPurchases(ctx context.Context, tx Tx, o Order, plan
 		Template: "status_link", To: newest.Email, OrderID: newest.ID,
 		DedupeKey: fmt.Sprintf("order:%d:status_link:%s", newest.ID, now.Format("2006-01-02T15")),
 		PlanName:  plan.Name, Amount: plan.Price(), PublicRef: newest.PublicRef,
-		StatusURL: s.StatusURL(newest.PublicRef), StartedAt: now, Orders: lines,
+		StatusURL: s.StatusURL(newest.PublicRef), StartedAt: now, Orders: lines, ClaimURL: s.ClaimURL(),
 	})
 	if err != nil {
 		return fmt.Errorf("queue status_link for order %d: %w", newest.ID, err)
@@ -44,8 +44,13 @@ func (s *Service) emailOrder(o Order, plan Plan) EmailOrder {
 		paidAt = *o.PaidAt
 	}
 	state := "a person on our team is finishing it"
-	if o.Status == StatusFulfilled {
+	switch o.Status {
+	case StatusFulfilled:
 		state = "your access is ready"
+	case StatusRefunded:
+		state = "it was refunded"
+	case StatusDisputed:
+		state = "your bank disputed it, and a person on our team is looking at it"
 	}
 	return EmailOrder{
 		PublicRef: o.PublicRef, PlanName: plan.Name, Amount: FormatMoney(o.Amount, o.Currency),

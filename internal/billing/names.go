@@ -35,12 +35,13 @@ const (
 	KindAmountMismatch   = "amount_mismatch"
 	KindIdentityUnknown  = "identity_unknown"
 	KindExpiredPending   = "expired_pending"
+	KindClaimReview      = "claim_review"
 )
 
 // Kinds lists every kind of mismatch.
 var Kinds = []string{
 	KindOrphanPayment, KindStuckPending, KindUnpaidFulfilled, KindRefundedActive, KindDisputed,
-	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending,
+	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending, KindClaimReview,
 }
 
 // Hold reasons: a payment is in but a person must finish the order. Two

@@ -26,6 +26,9 @@ const (
 	ViaEventCatchup Via = "event_catchup"
 	ViaSweep        Via = "sweep"
 	ViaStaff        Via = "staff"
+	// ViaClaim: the customer claimed the payment on /claim and the
+	// processor, asked live, confirmed it was theirs.
+	ViaClaim Via = "claim"
 )
 
 // Order is one attempt to buy a plan, from the form submit to access.

@@ -76,6 +76,14 @@ type Tx interface {
 	// delivery in this transaction, once per dedupe key; it reports whether
 	// it queued.
 	QueueEmail(ctx context.Context, e Email) (queued bool, err error)
+	// ResendAccessEmail queues a copy of the newest email that gave the
+	// order's customer access, under dedupeKey, once per key; NotFound
+	// when the order has no such email.
+	ResendAccessEmail(ctx context.Context, orderID int64, dedupeKey string) (queued bool, err error)
+	// Purchases returns the orders of email (case-insensitively) that took
+	// money (paid, fulfilled, refunded or disputed), newest first, at most
+	// twenty.
+	Purchases(ctx context.Context, email string) ([]Order, error)
 }
 
 // Grant is one fulfilled order's extension of an entitlement.
@@ -112,4 +120,9 @@ type Email struct {
 	// StartedAt is when a new purchase was started, for the status_link
 	// sent because of it; zero otherwise.
 	StartedAt time.Time
+	// PaidOn is the day a customer says they paid (claim_received).
+	PaidOn time.Time
+	// ClaimURL is the Claim my purchase page, for the emails that point
+	// to it (status_link).
+	ClaimURL string
 }

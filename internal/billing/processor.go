@@ -26,6 +26,10 @@ type Processor interface {
 	ListCheckoutSessions(ctx context.Context, r Range, fn func(Session) error) error
 	ListPaymentIntents(ctx context.Context, r Range, fn func(Payment) error) error
 	ListCharges(ctx context.Context, r Range, fn func(Charge) error) error
+	// ListChargesWithPayer is ListCharges with each charge's payment
+	// intent and customer expanded, in the same calls: every address the
+	// payer gave and the intent's metadata, for a customer's claim.
+	ListChargesWithPayer(ctx context.Context, r Range, fn func(Charge) error) error
 	ListRefunds(ctx context.Context, r Range, fn func(Refund) error) error
 	ListDisputes(ctx context.Context, r Range, fn func(Dispute) error) error
 	// ListEvents streams events of the given types (all types when empty).
@@ -103,8 +107,17 @@ type Charge struct {
 	Disputed        bool
 	ReceiptEmail    string
 	BillingEmail    string
-	Metadata        map[string]string
-	Created         time.Time
+	// CustomerEmail is the customer object's address, when the listing
+	// expanded it (ListChargesWithPayer) and the payer had a customer.
+	CustomerEmail string
+	// ReceiptNumber is the number on the customer's receipt; Last4 the
+	// card's last four digits. Either may be empty.
+	ReceiptNumber string
+	Last4         string
+	Metadata      map[string]string
+	// Payment is the charge's payment intent, when the listing expanded it.
+	Payment *Payment
+	Created time.Time
 }
 
 // RefundRequest refunds a payment intent, fully when Amount is zero.

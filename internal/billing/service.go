@@ -58,3 +58,7 @@ func NewService(d Deps) *Service {
 func (s *Service) StatusURL(publicRef string) string {
 	return s.baseURL + "/status/" + publicRef
 }
+
+// ClaimURL is where a customer charged for something they cannot find
+// claims it.
+func (s *Service) ClaimURL() string { return s.baseURL + "/claim" }

@@ -81,6 +81,8 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	river.AddWorker(workers, &jobs.SendEmailWorker{
 		Deliverer: mail.NewDeliverer(st, sender, cfg.MailFrom, cfg.Faults, logger),
 	})
+	statusLinks := &jobs.StatusLinkWorker{}
+	river.AddWorker(workers, statusLinks)
 	catchUp := recon.NewCatchUp(recon.CatchUp{Store: st, Events: proc, Lookback: cfg.ReconLookback, Logger: logger})
 	river.AddWorker(workers, &jobs.CatchUpWorker{CatchUp: catchUp})
 	periodic := []*river.PeriodicJob{jobs.CatchUpPeriodic(cfg.ReconEventsInterval)}
@@ -99,6 +101,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	})
 	s.resolve = newResolve(cfg, bs, proc, s.billing, logger)
 	catchUp.Handler = s.billing
+	statusLinks.Links = s.billing
 	s.recon.connect(s.billing, outbox, cfg.BaseURL)
 	return s, nil
 }
@@ -157,13 +160,16 @@ func (t billingTx) QueueEmail(ctx context.Context, e billing.Email) (bool, error
 	}
 	data := mail.Data{
 		Email: e.To, PlanName: e.PlanName, Amount: e.Amount, PublicRef: e.PublicRef,
-		StatusURL: e.StatusURL, SupportEmail: t.b.supportEmail, Reason: e.Reason,
+		StatusURL: e.StatusURL, SupportEmail: t.b.supportEmail, Reason: e.Reason, ClaimURL: e.ClaimURL,
 	}
 	if !e.ValidUntil.IsZero() {
 		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")
 	}
 	if !e.StartedAt.IsZero() {
 		data.StartedAt = e.StartedAt.UTC().Format(mailTime)
+	}
+	if !e.PaidOn.IsZero() {
+		data.PaidOn = e.PaidOn.UTC().Format("2 January 2006")
 	}
 	for _, o := range e.Orders {
 		data.Orders = append(data.Orders, mail.OrderLine{
@@ -174,6 +180,11 @@ func (t billingTx) QueueEmail(ctx context.Context, e billing.Email) (bool, error
 	return t.b.outbox.QueueTx(ctx, t.Tx, mail.QueueRequest{
 		Template: e.Template, To: e.To, OrderID: orderID, DedupeKey: e.DedupeKey, Data: data,
 	})
+}
+
+// ResendAccessEmail queues a copy of the order's newest access email.
+func (t billingTx) ResendAccessEmail(ctx context.Context, orderID int64, dedupeKey string) (bool, error) {
+	return t.b.outbox.ResendTx(ctx, t.Tx, orderID, mail.AccessTemplates(), dedupeKey)
 }
 
 // shutdownGrace bounds how long in-flight requests and jobs get to finish.

@@ -35,7 +35,7 @@ type testStack struct {
 	sim *httptest.Server
 }
 
-func newTestStack(t *testing.T) *testStack {
+func newTestStack(t testing.TB) *testStack {
 	t.Helper()
 	ctx := context.Background()
 	dbURL := dbtest.URL(t)
@@ -68,7 +68,7 @@ func (s *testStack) paidOrder(t *testing.T, email string) (billing.Order, string
 	return order, session
 }
 
-func (s *testStack) simPost(t *testing.T, path, body string) []byte {
+func (s *testStack) simPost(t testing.TB, path, body string) []byte {
 	t.Helper()
 	resp, err := http.Post(s.sim.URL+path, "application/json", bytes.NewBufferString(body))
 	require.NoError(t, err)
@@ -92,7 +92,7 @@ func (s *testStack) event(t *testing.T, typ string) []byte {
 	return page.Data[0]
 }
 
-func (s *testStack) count(t *testing.T, q string, args ...any) int {
+func (s *testStack) count(t testing.TB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	require.NoError(t, s.store.DB().Get(&n, q, args...))

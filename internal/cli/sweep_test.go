@@ -52,7 +52,7 @@ func (s *testStack) orphan(t *testing.T, email string, amount int64, meta map[st
 
 // checkout starts a checkout for email and, if pay, pays it; nothing is
 // fulfilled.
-func (s *testStack) checkout(t *testing.T, email string, pay bool) (billing.Order, string, payment) {
+func (s *testStack) checkout(t testing.TB, email string, pay bool) (billing.Order, string, payment) {
 	t.Helper()
 	order, payURL, err := s.billing.StartCheckout(context.Background(), billing.CheckoutForm{
 		Email: email, PlanCode: demoPlan.Code, FormToken: "form-" + randHex(10),
@@ -67,7 +67,7 @@ func (s *testStack) checkout(t *testing.T, email string, pay bool) (billing.Orde
 }
 
 // served pays a checkout and serves it through the return page.
-func (s *testStack) served(t *testing.T, email string) (billing.Order, payment) {
+func (s *testStack) served(t testing.TB, email string) (billing.Order, payment) {
 	t.Helper()
 	order, session, p := s.checkout(t, email, true)
 	_, err := s.billing.ReturnFromCheckout(context.Background(), session)

@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -30,6 +31,10 @@ type Config struct {
 	SupportEmail string
 	// AlertEmail is empty when alerts are only logged and shown.
 	AlertEmail string
+	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
+	// X-Real-IP names the client; empty means the connection's address is
+	// the client's. The customers' and sign-in limits count per client.
+	TrustedProxies []string
 
 	ReconEventsInterval time.Duration
 	ReconSweepInterval  time.Duration
@@ -66,6 +71,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ReconSweepInterval:  r.duration("RECON_SWEEP_INTERVAL", time.Hour),
 		ReconLookback:       r.duration("RECON_LOOKBACK", 72*time.Hour),
 		ReconGrace:          r.duration("RECON_GRACE", 2*time.Minute),
+		TrustedProxies:      r.addrs("TRUSTED_PROXIES"),
 	}
 	c.MailFrom = r.email("MAIL_FROM", false)
 	if c.MailFrom == "" {
@@ -161,6 +167,22 @@ func (r *reader) email(name string, required bool) string {
 		return ""
 	}
 	return v
+}
+
+// addrs reads a comma-separated list of IP addresses and CIDR ranges.
+func (r *reader) addrs(name string) []string {
+	var out []string
+	for _, v := range strings.Split(r.getenv(name), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(v); err != nil && net.ParseIP(v) == nil {
+			r.fail(name, fmt.Sprintf("must list IP addresses or CIDR ranges, like 127.0.0.1,10.0.0.0/8; got %q", v))
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func (r *reader) duration(name string, def time.Duration) time.Duration {

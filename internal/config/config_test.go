@@ -100,3 +100,15 @@ func TestLoadFaults(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"webhook.after_verify"}, c.Faults.Armed())
 }
+
+func TestLoadTrustedProxies(t *testing.T) {
+	env := validEnv()
+	env["TRUSTED_PROXIES"] = " 127.0.0.1, 10.0.0.0/8,::1 "
+	c, err := load(env)
+	require.NoError(t, err)
+	require.Equal(t, []string{"127.0.0.1", "10.0.0.0/8", "::1"}, c.TrustedProxies)
+
+	env["TRUSTED_PROXIES"] = "127.0.0.1,proxy.internal"
+	_, err = load(env)
+	require.ErrorContains(t, err, `TRUSTED_PROXIES must list IP addresses or CIDR ranges, like 127.0.0.1,10.0.0.0/8; got "proxy.internal"`)
+}

@@ -27,6 +27,7 @@ var kindLabels = map[string]string{
 	billing.KindAmountMismatch:   "Amount differs from the plan",
 	billing.KindIdentityUnknown:  "Payment without a usable email",
 	billing.KindExpiredPending:   "Checkout expired",
+	billing.KindClaimReview:      "Claim to check",
 }
 
 // KindLabel names a kind of mismatch for people; an unknown kind is shown
@@ -115,6 +116,11 @@ func explainOpen(m store.MismatchSummary, w words, now time.Time) Advice {
 		return Advice{
 			Problem: upper(paid) + " succeeded, but it carries no email we can use, so nobody could be served or told.",
 			Action:  "Find who paid (the support inbox, the card's last four digits, the amount and time), then Link account and Verify & provision.",
+		}
+	case billing.KindClaimReview:
+		return Advice{
+			Problem: w.who + " claims " + paid + " as theirs on Claim my purchase: it fits the amount, the day and the card or receipt they gave, but it was made with another email address, so it was not served to them.",
+			Action:  "Compare the claim's words with the payment's addresses in the evidence; if it is theirs, Link account to their address, then Verify & provision. If not, dismiss it with a reason and write to them.",
 		}
 	case billing.KindExpiredPending:
 		return Advice{

@@ -144,6 +144,8 @@ var orderEventWords = map[string]string{
 	"expired":    "Checkout expired without a payment",
 	"refunded":   "Refunded at the processor",
 	"disputed":   "Disputed with the bank",
+	// A customer's claim found this order already served.
+	"claimed_again": "Claimed again on Claim my purchase: the access email sent again",
 }
 
 func timelineItems(entries []store.TimelineEntry) []TimelineItem {

@@ -14,6 +14,7 @@ const (
 	SupportResolution  = "support_resolution"
 	RefundIssued       = "refund_issued"
 	StatusLink         = "status_link"
+	ClaimReceived      = "claim_received"
 	IncidentApology    = "incident_apology"
 	RenewalReceipt     = "renewal_receipt"
 	PaymentFailed      = "payment_failed"
@@ -25,7 +26,7 @@ const (
 func Names() []string {
 	return []string{
 		OrderConfirmation, DelayedFulfillment, PaymentOnHold, SupportResolution,
-		RefundIssued, StatusLink, IncidentApology, RenewalReceipt, PaymentFailed, StaffAlert,
+		RefundIssued, StatusLink, ClaimReceived, IncidentApology, RenewalReceipt, PaymentFailed, StaffAlert,
 	}
 }
 
@@ -60,6 +61,12 @@ type Data struct {
 	// Outcome is what we did about it for this customer, in plain words
 	// (incident_apology).
 	Outcome string
+	// PaidOn is the day a customer says they paid (claim_received), e.g.
+	// "1 December 2026".
+	PaidOn string
+	// ClaimURL is the Claim my purchase page, absolute: where a customer
+	// charged for something they cannot find tells us the amount and day.
+	ClaimURL string
 }
 
 // OrderLine is one order in a list, formatted for people.
@@ -92,6 +99,8 @@ var variableDocs = map[string]string{
 		".PaidAt, .Status (in words) and .StatusURL of each",
 	"IncidentWindow": `when the incident happened, as a phrase (e.g. "between 10:02 and 10:17 UTC on 1 December 2026")`,
 	"Outcome":        "what we did about it for this customer, in plain words",
+	"PaidOn":         "the day the customer says they paid, formatted",
+	"ClaimURL":       "the link to the Claim my purchase page",
 }
 
 // orderLineDocs documents each field of OrderLine, the dot inside
@@ -114,7 +123,8 @@ var templateVariables = map[string][]string{
 	PaymentOnHold:      {"Email", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
 	SupportResolution:  {"PublicRef", "StatusURL", "Message", "StaffName", "SupportEmail"},
 	RefundIssued:       {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
-	StatusLink:         {"Email", "PlanName", "PublicRef", "SupportEmail", "StartedAt", "Orders"},
+	StatusLink:         {"Email", "PlanName", "PublicRef", "SupportEmail", "StartedAt", "Orders", "ClaimURL"},
+	ClaimReceived:      {"Email", "Amount", "SupportEmail", "PaidOn"},
 	IncidentApology:    {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason", "IncidentWindow", "Outcome"},
 	RenewalReceipt:     {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail"},
 	PaymentFailed:      {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason"},
@@ -178,7 +188,15 @@ func SampleData() Data {
 			PaidAt: "10:02 UTC on 1 December 2026", Status: "your access is ready",
 			StatusURL: "https://example.com/status/BK-7Q2M-XK4P",
 		}},
+		PaidOn:         "1 December 2026",
+		ClaimURL:       "https://example.com/claim",
 		IncidentWindow: "between 10:02 and 10:17 UTC on 1 December 2026",
 		Outcome:        "we found your payment and finished your order; your access is ready now.",
 	}
+}
+
+// AccessTemplates are the emails that give a customer access to what they
+// bought: a resend ("I never got the email") copies the newest of these.
+func AccessTemplates() []string {
+	return []string{OrderConfirmation, DelayedFulfillment, SupportResolution}
 }

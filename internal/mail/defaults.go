@@ -117,6 +117,7 @@ Your bank usually shows the refund within 5 to 10 working days, on the card you 
 {{end}}<ul style="padding-left:20px;">
 {{range .Orders}}<li style="margin-bottom:10px;"><strong>{{.PlanName}}</strong>, {{.Amount}}, paid at {{.PaidAt}}: {{.Status}}.<br>Reference <strong>{{.PublicRef}}</strong>: <a href="{{.StatusURL}}" style="color:#1a56a8;">its status page</a></li>
 {{end}}</ul>
+<p>Charged for something that is not listed here? <a href="{{.ClaimURL}}" style="color:#1a56a8;">Claim it</a> with the amount and the day on your statement.</p>
 {{if .StartedAt}}<p>If you meant to buy it again, just complete the payment. If not, close the payment page and nothing is charged.</p>
 {{else}}<p>If you did not ask for this, you can ignore this email.</p>
 {{end}}` + htmlReply),
@@ -128,10 +129,30 @@ Your bank usually shows the refund within 5 to 10 working days, on the card you 
 {{range .Orders}}- {{.PlanName}}, {{.Amount}}, paid at {{.PaidAt}}: {{.Status}}.
   Reference {{.PublicRef}}: {{.StatusURL}}
 {{end}}
+Charged for something that is not listed here? Claim it with the amount and the day on your statement: {{.ClaimURL}}
+
 {{if .StartedAt}}If you meant to buy it again, just complete the payment. If not, close the payment page and nothing is charged.
 {{else}}If you did not ask for this, you can ignore this email.
 {{end}}
 ` + textReply,
+	},
+	// ClaimReceived goes to the address a customer typed on /claim when
+	// the payment they describe was made with another address: a person
+	// checks it before anything is switched on.
+	ClaimReceived: {
+		Subject: "We received your claim for a payment of {{.Amount}}",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>You told us you paid <strong>{{.Amount}}</strong> on {{.PaidOn}}. We found a payment of that amount on that day, but it was made with another email address than {{.Email}}, so we cannot switch it on for you automatically.</p>
+<p>A person on our team will check it and write to you at {{.Email}}, usually within one working day. You do not need to pay again, and nothing more is charged.</p>
+<p style="color:#555;font-size:13px;">Questions? Reply to this email or write to <a href="mailto:{{.SupportEmail}}" style="color:#1a56a8;">{{.SupportEmail}}</a>. If you did not make this claim, you can ignore this email.</p>`),
+		Text: `Hello,
+
+You told us you paid {{.Amount}} on {{.PaidOn}}. We found a payment of that amount on that day, but it was made with another email address than {{.Email}}, so we cannot switch it on for you automatically.
+
+A person on our team will check it and write to you at {{.Email}}, usually within one working day. You do not need to pay again, and nothing more is charged.
+
+Questions? Reply to this email or write to {{.SupportEmail}}. If you did not make this claim, you can ignore this email.
+`,
 	},
 	StaffAlert: {
 		Subject: "[Backstop] {{.AlertSubject}}",

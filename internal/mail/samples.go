@@ -21,6 +21,7 @@ func SampleCases() []SampleCase {
 		{"support_resolution", "A person fixed it", SupportResolution, resolution()},
 		{"refund", "A refund", RefundIssued, refund()},
 		{"status_link_two_orders", "A status link with two orders", StatusLink, statusLink()},
+		{"claim_received", "A claim a person will check", ClaimReceived, claim()},
 		{"incident_apology", "An incident apology", IncidentApology, incident()},
 		{"renewal_receipt", "A renewal", RenewalReceipt, renewal()},
 		{"payment_failed", "A failed renewal", PaymentFailed, failedRenewal()},
@@ -84,7 +85,7 @@ func statusLink() Data {
 	return Data{
 		Email: "jane@example.com", PlanName: "Pro (yearly)", PublicRef: "BK-9D3F-LM2Q",
 		StatusURL: "https://example.com/status/BK-9D3F-LM2Q", SupportEmail: "support@example.com",
-		StartedAt: "10:41 UTC on 1 December 2026",
+		StartedAt: "10:41 UTC on 1 December 2026", ClaimURL: "https://example.com/claim",
 		Orders: []OrderLine{
 			{PublicRef: "BK-9D3F-LM2Q", PlanName: "Pro (yearly)", Amount: "$249.00", PaidAt: "10:02 UTC on 1 December 2026",
 				Status: "your access is ready", StatusURL: "https://example.com/status/BK-9D3F-LM2Q"},
@@ -92,6 +93,10 @@ func statusLink() Data {
 				Status: "it has ended", StatusURL: "https://example.com/status/BK-7Q2M-XK4P"},
 		},
 	}
+}
+
+func claim() Data {
+	return Data{Email: "jane@example.com", Amount: "$249.00", SupportEmail: "support@example.com", PaidOn: "1 December 2026"}
 }
 
 func incident() Data {
@@ -134,5 +139,6 @@ func markup() Data {
 		AlertSubject: "{{.Email}}", AlertBody: script, StartedAt: "{{template \"x\"}}",
 		Orders:         []OrderLine{{PublicRef: script, PlanName: script, Amount: "$1", PaidAt: script, Status: script, StatusURL: "javascript:alert(2)"}},
 		IncidentWindow: script, Outcome: `<a href="javascript:alert(3)">click</a>`,
+		PaidOn: script, ClaimURL: "javascript:alert(4)",
 	}
 }

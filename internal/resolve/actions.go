@@ -29,11 +29,6 @@ const (
 	stepTakeOver        Action = "take_over"
 )
 
-// kindClaimReview is the mismatch a customer's claim opens when the
-// payment it matches has another email (DESIGN section 7). The claim flow
-// that creates it is not built yet; use billing's constant once it is.
-const kindClaimReview = "claim_review"
-
 // everywhere are the actions that fit every kind.
 var everywhere = []Action{ActionDismiss, ActionClaim, ActionNote}
 
@@ -43,7 +38,7 @@ var kindActions = map[string][]Action{
 	billing.KindOrphanPayment:    {ActionVerifyProvision, ActionRefund},
 	billing.KindStuckPending:     {ActionVerifyProvision, ActionRefund},
 	billing.KindIdentityUnknown:  {ActionLinkAccount, ActionVerifyProvision, ActionRefund},
-	kindClaimReview:              {ActionLinkAccount, ActionVerifyProvision, ActionRefund},
+	billing.KindClaimReview:      {ActionLinkAccount, ActionVerifyProvision, ActionRefund},
 	billing.KindAmountMismatch:   {ActionVerifyProvision, ActionRefund},
 	billing.KindDuplicatePayment: {ActionRefund},
 }
@@ -117,7 +112,7 @@ func kindLabel(kind string) string {
 		return "stuck pending order"
 	case billing.KindIdentityUnknown:
 		return "payment of unknown identity"
-	case kindClaimReview:
+	case billing.KindClaimReview:
 		return "claim to review"
 	case billing.KindAmountMismatch:
 		return "wrong amount"

@@ -44,7 +44,7 @@ func whatHappened(kind, amount string) string {
 	case billing.KindIdentityUnknown:
 		return "Your payment of " + amount + " reached us without an email address we could match, " +
 			"so our system could not tell whose it was and could not switch on your access."
-	case kindClaimReview:
+	case billing.KindClaimReview:
 		return "The payment of " + amount + " you told us about was made with another email address, " +
 			"so a person had to check it before it could be matched to you."
 	case billing.KindAmountMismatch:

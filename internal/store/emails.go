@@ -299,3 +299,15 @@ func (s *Store) MarkEmailFailed(ctx context.Context, id int64, reason string) er
 	}
 	return nil
 }
+
+// LatestOrderEmail returns the newest email about the order whose template
+// is one of templates, as it was rendered, or an apperr NotFound.
+func (t *Tx) LatestOrderEmail(ctx context.Context, orderID int64, templates []string) (EmailMessage, error) {
+	const sel = `SELECT ` + emailMessageColumns + ` FROM email_messages
+		WHERE order_id = $1 AND template = ANY($2) ORDER BY id DESC LIMIT 1`
+	var m EmailMessage
+	if err := t.GetContext(ctx, &m, sel, orderID, stringArray(templates)); err != nil {
+		return EmailMessage{}, fmt.Errorf("latest email of order %d: %w", orderID, mapErr(err))
+	}
+	return m, nil
+}

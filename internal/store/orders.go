@@ -200,3 +200,18 @@ func (t *Tx) RecentPurchases(ctx context.Context, email, plan string, since time
 	}
 	return out, nil
 }
+
+// Purchases returns the orders of email that took money (paid, fulfilled,
+// refunded or disputed), newest first, at most twenty: what a
+// status-by-email request lists.
+func (t *Tx) Purchases(ctx context.Context, email string) ([]billing.Order, error) {
+	const q = `SELECT ` + orderColumns + ` FROM orders
+		WHERE lower(email) = lower($1) AND status IN ('paid', 'fulfilled', 'refunded', 'disputed')
+		ORDER BY COALESCE(paid_at, created_at) DESC, id DESC
+		LIMIT 20`
+	out := []billing.Order{}
+	if err := t.SelectContext(ctx, &out, q, email); err != nil {
+		return nil, fmt.Errorf("purchases: %w", mapErr(err))
+	}
+	return out, nil
+}

@@ -75,6 +75,9 @@ func TestConformanceWithStripeMock(t *testing.T) {
 	requireListed(t, "charges", func(fn func(string)) error {
 		return c.ListCharges(ctx, week, func(v billing.Charge) error { fn(v.ID); return nil })
 	})
+	requireListed(t, "charges with payer", func(fn func(string)) error {
+		return c.ListChargesWithPayer(ctx, week, func(v billing.Charge) error { fn(v.ID); return nil })
+	})
 	requireListed(t, "refunds", func(fn func(string)) error {
 		return c.ListRefunds(ctx, billing.Range{From: week.From}, func(v billing.Refund) error { fn(v.ID); return nil })
 	})

@@ -65,6 +65,17 @@ func toCharge(ch *stripe.Charge) billing.Charge {
 	if ch.BillingDetails != nil {
 		c.BillingEmail = ch.BillingDetails.Email
 	}
+	if d := ch.PaymentMethodDetails; d != nil && d.Card != nil {
+		c.Last4 = d.Card.Last4
+	}
+	c.ReceiptNumber = ch.ReceiptNumber
+	if cu := ch.Customer; cu != nil && expanded(cu.Object) {
+		c.CustomerEmail = cu.Email
+	}
+	if pi := ch.PaymentIntent; pi != nil && expanded(pi.Object) {
+		p := toPayment(pi)
+		c.Payment = &p
+	}
 	return c
 }
 

@@ -158,3 +158,49 @@ func TestListSurvivesAPageWithHasMoreButNoData(t *testing.T) {
 	require.Error(t, err, "stripe-go panics on this page; the adapter reports it")
 	require.Equal(t, apperr.Internal, apperr.KindOf(err))
 }
+
+// TestListChargesWithPayerExpandsAndConverts: one listing carries the
+// payer's every address, the intent's metadata, the card's last four and
+// the receipt number; a charge with neither expanded object still converts.
+func TestListChargesWithPayerExpandsAndConverts(t *testing.T) {
+	t.Parallel()
+	const full = `{"id":"ch_1","object":"charge","amount":24900,"currency":"usd","status":"succeeded","paid":true,
+		"receipt_email":"r@example.test","billing_details":{"email":"b@example.test"},"receipt_number":"1234-5678",
+		"payment_method_details":{"type":"card","card":{"brand":"visa","last4":"4242"}},
+		"customer":{"id":"cus_1","object":"customer","email":"c@example.test"},
+		"payment_intent":{"id":"pi_1","object":"payment_intent","status":"succeeded","amount":24900,"currency":"usd","metadata":{"plan":"pro-yearly"}},
+		"created":1700000000}`
+	const bare = `{"id":"ch_2","object":"charge","amount":100,"currency":"usd","customer":"cus_2","payment_intent":"pi_2","created":1700000001}`
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"object":"list","url":"/v1/charges","has_more":false,"data":[`+full+","+bare+`]}`)
+	})
+	c := newTestClient(t, api.URL, nil)
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+	var got []billing.Charge
+	err := c.ListChargesWithPayer(context.Background(), billing.Range{From: day, To: day.Add(time.Hour)}, func(ch billing.Charge) error {
+		got = append(got, ch)
+		return nil
+	})
+
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, "r@example.test", got[0].ReceiptEmail)
+	require.Equal(t, "b@example.test", got[0].BillingEmail)
+	require.Equal(t, "c@example.test", got[0].CustomerEmail)
+	require.Equal(t, "1234-5678", got[0].ReceiptNumber)
+	require.Equal(t, "4242", got[0].Last4)
+	require.Equal(t, "pi_1", got[0].PaymentIntentID)
+	require.NotNil(t, got[0].Payment)
+	require.Equal(t, map[string]string{"plan": "pro-yearly"}, got[0].Payment.Metadata)
+	require.Equal(t, "pi_2", got[1].PaymentIntentID)
+	require.Nil(t, got[1].Payment, "an id is not an expanded intent")
+	require.Empty(t, got[1].CustomerEmail)
+	reqs := api.requests()
+	require.Len(t, reqs, 1)
+	q := reqs[0].Query
+	require.Equal(t, []string{"data.payment_intent"}, q["expand[0]"])
+	require.Equal(t, []string{"data.customer"}, q["expand[1]"])
+	require.Equal(t, strconv.FormatInt(day.Unix(), 10), q.Get("created[gte]"))
+	require.Equal(t, "100", q.Get("limit"))
+}

@@ -38,11 +38,16 @@ func (s *Server) api(route string, spec map[string]param, h apiHandler) http.Han
 		c := &call{r: r, reqID: newID("req_", 14), idemKey: strings.TrimSpace(r.Header.Get("Idempotency-Key"))}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Request-Id", c.reqID)
+		// Stripe names the API version it answered with on every response,
+		// errors included; the official Node client reads it.
+		w.Header().Set("Stripe-Version", apiVersion)
 		if c.idemKey != "" {
 			w.Header().Set("Idempotency-Key", c.idemKey)
 		}
 		key, err := s.admit(r, route)
-		if err == nil {
+		if err == nil && route != "" {
+			// A path the simulator does not serve is a 404 whatever its
+			// parameters, as at Stripe; only known endpoints check them.
 			c.form, err = readForm(r, spec)
 		}
 		if err != nil {

@@ -1,6 +1,7 @@
 package stripesim
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -63,12 +64,19 @@ func (s *Server) simPay(r *http.Request) (int, any, *apiError) {
 	return http.StatusOK, res, err
 }
 
+// simPayment is POST /_sim/payments: a succeeded payment made outside the
+// app's checkout. email is the payer's address on both the receipt and the
+// card; receipt_email and billing_email set one of them alone, and last4
+// the card's last four digits (4242 by default).
 func (s *Server) simPayment(r *http.Request) (int, any, *apiError) {
 	var in struct {
-		Email    string            `json:"email"`
-		Amount   int64             `json:"amount"`
-		Currency string            `json:"currency"`
-		Metadata map[string]string `json:"metadata"`
+		Email        string            `json:"email"`
+		ReceiptEmail string            `json:"receipt_email"`
+		BillingEmail string            `json:"billing_email"`
+		Last4        string            `json:"last4"`
+		Amount       int64             `json:"amount"`
+		Currency     string            `json:"currency"`
+		Metadata     map[string]string `json:"metadata"`
 	}
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
@@ -79,7 +87,23 @@ func (s *Server) simPayment(r *http.Request) (int, any, *apiError) {
 	if in.Currency == "" {
 		in.Currency = "usd"
 	}
-	return http.StatusOK, s.orphanPayment(in.Email, in.Amount, in.Currency, in.Metadata), nil
+	who := payer{receipt: cmp.Or(in.ReceiptEmail, in.Email), billing: cmp.Or(in.BillingEmail, in.Email), last4: cmp.Or(in.Last4, "4242")}
+	if !isLast4(who.last4) {
+		return 0, nil, invalidValue("last4", "last4 must be four digits")
+	}
+	return http.StatusOK, s.orphanPayment(in.Amount, in.Currency, who, in.Metadata), nil
+}
+
+func isLast4(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) simRefund(r *http.Request) (int, any, *apiError) {

@@ -15,8 +15,12 @@
 // parameters (unknown ones are refused at any depth with parameter_unknown),
 // list envelopes with starting_after / ending_before / limit 1–100 /
 // created filters, expand[] (data.x on lists), the error envelope, a unique
-// Request-Id on every answer, bearer or basic auth, and Idempotency-Key
-// replay for POSTs. Routes:
+// Request-Id and Stripe-Version: 2023-10-16 on every answer, bearer or basic
+// auth, and Idempotency-Key replay for POSTs. Any other path, Search
+// included (/v1/charges/search), is a 404 "Unrecognized request URL", as at
+// Stripe. Charges carry receipt_email, billing_details.email,
+// receipt_number and payment_method_details.card (last4 of the test card
+// used). Routes:
 //
 //	POST /v1/checkout/sessions            GET /v1/checkout/sessions[/{id}]
 //	POST /v1/checkout/sessions/{id}/expire
@@ -25,8 +29,9 @@
 //	GET  /v1/disputes[/{id}]              GET /v1/events[/{id}]
 //
 // session.url points at the hosted page GET/POST /pay/{session}, a plain
-// HTML form (no JavaScript needed) where 4242 4242 4242 4242 pays and
-// 4000 0000 0000 0002 is declined (4000 0000 0000 9995: insufficient funds).
+// HTML form (no JavaScript needed) where 4242 4242 4242 4242 and
+// 5555 5555 5555 4444 pay and 4000 0000 0000 0002 is declined
+// (4000 0000 0000 9995: insufficient funds).
 //
 // # Control API
 //
@@ -37,7 +42,8 @@
 // so a page the developer visits cannot make payments:
 //
 //	POST /_sim/checkout/{session}/pay  {"card","email"?} → {"payment_intent","charge","redirect"} or 402
-//	POST /_sim/payments                {"email","amount","currency","metadata"} → {"payment_intent","charge"}
+//	POST /_sim/payments                {"email","amount","currency","metadata","receipt_email"?,"billing_email"?,"last4"?}
+//	                                   → {"payment_intent","charge"} (email sets both addresses; last4 defaults to 4242)
 //	POST /_sim/charges/{id}/refund     {"amount"?} → {"refund"}
 //	POST /_sim/charges/{id}/dispute    {"reason"?,"status"?} → {"dispute"} (status needs_response or warning_needs_response)
 //	POST /_sim/disputes/{id}/close     {"status":"won|lost"} → {"dispute"}, with charge.dispute.closed

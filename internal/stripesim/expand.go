@@ -14,7 +14,9 @@ func expandable(objType string) map[string]string {
 	case "payment_intent":
 		return map[string]string{"latest_charge": "charge"}
 	case "charge":
-		return map[string]string{"payment_intent": "payment_intent"}
+		// customer is always null here (no customer objects), so
+		// expanding it leaves it null, as Stripe does for a guest payment.
+		return map[string]string{"payment_intent": "payment_intent", "customer": "customer"}
 	case "refund", "dispute":
 		return map[string]string{"charge": "charge", "payment_intent": "payment_intent"}
 	}

@@ -14,3 +14,17 @@ func newID(prefix string, n int) string {
 	}
 	return prefix + string(b)
 }
+
+// newReceiptNumber is a receipt number as Stripe prints them: "1234-5678".
+func newReceiptNumber() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	out := make([]byte, 0, 9)
+	for i, c := range b {
+		if i == 4 {
+			out = append(out, '-')
+		}
+		out = append(out, '0'+c%10)
+	}
+	return string(out)
+}

@@ -86,25 +86,47 @@ type billingDetails struct {
 	Name  *string `json:"name"`
 }
 
+// cardDetails is payment_method_details.card: what the card was, never
+// its number.
+type cardDetails struct {
+	Brand    string `json:"brand"`
+	ExpMonth int64  `json:"exp_month"`
+	ExpYear  int64  `json:"exp_year"`
+	Funding  string `json:"funding"`
+	Last4    string `json:"last4"`
+}
+
+type paymentMethodDetails struct {
+	Card *cardDetails `json:"card"`
+	Type string       `json:"type"`
+}
+
 type charge struct {
-	ID             string            `json:"id"`
-	Object         string            `json:"object"`
-	Amount         int64             `json:"amount"`
-	AmountCaptured int64             `json:"amount_captured"`
-	AmountRefunded int64             `json:"amount_refunded"`
-	BillingDetails billingDetails    `json:"billing_details"`
-	Captured       bool              `json:"captured"`
-	Created        int64             `json:"created"`
-	Currency       string            `json:"currency"`
-	Description    *string           `json:"description"`
-	Disputed       bool              `json:"disputed"`
-	Livemode       bool              `json:"livemode"`
-	Metadata       map[string]string `json:"metadata"`
-	Paid           bool              `json:"paid"`
-	PaymentIntent  *string           `json:"payment_intent"`
-	ReceiptEmail   *string           `json:"receipt_email"`
-	Refunded       bool              `json:"refunded"`
-	Status         string            `json:"status"`
+	ID             string         `json:"id"`
+	Object         string         `json:"object"`
+	Amount         int64          `json:"amount"`
+	AmountCaptured int64          `json:"amount_captured"`
+	AmountRefunded int64          `json:"amount_refunded"`
+	BillingDetails billingDetails `json:"billing_details"`
+	Captured       bool           `json:"captured"`
+	Created        int64          `json:"created"`
+	Currency       string         `json:"currency"`
+	// Customer is always null: the simulator makes no customer objects,
+	// so a payer's address is on receipt_email and billing_details.
+	Customer             *string               `json:"customer"`
+	Description          *string               `json:"description"`
+	Disputed             bool                  `json:"disputed"`
+	Livemode             bool                  `json:"livemode"`
+	Metadata             map[string]string     `json:"metadata"`
+	Paid                 bool                  `json:"paid"`
+	PaymentIntent        *string               `json:"payment_intent"`
+	PaymentMethodDetails *paymentMethodDetails `json:"payment_method_details"`
+	ReceiptEmail         *string               `json:"receipt_email"`
+	// ReceiptNumber is the number printed on the customer's receipt,
+	// "1234-5678"; Stripe sets it when it sends one, the simulator always.
+	ReceiptNumber *string `json:"receipt_number"`
+	Refunded      bool    `json:"refunded"`
+	Status        string  `json:"status"`
 }
 
 func (c *charge) objectID() string { return c.ID }

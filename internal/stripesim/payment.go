@@ -12,9 +12,10 @@ import (
 
 // Test cards, as in Stripe's docs.
 const (
-	cardSucceeds = "4242424242424242"
-	cardDeclines = "4000000000000002"
-	cardNoFunds  = "4000000000009995"
+	cardSucceeds   = "4242424242424242"
+	cardMastercard = "5555555555554444" // succeeds too, with another last4
+	cardDeclines   = "4000000000000002"
+	cardNoFunds    = "4000000000009995"
 )
 
 // checkCard returns nil for a card that pays, or the card_error Stripe
@@ -22,7 +23,7 @@ const (
 func checkCard(number string) *apiError {
 	number = strings.NewReplacer(" ", "", "-", "").Replace(number)
 	switch number {
-	case cardSucceeds:
+	case cardSucceeds, cardMastercard:
 		return nil
 	case cardDeclines:
 		return cardDeclined("generic_decline", "Your card was declined.")
@@ -56,7 +57,7 @@ func (s *Server) payCheckout(rec *sessionRecord, card, email string) (paymentRes
 		s.emit(billing.EventPaymentFailed, pi, eventRequest{})
 		return paymentResult{}, err
 	}
-	ch := s.succeed(pi, email)
+	ch := s.succeed(pi, payer{receipt: email, billing: email, last4: last4Of(card)})
 	sess.Status, sess.PaymentStatus, sess.PaymentIntent = "complete", "paid", &pi.ID
 	sess.CustomerDetails = &customerDetails{Email: optional(email)}
 	sess.URL = nil
@@ -89,14 +90,43 @@ func (s *Server) newIntent(amount int64, currency, email string, meta map[string
 	return pi
 }
 
+// payer is what a charge records of who paid and with what card: the
+// receipt address (copied from the payment intent, as at Stripe), the card's
+// billing address and its last four digits.
+type payer struct {
+	receipt, billing, last4 string
+}
+
+// last4Of is the last four digits of a test card number as typed.
+func last4Of(number string) string {
+	number = strings.NewReplacer(" ", "", "-", "").Replace(number)
+	if len(number) < 4 {
+		return number
+	}
+	return number[len(number)-4:]
+}
+
+// brandOf names the brand of a test card by its last four digits.
+func brandOf(last4 string) string {
+	if last4 == cardMastercard[12:] {
+		return "mastercard"
+	}
+	return "visa"
+}
+
 // succeed charges pi in full and emits charge.succeeded then
 // payment_intent.succeeded.
-func (s *Server) succeed(pi *paymentIntent, email string) *charge {
+func (s *Server) succeed(pi *paymentIntent, who payer) *charge {
+	now := s.now()
 	ch := &charge{
 		ID: newID("ch_", 24), Object: "charge", Amount: pi.Amount, AmountCaptured: pi.Amount,
-		BillingDetails: billingDetails{Email: optional(email)}, Captured: true, Created: s.now().Unix(),
+		BillingDetails: billingDetails{Email: optional(who.billing)}, Captured: true, Created: now.Unix(),
 		Currency: pi.Currency, Description: pi.Description, Metadata: cloneMap(pi.Metadata), Paid: true,
-		PaymentIntent: &pi.ID, ReceiptEmail: optional(email), Status: "succeeded",
+		PaymentIntent: &pi.ID, ReceiptEmail: optional(who.receipt), ReceiptNumber: ptr(newReceiptNumber()),
+		PaymentMethodDetails: &paymentMethodDetails{Type: "card", Card: &cardDetails{
+			Brand: brandOf(who.last4), ExpMonth: 12, ExpYear: int64(now.Year() + 3), Funding: "credit", Last4: who.last4,
+		}},
+		Status: "succeeded",
 	}
 	s.st.Charges.add(ch)
 	pi.Status, pi.AmountReceived, pi.LatestCharge, pi.LastPaymentError = "succeeded", pi.Amount, &ch.ID, nil
@@ -105,10 +135,12 @@ func (s *Server) succeed(pi *paymentIntent, email string) *charge {
 	return ch
 }
 
-// orphanPayment is a succeeded payment made outside any checkout.
-func (s *Server) orphanPayment(email string, amount int64, currency string, meta map[string]string) paymentResult {
-	pi := s.newIntent(amount, currency, email, meta)
-	ch := s.succeed(pi, email)
+// orphanPayment is a succeeded payment made outside any checkout. The
+// payment intent's receipt_email is the payer's receipt address, as Stripe
+// copies it onto the charge.
+func (s *Server) orphanPayment(amount int64, currency string, who payer, meta map[string]string) paymentResult {
+	pi := s.newIntent(amount, currency, who.receipt, meta)
+	ch := s.succeed(pi, who)
 	return paymentResult{PaymentIntent: pi.ID, Charge: ch.ID}
 }
 

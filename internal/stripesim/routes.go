@@ -24,9 +24,13 @@ func (s *Server) routes() http.Handler {
 	v1("GET /v1/disputes/{id}", retrieveSpec(), s.getDispute)
 	v1("GET /v1/events", eventListSpec(), s.listEvents)
 	v1("GET /v1/events/{id}", retrieveSpec(), s.getEvent)
-	mux.HandleFunc("/v1/", s.api("", nil, func(c *call) (any, *apiError) {
-		return nil, unrecognizedURL(c.r)
-	}))
+	unrecognized := s.api("", nil, func(c *call) (any, *apiError) { return nil, unrecognizedURL(c.r) })
+	// Search is not simulated: it answers 404 as Stripe does for any path
+	// it does not know, not 400 for a charge named "search" (Backstop
+	// never searches; Search lags in outages).
+	mux.HandleFunc("GET /v1/charges/search", unrecognized)
+	mux.HandleFunc("GET /v1/payment_intents/search", unrecognized)
+	mux.HandleFunc("/v1/", unrecognized)
 
 	pay := s.hostedPage()
 	mux.HandleFunc("GET /pay/{session}", pay)
