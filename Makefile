@@ -39,8 +39,12 @@ test: deps tools ## run every test, first installing what it needs (deps, tools)
 	BACKSTOP_REQUIRE_BROWSER=1 go test -count=1 -timeout 15m ./...
 
 .PHONY: bench
-bench: ## run the benchmarks
-	go test -run '^$$' -bench . -benchmem ./...
+bench: ## run the benchmarks (the sweep's at 1M charges takes minutes)
+	go test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+.PHONY: bench-sweep
+bench-sweep: ## only the sweep against the seed's per-charge loop (BACKSTOP_BENCH_SIZES=10000,100000 to choose)
+	go test -run '^$$' -bench SweepVersusLoop -benchmem -timeout 30m ./internal/recon
 
 .PHONY: generate
 generate: ## regenerate templ output

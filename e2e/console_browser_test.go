@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,9 +39,7 @@ func TestConsoleBrowserFromSignInToAMismatch(t *testing.T) {
 	w.backstop("reconcile")
 	require.Equal(t, 1, w.count(`SELECT count(*) FROM mismatches WHERE kind = 'identity_unknown' AND status = 'open'`))
 
-	added := w.backstop("staff", "add", "--email", "ana@shop.test", "--role", "support")
-	m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(added)
-	require.NotNil(t, m, added)
+	password := w.staffLogin("ana@shop.test", "support")
 	w.startApp("")
 
 	ctx := e2e.Browser(t, 1280, 900, 3*time.Minute)
@@ -53,7 +50,7 @@ func TestConsoleBrowserFromSignInToAMismatch(t *testing.T) {
 		chromedp.Navigate(w.appURL("/console/")),
 		chromedp.WaitVisible(`input[name="email"]`, chromedp.ByQuery),
 		chromedp.SendKeys(`input[name="email"]`, "ana@shop.test", chromedp.ByQuery),
-		chromedp.SendKeys(`input[name="password"]`, m[1], chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="password"]`, password, chromedp.ByQuery),
 		chromedp.Click(`[data-testid="console-submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="orders-chart"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="chart-bar"] title').length`, &bars),

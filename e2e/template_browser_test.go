@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"testing"
@@ -35,15 +34,10 @@ func TestTemplateBrowserEditPublishRevert(t *testing.T) {
 	ctx := e2e.Browser(t, 1280, 1000, 4*time.Minute)
 	var before string
 	require.NoError(t, chromedp.Run(ctx,
-		chromedp.Navigate(w.appURL("/console/login")),
-		chromedp.WaitVisible(`input[name="email"]`, chromedp.ByQuery),
-		chromedp.SendKeys(`input[name="email"]`, "ana@shop.test", chromedp.ByQuery),
-		chromedp.SendKeys(`input[name="password"]`, m[1], chromedp.ByQuery),
-		chromedp.Click(`[data-testid="console-submit"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="console-nav"]`, chromedp.ByQuery),
+		w.signIn("ana@shop.test", m[1]),
 		chromedp.Click(`[data-testid="console-nav"] a[href="/console/templates"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="template-row"][data-name="order_confirmation"] a`, chromedp.ByQuery),
-		htmxReady(), // so that a boosted link would be boosted: the editor's must not be
+		htmxReady(`[data-testid="console-nav"] a`), // a boosted link would be boosted now: the editor's must not be
 		chromedp.Click(`[data-testid="template-row"][data-name="order_confirmation"] a`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#field-subject`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="preview-subject"]`, &before, chromedp.ByQuery),
@@ -56,7 +50,7 @@ func TestTemplateBrowserEditPublishRevert(t *testing.T) {
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Clear(`#field-subject`, chromedp.ByQuery),
 		chromedp.SendKeys(`#field-subject`, subject, chromedp.ByQuery),
-		waitText(`[data-testid="preview-subject"]`, previewed),
+		waitText("preview-subject", previewed, nil),
 		chromedp.CaptureScreenshot(&png), // the viewport: the form beside its preview
 		chromedp.Click(`[data-testid="action-save"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="discard-form"]`, chromedp.ByQuery),
@@ -88,12 +82,12 @@ func TestTemplateBrowserEditPublishRevert(t *testing.T) {
 	// A test send of the saved draft, as previewed, to the admin.
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Navigate(w.appURL("/console/templates/order_confirmation")),
-		waitText(`[data-testid="preview-subject"]`, previewed),
+		waitText("preview-subject", previewed, nil),
 		chromedp.Click(`[data-testid="action-test-send"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="flash"]:not([hidden])`, chromedp.ByQuery),
 	), "test send")
 	assert.Contains(t, textOf(t, ctx, `[data-testid="flash"]`), "Test sent to ana@shop.test")
-	test := w.waitMail("ana@shop.test", previewed)
+	test := w.mailTo("ana@shop.test", previewed)
 	assert.Contains(t, test.Text, "Thank you for your order. We received your payment of $249.00")
 	assert.Equal(t, 0, w.count(`SELECT count(*) FROM email_messages WHERE NOT test`), "a test is no customer's email")
 
@@ -104,7 +98,7 @@ func TestTemplateBrowserEditPublishRevert(t *testing.T) {
 	assert.Contains(t, textOf(t, ctx, `[data-testid="flash"]`), "Published: v1 is live.")
 	ref := w.buy("first@example.test")
 	assert.Equal(t, 1, w.emailVersion(ref), "the next purchase's email is rendered from v1")
-	w.waitMail("first@example.test", "Welcome aboard: your Pro (yearly) is ready ("+ref+")")
+	w.mailTo("first@example.test", "Welcome aboard: your Pro (yearly) is ready ("+ref+")")
 
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Navigate(w.appURL("/console/templates/order_confirmation")),
@@ -115,7 +109,7 @@ func TestTemplateBrowserEditPublishRevert(t *testing.T) {
 	assert.Contains(t, textOf(t, ctx, `[data-testid="flash"]`), "Reverted: v2, a copy of v0, is live.")
 	ref = w.buy("second@example.test")
 	assert.Equal(t, 2, w.emailVersion(ref))
-	w.waitMail("second@example.test", "Your Pro (yearly) access is ready ("+ref+")")
+	w.mailTo("second@example.test", "Your Pro (yearly) access is ready ("+ref+")")
 	assert.Equal(t, 2, w.count(`SELECT count(*) FROM audit_log WHERE action IN ('template.published', 'template.reverted') AND details ? 'diff'`))
 
 	// The sandboxed frame shows the email as a customer would, with its
@@ -149,23 +143,6 @@ func frameView(t *testing.T, ctx context.Context) (text, background string) {
 	return "", ""
 }
 
-// htmxReady waits until htmx has processed the page (boosted its links).
-func htmxReady() chromedp.Action {
-	return chromedp.Poll(`document.readyState === "complete" && typeof htmx !== "undefined"`, nil,
-		chromedp.WithPollingTimeout(10*time.Second))
-}
-
-// waitText waits until the element's text contains want.
-func waitText(sel, want string) chromedp.Action {
-	return chromedp.Poll(`(document.querySelector(`+jsString(sel)+`) || {}).textContent?.includes(`+jsString(want)+`)`, nil,
-		chromedp.WithPollingTimeout(15*time.Second))
-}
-
-func jsString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
 func textOf(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	var s string
@@ -196,18 +173,16 @@ func (w *world) emailVersion(ref string) int {
 	return v
 }
 
-// waitMail waits until Mailpit holds a message to address with subject.
-func (w *world) waitMail(address, subject string) e2e.MailpitDetail {
+// mailTo waits until Mailpit holds a message to address with subject, and
+// returns it with its parts.
+func (w *world) mailTo(address, subject string) e2e.MailpitDetail {
 	w.t.Helper()
-	var id string
-	w.eventually(20*time.Second, "an email to "+address+": "+subject, func() bool {
-		for _, msg := range w.mail.MessagesTo(w.t, address) {
-			if msg.Subject == subject {
-				id = msg.ID
-				return true
-			}
+	w.waitMail(w.t, address, subject, 1)
+	for _, msg := range w.mail.MessagesTo(w.t, address) {
+		if msg.Subject == subject {
+			return w.mail.Message(w.t, msg.ID)
 		}
-		return false
-	})
-	return w.mail.Message(w.t, id)
+	}
+	w.t.Fatalf("no email to %s with the subject %q", address, subject)
+	return e2e.MailpitDetail{}
 }

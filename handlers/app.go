@@ -54,9 +54,11 @@ type Deps struct {
 	DevMailbox DevMailbox
 	// Staff signs staff in and out of the console; without it the console
 	// is not served (the web layer's own tests). Console is what its pages
-	// read; it is required with Staff.
+	// read and Resolve what a mismatch's buttons do; both are required
+	// with Staff.
 	Staff   StaffAuth
 	Console ConsoleCore
+	Resolve MismatchActions
 	// Templates is the email template editor; required with Staff.
 	Templates TemplateEditor
 	// Metrics is the registry the HTTP metrics are registered on and
@@ -127,6 +129,8 @@ func (d Deps) withDefaults() Deps {
 		panic("handlers.New: Deps.Ready is nil")
 	case d.Staff != nil && d.Console == nil:
 		panic("handlers.New: Deps.Console is nil while Deps.Staff is set")
+	case d.Staff != nil && d.Resolve == nil:
+		panic("handlers.New: Deps.Resolve is nil while Deps.Staff is set")
 	case d.Staff != nil && d.Templates == nil:
 		panic("handlers.New: Deps.Templates is nil while Deps.Staff is set")
 	}

@@ -60,14 +60,15 @@ const tooManyAttempts = "Too many sign-in attempts for this email from here. Ple
 type staffConsole struct {
 	auth      StaffAuth
 	core      ConsoleCore
+	actions   MismatchActions
 	templates TemplateEditor
 	secure    bool // cookies carry Secure: BASE_URL is https
 	attempts  *attemptLimiter
 	now       func() time.Time
 }
 
-func newConsole(auth StaffAuth, core ConsoleCore, baseURL string) staffConsole {
-	return staffConsole{auth: auth, core: core, secure: isHTTPS(baseURL),
+func newConsole(auth StaffAuth, core ConsoleCore, actions MismatchActions, baseURL string) staffConsole {
+	return staffConsole{auth: auth, core: core, actions: actions, secure: isHTTPS(baseURL),
 		attempts: newAttemptLimiter(loginAttempts, loginWindow), now: time.Now}
 }
 

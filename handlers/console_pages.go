@@ -3,7 +3,6 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/console"
 	"github.com/backstophq/backstop/views"
 )
@@ -43,20 +42,4 @@ func (h staffConsole) handleOpenCount(c *fiber.Ctx) error {
 		return err
 	}
 	return render(c, fiber.StatusOK, views.OpenCount(n), views.OpenCount(n))
-}
-
-var errNoSuchMismatch = apperr.New(apperr.NotFound, "There is no such mismatch. The link may be mistyped.")
-
-// handleMismatch is GET /console/mismatches/:id.
-func (h staffConsole) handleMismatch(c *fiber.Ctx) error {
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return errNoSuchMismatch
-	}
-	cf, err := h.core.Mismatch(c.UserContext(), int64(id))
-	if err != nil {
-		return err
-	}
-	v := views.MismatchView{Shell: h.shell(c, "/console/mismatches"), Case: cf}
-	return render(c, fiber.StatusOK, views.MismatchPage(v), views.MismatchContent(v))
 }

@@ -37,8 +37,27 @@ func TestConsoleRouteInventoryCoversAdminRoutes(t *testing.T) {
 		handle: func(c *fiber.Ctx) error { return c.SendString("admin only") }}
 	page := consoleRoute{method: fiber.MethodGet, path: "/admin-page", access: adminRole,
 		handle: func(c *fiber.Ctx) error { return c.SendString("admin only") }}
-	mountConsole(b.ta.app.Group("/console"), newConsole(b.staff, b.core, "http://127.0.0.1:8080"), []consoleRoute{probe, page})
+	mountConsole(b.ta.app.Group("/console"), newConsole(b.staff, b.core, b.actions, "http://127.0.0.1:8080"), []consoleRoute{probe, page})
 	checkConsoleRoutes(t, b, append(consoleRoutes(staffConsole{}), probe, page))
+}
+
+// TestConsoleRoutesAreForWhomDesignSays: the inventory proves each route
+// refuses whom its entry says; this proves the entries say what DESIGN
+// section 9 does: only sign-in is open to anyone, and a mismatch's actions
+// are support's work (an admin may do them too).
+func TestConsoleRoutesAreForWhomDesignSays(t *testing.T) {
+	t.Parallel()
+	actions := 0
+	for _, rt := range consoleRoutes(staffConsole{}) {
+		if rt.access == anyone {
+			assert.Equal(t, "/login", rt.path, "%s %s is open to anyone", rt.method, rt.path)
+		}
+		if rt.method == fiber.MethodPost && strings.HasPrefix(rt.path, "/mismatches/") {
+			actions++
+			assert.Equal(t, supportRole, rt.access, "%s %s is support's", rt.method, rt.path)
+		}
+	}
+	assert.Equal(t, 6, actions, "verify & provision, refund, link account, dismiss, claim, note")
 }
 
 // TestMountConsoleRefusesARouteWithoutAccess: forgetting to say who may use
@@ -130,7 +149,7 @@ func checkConsoleRoute(t *testing.T, b *consoleClient, method, target string, rt
 
 // newConsoleClientOn is another browser on the same app (its own cookies).
 func newConsoleClientOn(b *consoleClient) *consoleClient {
-	return &consoleClient{ta: b.ta, staff: b.staff, core: b.core, templates: b.templates, cookies: map[string]*http.Cookie{}}
+	return &consoleClient{ta: b.ta, staff: b.staff, core: b.core, actions: b.actions, templates: b.templates, cookies: map[string]*http.Cookie{}}
 }
 
 // request sends method to target with field as the form's csrf_token and

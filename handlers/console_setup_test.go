@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/console"
+	"github.com/backstophq/backstop/internal/resolve"
 	"github.com/backstophq/backstop/internal/staff"
 )
 
@@ -52,7 +54,7 @@ func (f *fakeStaff) StartSession(ctx context.Context, u staff.User, c staff.Clie
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.n++
-	token := strings.Repeat("t", 40) + string(rune('a'+f.n))
+	token := strings.Repeat("t", 40) + strconv.Itoa(f.n) // one per sign-in, however many a test makes
 	f.sessions[token] = u
 	return token, nil
 }
@@ -94,6 +96,7 @@ type consoleClient struct {
 	ta        *testApp
 	staff     *fakeStaff
 	core      *fakeCore
+	actions   *fakeActions
 	templates *fakeTemplates
 	cookies   map[string]*http.Cookie
 	token     string
@@ -102,10 +105,9 @@ type consoleClient struct {
 func newConsoleClient(t *testing.T, opts ...func(*Deps)) *consoleClient {
 	t.Helper()
 	f := &fakeStaff{sessions: map[string]staff.User{}}
-	core := &fakeCore{}
-	tpl := newFakeTemplates()
-	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.Console, d.Templates = f, core, tpl }}, opts...)...)
-	return &consoleClient{ta: ta, staff: f, core: core, templates: tpl, cookies: map[string]*http.Cookie{}}
+	core, actions, tpl := &fakeCore{}, &fakeActions{}, newFakeTemplates()
+	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.Console, d.Resolve, d.Templates = f, core, actions, tpl }}, opts...)...)
+	return &consoleClient{ta: ta, staff: f, core: core, actions: actions, templates: tpl, cookies: map[string]*http.Cookie{}}
 }
 
 // send makes a request with the consoleClient's cookies, keeps the cookies it
@@ -206,4 +208,48 @@ func (f *fakeCore) Mismatch(ctx context.Context, id int64) (console.CaseFile, er
 		return c, nil
 	}
 	return console.CaseFile{}, apperr.New(apperr.NotFound, "There is no such mismatch.")
+}
+
+// fakeActions is resolve with one canned answer: it records each request
+// (a resolve.Request, or the action's own request type) and returns
+// result, or err when set.
+type fakeActions struct {
+	mu     sync.Mutex
+	calls  []any
+	result resolve.Result
+	err    error
+}
+
+func (f *fakeActions) record(req any) (resolve.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, req)
+	if f.err != nil {
+		return resolve.Result{}, f.err
+	}
+	return f.result, nil
+}
+
+func (f *fakeActions) VerifyAndProvision(ctx context.Context, req resolve.Request) (resolve.Result, error) {
+	return f.record(req)
+}
+
+func (f *fakeActions) Refund(ctx context.Context, req resolve.RefundRequest) (resolve.Result, error) {
+	return f.record(req)
+}
+
+func (f *fakeActions) LinkAccount(ctx context.Context, req resolve.LinkRequest) (resolve.Result, error) {
+	return f.record(req)
+}
+
+func (f *fakeActions) Dismiss(ctx context.Context, req resolve.DismissRequest) (resolve.Result, error) {
+	return f.record(req)
+}
+
+func (f *fakeActions) Claim(ctx context.Context, req resolve.ClaimRequest) (resolve.Result, error) {
+	return f.record(req)
+}
+
+func (f *fakeActions) Note(ctx context.Context, req resolve.NoteRequest) (resolve.Result, error) {
+	return f.record(req)
 }

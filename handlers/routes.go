@@ -58,7 +58,7 @@ func addRoutes(app *fiber.App, d Deps) {
 	// Staff console (DESIGN.md section 9): every route checks the CSRF
 	// token on changes, and its table entry says who may use it.
 	if d.Staff != nil {
-		h := newConsole(d.Staff, d.Console, d.BaseURL)
+		h := newConsole(d.Staff, d.Console, d.Resolve, d.BaseURL)
 		h.templates = d.Templates
 		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
 	}
@@ -79,6 +79,15 @@ func consoleRoutes(h staffConsole) []consoleRoute {
 		{method: fiber.MethodGet, path: "/mismatches", access: supportRole, handle: h.handleQueue},
 		{method: fiber.MethodGet, path: "/mismatches/count", access: supportRole, poll: true, handle: h.handleOpenCount},
 		{method: fiber.MethodGet, path: "/mismatches/:id<int>", access: supportRole, handle: h.handleMismatch},
+
+		// A mismatch's buttons (DESIGN.md section 9): support's work. Each
+		// posts the page's version; resolve refuses a stale one.
+		{method: fiber.MethodPost, path: "/mismatches/:id<int>/verify-provision", access: supportRole, handle: h.act(h.verifyProvision)},
+		{method: fiber.MethodPost, path: "/mismatches/:id<int>/refund", access: supportRole, handle: h.act(h.refund)},
+		{method: fiber.MethodPost, path: "/mismatches/:id<int>/link", access: supportRole, handle: h.act(h.linkAccount)},
+		{method: fiber.MethodPost, path: "/mismatches/:id<int>/dismiss", access: supportRole, handle: h.act(h.dismiss)},
+		{method: fiber.MethodPost, path: "/mismatches/:id<int>/claim", access: supportRole, handle: h.act(h.claim)},
+		{method: fiber.MethodPost, path: "/mismatches/:id<int>/note", access: supportRole, handle: h.act(h.note)},
 
 		// Email templates (DESIGN.md section 7): support edits drafts and
 		// sends tests; only an admin changes what customers receive.

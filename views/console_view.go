@@ -47,8 +47,9 @@ type QueueView struct {
 
 // MismatchView is one mismatch's page.
 type MismatchView struct {
-	Shell ConsoleShell
-	Case  console.CaseFile
+	Shell   ConsoleShell
+	Case    console.CaseFile
+	Actions CaseActions
 }
 
 // consoleHTMXConfig configures htmx once for every console page: no history
@@ -102,7 +103,8 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-func mismatchURL(id int64) string { return "/console/mismatches/" + strconv.FormatInt(id, 10) }
+// MismatchURL is a mismatch's page.
+func MismatchURL(id int64) string { return "/console/mismatches/" + strconv.FormatInt(id, 10) }
 
 // queueURL is the queue with f's filters and page, as a link to share.
 func queueURL(f console.QueueFilter, after string) string {

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"errors"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -97,24 +98,44 @@ func CheckEmail(email string) error {
 // optionally after a dollar sign.
 var amountShape = regexp.MustCompile(`^\$?\s*([0-9]{1,7})(?:\.([0-9]{1,2}))?$`)
 
-// ParseAmount reads an amount as a customer types it from a statement
-// into minor units. A comma is refused rather than guessed at: "249,00"
-// is 249 euros in much of Europe and 24,900 dollars to a US reader.
-func ParseAmount(s string) (int64, error) {
+// Why MinorUnits could not read an amount, for each caller's own words.
+var (
+	ErrAmountComma = errors.New("amount has a comma")
+	ErrAmountShape = errors.New("amount is not dollars and cents")
+)
+
+// MinorUnits reads dollars and cents as people type them ("249", "249.5",
+// "$249.00") into minor units. A comma is refused (ErrAmountComma) rather
+// than guessed at: "249,00" is 249 euros in much of Europe and 24,900
+// dollars to a US reader. The customer's claim form and the console's
+// refund form share it.
+func MinorUnits(s string) (int64, error) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, invalidField("amount", "Please enter the amount you were charged, like 249.00.")
-	}
 	if strings.Contains(s, ",") {
-		return 0, invalidField("amount", "Please type the amount without commas, with a dot before the cents: 249.00, or 1249.00 for a thousand and more.")
+		return 0, ErrAmountComma
 	}
 	m := amountShape.FindStringSubmatch(s)
 	if m == nil {
-		return 0, invalidField("amount", "Please type the amount in dollars and cents as on your statement, like 249 or 249.00.")
+		return 0, ErrAmountShape
 	}
 	major, _ := strconv.ParseInt(m[1], 10, 64)
 	minor, _ := strconv.ParseInt((m[2] + "00")[:2], 10, 64) // "5" is 50 cents
-	amount := major*100 + minor
+	return major*100 + minor, nil
+}
+
+// ParseAmount reads an amount as a customer types it from a statement
+// into minor units, with words for the claim form when it cannot.
+func ParseAmount(s string) (int64, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, invalidField("amount", "Please enter the amount you were charged, like 249.00.")
+	}
+	amount, err := MinorUnits(s)
+	switch {
+	case errors.Is(err, ErrAmountComma):
+		return 0, invalidField("amount", "Please type the amount without commas, with a dot before the cents: 249.00, or 1249.00 for a thousand and more.")
+	case err != nil:
+		return 0, invalidField("amount", "Please type the amount in dollars and cents as on your statement, like 249 or 249.00.")
+	}
 	if amount <= 0 {
 		return 0, invalidField("amount", "Please enter the amount you were charged; it is more than zero.")
 	}

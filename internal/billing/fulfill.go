@@ -22,9 +22,13 @@ type Outcome struct {
 	// Unserved is the order's new status, refunded or disputed, when the
 	// money went back or is contested before access was granted: nothing
 	// is served and nobody is asked to serve it.
-	Unserved   string
-	ValidUntil time.Time
-	Template   string
+	Unserved string
+	// DuplicateOf is the earlier order a payment made outside our checkout
+	// repeats (same email and plan within PriorWindow): the payment is held
+	// as a duplicate_payment mismatch and serves nothing.
+	DuplicateOf int64
+	ValidUntil  time.Time
+	Template    string
 }
 
 // ErrUnmatched is returned (kind NotFound) for a succeeded payment that
@@ -56,6 +60,9 @@ func (s *Service) Fulfill(ctx context.Context, p PaidCheckout, via Via) (Outcome
 // The caller hits fault.FulfillAfterCommit after its commit.
 func (s *Service) FulfillTx(ctx context.Context, tx Tx, p PaidCheckout, via Via) (Outcome, error) {
 	id, err := s.resolveOrder(ctx, tx, p)
+	if earlier, dup := asDuplicate(err); dup {
+		return s.holdDuplicate(ctx, tx, p, earlier)
+	}
 	if err != nil {
 		return Outcome{}, err
 	}

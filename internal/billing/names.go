@@ -36,12 +36,17 @@ const (
 	KindIdentityUnknown  = "identity_unknown"
 	KindExpiredPending   = "expired_pending"
 	KindClaimReview      = "claim_review"
+	// KindStatusMismatch is an order we mark refunded or disputed whose
+	// payment the processor says is neither: a status no processor fact
+	// confirms (an event whose payload disagreed with the processor).
+	KindStatusMismatch = "status_mismatch"
 )
 
 // Kinds lists every kind of mismatch.
 var Kinds = []string{
 	KindOrphanPayment, KindStuckPending, KindUnpaidFulfilled, KindRefundedActive, KindDisputed,
 	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending, KindClaimReview,
+	KindStatusMismatch,
 }
 
 // Hold reasons: a payment is in but a person must finish the order. Two

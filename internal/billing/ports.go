@@ -34,6 +34,9 @@ type Tx interface {
 	// plan that are paid or fulfilled and were created or paid since, other
 	// than exceptID, newest first (at most ten).
 	RecentPurchases(ctx context.Context, email, plan string, since time.Time, exceptID int64) ([]Order, error)
+	// LockPurchaser serializes, until the transaction ends, the handling of
+	// payments by one email for one plan.
+	LockPurchaser(ctx context.Context, email, plan string) error
 	// LockOrder reads the order FOR UPDATE: concurrent callers queue here.
 	LockOrder(ctx context.Context, id int64) (Order, error)
 	SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error

@@ -24,6 +24,15 @@ func (s *Service) resolveOrder(ctx context.Context, tx Tx, p PaidCheckout) (int6
 	if !ok || email == "" || p.PaymentIntentID == "" {
 		return 0, ErrUnmatched
 	}
+	if !p.Linked() {
+		earlier, dup, err := duplicateOf(ctx, tx, p, email, plan.Code)
+		if err != nil {
+			return 0, err
+		}
+		if dup {
+			return 0, duplicateError{earlier}
+		}
+	}
 	ref := p.PublicRef
 	if ref == "" {
 		ref = NewPublicRef()

@@ -25,6 +25,7 @@ func (s *stack) webDeps() handlers.Deps {
 		Staff:       s.staff,
 		Templates:   s.templates,
 		Console:     console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
+		Resolve:     s.resolve,
 		Webhook: handlers.WebhookDeps{
 			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
 		},

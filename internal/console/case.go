@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/staff"
@@ -25,7 +24,7 @@ type CaseFile struct {
 	Live     Live
 	// Version is the mismatch's version this page shows; an action posts
 	// it back, and one from an older page is refused as stale.
-	Version string
+	Version int
 }
 
 // caseLists bounds the emails and the timeline one page lists.
@@ -43,7 +42,7 @@ func (s *Service) Mismatch(ctx context.Context, id int64) (CaseFile, error) {
 		return CaseFile{}, err
 	}
 	c := CaseFile{Mismatch: m, Label: KindLabel(m.Kind), Advice: Explain(m.MismatchSummary, s.now()),
-		Evidence: evidenceSections(m.Evidence), Version: Version(m.UpdatedAt)}
+		Evidence: evidenceSections(m.Evidence), Version: m.Version}
 	if err := s.ourSide(ctx, &c); err != nil {
 		return CaseFile{}, err
 	}
@@ -55,10 +54,6 @@ func (s *Service) Mismatch(ctx context.Context, id int64) (CaseFile, error) {
 	c.Live = s.live(ctx, m, c.Order)
 	return c, nil
 }
-
-// Version is how a mismatch's version travels in a form: its updated_at,
-// exact to the microsecond PostgreSQL keeps.
-func Version(updatedAt time.Time) string { return updatedAt.UTC().Format(time.RFC3339Nano) }
 
 // ourSide reads the order, the account and the emails.
 func (s *Service) ourSide(ctx context.Context, c *CaseFile) error {

@@ -32,6 +32,8 @@ func (s *Sweeper) heal(ctx context.Context, runID int64) (int, error) {
 				err = s.Store.MarkUnmatched(ctx, runID, it.Kind, it.Subject, unmatchedKind(it.Payment))
 			case err != nil:
 				return healed, fmt.Errorf("heal %s %s: %w", it.Kind, it.Subject, err)
+			case out.DuplicateOf != 0:
+				err = s.Store.MarkUnmatched(ctx, runID, it.Kind, it.Subject, billing.KindDuplicatePayment)
 			case out.Unserved != "":
 				s.Logger.InfoContext(ctx, "sweep: payment not served, its money went back", "payment_intent", it.Subject, "status", out.Unserved)
 			case out.Held != "":

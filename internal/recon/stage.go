@@ -9,51 +9,84 @@ import (
 	"github.com/backstophq/backstop/internal/store"
 )
 
-// batchSize is how many listed objects go to the database per statement:
-// five processor pages. Memory holds one batch, whatever the window.
-const batchSize = 500
+// batchSize is how many listed objects go to the database per COPY: fifty
+// processor pages. Memory holds two batches, whatever the window: the one
+// being listed and the one being written.
+const batchSize = 5000
 
 // pageSize is the processor's page: one list call per 100 objects.
 const pageSize = 100
 
-// stager buffers listed objects and writes them to the run's staging in
-// batches, counting objects and list calls as it goes.
+// stager buffers listed objects and hands them to its writer in batches,
+// counting objects and list calls as it goes.
 type stager struct {
-	st      *store.Store
-	runID   int64
-	faults  *fault.Points
-	buf     []store.StagedObject
-	seen    int
-	calls   int
-	flushed bool
+	st     *store.Store
+	runID  int64
+	faults *fault.Points
+	w      *writer
+	buf    []store.StagedObject
+	recent recentIDs
+	seen   int
+	calls  int
 }
 
 func newStager(st *store.Store, runID int64, faults *fault.Points) *stager {
-	return &stager{st: st, runID: runID, faults: faults, buf: make([]store.StagedObject, 0, batchSize)}
+	return &stager{st: st, runID: runID, faults: faults, buf: make([]store.StagedObject, 0, batchSize),
+		recent: recentIDs{cur: map[string]bool{}, prev: map[string]bool{}}}
 }
 
-// stageAll lists the five resources in turn. Any error ends the run: a
-// partial listing must not look like a complete one, or the diff would
-// auto-resolve what it merely did not see.
+// recentIDs remembers the ids of the last two pages listed. The processor's
+// cursor pagination lists each object once; should a page boundary move
+// under a concurrent write and repeat an object of the page before, the
+// repeat is dropped here, since the staging keeps no key.
+type recentIDs struct{ cur, prev map[string]bool }
+
+// repeated reports whether id was listed in the last two pages, and
+// remembers it.
+func (r *recentIDs) repeated(id string) bool {
+	if r.cur[id] || r.prev[id] {
+		return true
+	}
+	if len(r.cur) == pageSize {
+		clear(r.prev)
+		r.prev, r.cur = r.cur, r.prev
+	}
+	r.cur[id] = true
+	return false
+}
+
+// stageAll lists the five resources in turn while its writer copies what
+// was listed into staging. Any error ends the run: a partial listing must
+// not look like a complete one, or the diff would auto-resolve what it
+// merely did not see.
 func (g *stager) stageAll(ctx context.Context, p Lister, r billing.Range) error {
+	g.w = startWriter(ctx, g.st, g.runID, g.faults)
+	err := g.listAll(ctx, p, r)
+	if werr := g.w.stop(); werr != nil {
+		return werr // what stopped the listing, if it stopped
+	}
+	return err
+}
+
+func (g *stager) listAll(ctx context.Context, p Lister, r billing.Range) error {
 	lists := []struct {
 		name string
 		list func() error
 	}{
 		{"checkout sessions", func() error {
-			return p.ListCheckoutSessions(ctx, r, func(s billing.Session) error { return g.add(ctx, fromSession(s)) })
+			return p.ListCheckoutSessions(ctx, r, func(s billing.Session) error { return g.add(fromSession(s)) })
 		}},
 		{"payment intents", func() error {
-			return p.ListPaymentIntents(ctx, r, func(pi billing.Payment) error { return g.add(ctx, fromPayment(pi)) })
+			return p.ListPaymentIntents(ctx, r, func(pi billing.Payment) error { return g.add(fromPayment(pi)) })
 		}},
 		{"charges", func() error {
-			return p.ListCharges(ctx, r, func(c billing.Charge) error { return g.add(ctx, fromCharge(c)) })
+			return p.ListCharges(ctx, r, func(c billing.Charge) error { return g.add(fromCharge(c)) })
 		}},
 		{"refunds", func() error {
-			return p.ListRefunds(ctx, r, func(re billing.Refund) error { return g.add(ctx, fromRefund(re)) })
+			return p.ListRefunds(ctx, r, func(re billing.Refund) error { return g.add(fromRefund(re)) })
 		}},
 		{"disputes", func() error {
-			return p.ListDisputes(ctx, r, func(d billing.Dispute) error { return g.add(ctx, fromDispute(d)) })
+			return p.ListDisputes(ctx, r, func(d billing.Dispute) error { return g.add(fromDispute(d)) })
 		}},
 	}
 	for _, l := range lists {
@@ -63,7 +96,7 @@ func (g *stager) stageAll(ctx context.Context, p Lister, r billing.Range) error 
 		if err != nil {
 			return fmt.Errorf("list %s: %w", l.name, err)
 		}
-		if err := g.flush(ctx); err != nil {
+		if err := g.flush(); err != nil {
 			return err
 		}
 	}
@@ -79,28 +112,26 @@ func listCalls(n int, failed bool) int {
 	return max(1, (n+pageSize-1)/pageSize)
 }
 
-func (g *stager) add(ctx context.Context, o store.StagedObject) error {
-	g.buf = append(g.buf, o)
+func (g *stager) add(o store.StagedObject) error {
 	g.seen++
+	if g.recent.repeated(o.ID) {
+		return nil
+	}
+	g.buf = append(g.buf, o)
 	if len(g.buf) >= batchSize {
-		return g.flush(ctx)
+		return g.flush()
 	}
 	return nil
 }
 
-func (g *stager) flush(ctx context.Context) error {
+// flush hands the batch to the writer and takes an empty one back.
+func (g *stager) flush() error {
 	if len(g.buf) == 0 {
 		return nil
 	}
-	if err := g.st.StageObjects(ctx, g.runID, g.buf); err != nil {
-		return err
-	}
-	g.buf = g.buf[:0]
-	if !g.flushed {
-		g.flushed = true
-		g.faults.Hit(fault.SweepMidPage)
-	}
-	return nil
+	var err error
+	g.buf, err = g.w.write(g.buf)
+	return err
 }
 
 func fromSession(s billing.Session) store.StagedObject {

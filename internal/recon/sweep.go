@@ -109,12 +109,13 @@ func (s *Sweeper) Run(ctx context.Context, opts SweepOptions) (Result, error) {
 }
 
 // prepare closes what a killed run left behind: its recon_runs row and its
-// staging rows. The lock guarantees no other sweep is using them.
+// staging rows. The lock guarantees no other sweep is using them, and this
+// run has staged nothing yet.
 func (s *Sweeper) prepare(ctx context.Context, id int64) error {
 	if err := s.Store.MarkInterruptedRuns(ctx, id); err != nil {
 		return err
 	}
-	return s.Store.DropStagingExcept(ctx, id)
+	return s.Store.DropAllStaging(ctx)
 }
 
 func (s *Sweeper) run(ctx context.Context, res *Result, opts SweepOptions) error {
@@ -190,6 +191,9 @@ func (s *Sweeper) apply(ctx context.Context, res *Result, w store.DiffWindow) er
 		return err
 	}
 	if err := s.holdingEmails(ctx, w.RunID); err != nil {
+		return err
+	}
+	if err := s.Store.NoteServedDuplicates(ctx, w.RunID); err != nil {
 		return err
 	}
 	c, err := s.Store.ApplyFindings(ctx, w)

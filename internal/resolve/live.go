@@ -15,15 +15,34 @@ type Live struct {
 	Payment   billing.Payment
 	Charge    billing.Charge // zero when the payment has no charge
 	FetchedAt time.Time
-	// ProvisionRefusal is why Verify & provision would refuse as the
-	// processor has the payment now, or "". The plan and address checks
-	// are made on click.
+	Verdict
+}
+
+// Verdict is what Verify & provision and Refund would say about a payment
+// as the processor has it, before anyone clicks. The actions make the same
+// checks again at click time, on facts read then.
+type Verdict struct {
+	// ProvisionRefusal is why Verify & provision would refuse, or "". The
+	// plan and address checks are made on click.
 	ProvisionRefusal string
 	// RefundRefusal is why Refund would refuse, or "".
 	RefundRefusal string
 	// Refundable is what is left to refund, in minor units of Currency.
 	Refundable int64
 	Currency   string
+}
+
+// Assess gives the Verdict on a payment and its charge (zero when it has
+// none) as the processor has them. It asks nothing: it is for a page that
+// has read the processor itself, so that showing why costs no second call.
+func Assess(p billing.Payment, ch billing.Charge) Verdict {
+	f := facts{Payment: p, Charge: ch}
+	v := Verdict{ProvisionRefusal: f.provisionRefusal(), Currency: f.currency()}
+	var err error
+	if v.Refundable, err = refundable(f, 0); err != nil {
+		v.RefundRefusal = apperr.SafeMessage(err, "")
+	}
+	return v
 }
 
 // Live reads a mismatch's payment from the processor. It changes nothing
@@ -39,10 +58,5 @@ func (s *Service) Live(ctx context.Context, mismatchID int64) (Live, error) {
 	if err != nil {
 		return Live{}, err
 	}
-	l := Live{Payment: f.Payment, Charge: f.Charge, FetchedAt: f.FetchedAt, Currency: f.currency(),
-		ProvisionRefusal: f.provisionRefusal()}
-	if l.Refundable, err = refundable(f, 0); err != nil {
-		l.RefundRefusal = apperr.SafeMessage(err, "")
-	}
-	return l, nil
+	return Live{Payment: f.Payment, Charge: f.Charge, FetchedAt: f.FetchedAt, Verdict: Assess(f.Payment, f.Charge)}, nil
 }

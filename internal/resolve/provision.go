@@ -177,7 +177,7 @@ func (s *Service) provisioned(ctx context.Context, tx Tx, req Request, m store.M
 	}
 	res.Version, err = tx.UpdateMismatch(ctx, store.MismatchChange{
 		ID: m.ID, Actor: req.Actor.Email, Action: string(ActionVerifyProvision), At: s.now(),
-		Close: statusResolved, Resolution: resolution,
+		Close: statusResolved, Resolution: resolution, OrderID: o.ID,
 	})
 	if err != nil {
 		return Result{}, err

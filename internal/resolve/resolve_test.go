@@ -121,3 +121,17 @@ func TestConflictWordsSayWhoDidWhatAndWhen(t *testing.T) {
 		apperr.SafeMessage(s.current(noted, 3), ""))
 	require.NoError(t, s.current(noted, 4))
 }
+
+// TestAssessSaysWhatTheClickWould: the page's verdict is the actions' own
+// checks on the same facts.
+func TestAssessSaysWhatTheClickWould(t *testing.T) {
+	pay := billing.Payment{Status: "succeeded", Amount: 24900, Currency: "usd"}
+	ch := billing.Charge{ID: "ch_1", Amount: 24900, Currency: "usd"}
+	require.Equal(t, Verdict{Refundable: 24900, Currency: "usd"}, Assess(pay, ch))
+
+	ch.Refunded, ch.AmountRefunded = true, 24900
+	v := Assess(pay, ch)
+	require.Equal(t, "The processor says this payment was refunded in full: there is nothing to provision.", v.ProvisionRefusal)
+	require.Equal(t, "The processor says this payment was already refunded in full.", v.RefundRefusal)
+	require.Zero(t, v.Refundable)
+}

@@ -124,6 +124,9 @@ type MismatchChange struct {
 	// SetPending replaces the pending refund with Pending (nil clears it).
 	SetPending bool
 	Pending    *PendingRefund
+	// OrderID, when set, is the order the change served: a mismatch that
+	// had none (a payment whose order was lost) then shows it.
+	OrderID int64
 }
 
 // UpdateMismatch applies c and returns the new version. The caller holds
@@ -142,12 +145,13 @@ func (t *Tx) UpdateMismatch(ctx context.Context, c MismatchChange) (int, error) 
 			claimed_by = CASE WHEN $8 THEN $2 ELSE claimed_by END,
 			claimed_at = CASE WHEN $8 THEN $4 ELSE claimed_at END,
 			notes = notes || $9,
-			pending_refund = CASE WHEN $10 THEN CAST($11 AS jsonb) ELSE pending_refund END
+			pending_refund = CASE WHEN $10 THEN CAST($11 AS jsonb) ELSE pending_refund END,
+			order_id = COALESCE($12, order_id)
 		WHERE id = $1
 		RETURNING version`
 	var version int
 	err := t.GetContext(ctx, &version, q, c.ID, c.Actor, c.Action, c.At.UTC(), nonEmpty(c.Close), c.Resolution,
-		nonEmpty(c.LinkedEmail), c.Claim, c.Note, c.SetPending, c.Pending)
+		nonEmpty(c.LinkedEmail), c.Claim, c.Note, c.SetPending, c.Pending, nonZero(c.OrderID))
 	if err != nil {
 		return 0, fmt.Errorf("update mismatch %d: %w", c.ID, mapErr(err))
 	}

@@ -18,15 +18,19 @@ type MismatchDetail struct {
 	LastSeenAt        time.Time       `db:"last_seen_at"`
 	ResolvedAt        *time.Time      `db:"resolved_at"`
 	Notes             string          `db:"notes"`
-	// UpdatedAt is the version of the row: an action from a page rendered
-	// before it changed is stale.
-	UpdatedAt time.Time `db:"updated_at"`
+	// LinkedEmail is the account staff linked the payment to (Link
+	// account), or "".
+	LinkedEmail string `db:"linked_email"`
+	// Version counts staff changes: an action from a page rendered before
+	// the last one is refused as stale (package resolve compares it).
+	Version int `db:"version"`
 }
 
 // MismatchDetail returns the mismatch with id, or an apperr NotFound.
 func (s *Store) MismatchDetail(ctx context.Context, id int64) (MismatchDetail, error) {
 	q := `SELECT ` + summaryColumns + `, m.subject, COALESCE(m.checkout_session_id, '') AS checkout_session_id,
-			COALESCE(m.dispute_id, '') AS dispute_id, m.evidence, m.last_seen_at, m.resolved_at, m.notes, m.updated_at
+			COALESCE(m.dispute_id, '') AS dispute_id, m.evidence, m.last_seen_at, m.resolved_at, m.notes,
+			COALESCE(m.linked_email, '') AS linked_email, m.version
 		FROM mismatches m LEFT JOIN orders o ON o.id = m.order_id
 		WHERE m.id = $1`
 	var d MismatchDetail

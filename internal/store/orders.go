@@ -70,6 +70,14 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
+// nonZero turns 0 into NULL: an id that was not given.
+func nonZero(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
 // OrderByPublicRef returns the order a customer's reference names.
 func (t *Tx) OrderByPublicRef(ctx context.Context, ref string) (billing.Order, error) {
 	return getOrder(ctx, t, `public_ref = $1`, ref)
@@ -199,6 +207,14 @@ func (t *Tx) RecentPurchases(ctx context.Context, email, plan string, since time
 		return nil, fmt.Errorf("recent purchases: %w", mapErr(err))
 	}
 	return out, nil
+}
+
+// LockPurchaser takes a transaction-scoped advisory lock on one email (case
+// folded) and plan, so two payments of one customer rebuilt at once see
+// each other.
+func (t *Tx) LockPurchaser(ctx context.Context, email, plan string) error {
+	const q = `SELECT pg_advisory_xact_lock(hashtextextended('purchaser ' || lower($1) || ' ' || $2, 0))`
+	return t.exec(ctx, "lock purchaser", q, email, plan)
 }
 
 // Purchases returns the orders of email that took money (paid, fulfilled,

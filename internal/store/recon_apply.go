@@ -26,7 +26,7 @@ func (s *Store) HealItems(ctx context.Context, runID int64, afterKind, afterSubj
 			p.amount, p.currency, COALESCE(p.email, ''), COALESCE(p.order_id, 0), COALESCE(p.public_ref, ''),
 			COALESCE(p.plan, ''), p.created
 		FROM recon_findings f
-		JOIN recon_payments p ON p.run_id = f.run_id AND p.payment_intent_id = f.payment_intent_id
+		JOIN recon_payments p ON p.run_id = f.run_id AND p.examine AND p.payment_intent_id = f.payment_intent_id
 		WHERE f.run_id = $1 AND f.action = 'heal' AND (f.kind, f.subject) > ($2, $3)
 		ORDER BY f.kind, f.subject LIMIT $4`
 	rows, err := s.db.QueryContext(ctx, q, runID, afterKind, afterSubject, limit)
@@ -65,6 +65,22 @@ func (s *Store) MarkUnmatched(ctx context.Context, runID int64, kind, subject, n
 	const q = `UPDATE recon_findings SET kind = $4, action = 'queue' WHERE run_id = $1 AND kind = $2 AND subject = $3`
 	if _, err := s.db.ExecContext(ctx, q, runID, kind, subject, newKind); err != nil {
 		return fmt.Errorf("mark finding unmatched: %w", mapErr(err))
+	}
+	return nil
+}
+
+// NoteServedDuplicates adds to the evidence of a run's duplicate_payment
+// findings the order that now holds the payment they repeat: when that
+// payment was served in the same run (an order rebuilt for it), the
+// classifier could not have named its order yet.
+func (s *Store) NoteServedDuplicates(ctx context.Context, runID int64) error {
+	const q = `
+		UPDATE recon_findings f SET evidence = jsonb_set(f.evidence, '{duplicates,order}', ` + orderEvidence + `)
+		FROM orders o
+		WHERE f.run_id = $1 AND f.kind = $2 AND f.evidence->'duplicates'->'order' = 'null'
+			AND o.payment_intent_id = f.evidence->'duplicates'->>'payment_intent'`
+	if _, err := s.db.ExecContext(ctx, q, runID, billing.KindDuplicatePayment); err != nil {
+		return fmt.Errorf("note served duplicates: %w", mapErr(err))
 	}
 	return nil
 }

@@ -39,49 +39,65 @@ func (s *Store) Classify(ctx context.Context, w DiffWindow) error {
 type sqlStep struct{ name, sql string }
 
 // Steps name the window's values as {run}, {from}, {to} and {cutoff}.
-// The staging tables are analyzed once filled: fresh, they have no
-// statistics, and the planner would nest loops over 100k rows.
+//
+// The steps are shaped for a window of a million payments (DESIGN section
+// 11): each is one statement over the whole window, the staging is
+// analyzed once filled (fresh, it has no statistics, and the planner would
+// nest loops over it), and work_mem is raised for the transaction so that
+// the hash joins and aggregates over the window stay in memory (about
+// 200 MB at a million payments; the sweep runs one at a time). Only the
+// payments building step and the duplicates-by-email count read every
+// payment: the payments the processor and our orders agree on are written
+// with examine false, and every later step reads only the others. The
+// statistics are sampled lightly: the planner needs the tables' sizes and
+// rough counts, and a full sample of a million rows costs seconds. Hash
+// joins are preferred to merge joins (unindexed staging would be sorted
+// first, a second more at a million payments), and JIT compilation is off:
+// it cost half a second a statement here, more than it saved.
 var classifySteps = []sqlStep{
-	{"analyze objects", `ANALYZE recon_objects`},
+	{"memory", `SET LOCAL work_mem = '256MB'`},
+	{"light statistics", `SET LOCAL default_statistics_target = 10`},
+	{"hash joins", `SET LOCAL enable_mergejoin = off`},
+	{"no jit", `SET LOCAL jit = off`},
+	{"analyze objects", `ANALYZE recon_sessions, recon_payment_intents, recon_charges, recon_refunds, recon_disputes`},
 	{"payments", buildPayments},
-	{"drop bad emails", `UPDATE recon_payments SET email = NULL
-		WHERE run_id = {run} AND email !~ '^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$'`},
+	{"analyze payments", `ANALYZE recon_payments`},
 	// The order a payment belongs to, by the same links and in the same
-	// order of strength as billing's FindOrderForPayment: the order id only
-	// without a public reference, since a restored database reuses ids.
-	{"link by public ref", linkOrders(`o.public_ref = p.public_ref`)},
+	// order of strength as billing's FindOrderForPayment: the public
+	// reference (in buildPayments), the session, the payment intent, and
+	// the order id only without a public reference, since a restored
+	// database reuses ids.
 	{"link by session", linkOrders(`o.checkout_session_id = p.session_id`)},
 	{"link by payment intent", linkOrders(`o.payment_intent_id = p.payment_intent_id`)},
 	{"link by order id", linkOrders(`p.public_ref IS NULL
 		AND o.id = CASE WHEN p.order_ref ~ '^[0-9]{1,18}$' THEN CAST(p.order_ref AS bigint) END`)},
-	{"analyze payments", `ANALYZE recon_payments`},
-	{"plan of linked", `UPDATE recon_payments p SET plan_code = o.plan_code FROM orders o
-		WHERE p.run_id = {run} AND o.id = p.order_id`},
 	{"plan from metadata", `UPDATE recon_payments p SET plan_code = pl.code FROM plans pl
-		WHERE p.run_id = {run} AND p.order_id IS NULL AND pl.code = p.plan`},
+		WHERE p.run_id = {run} AND p.examine AND p.order_id IS NULL AND pl.code = p.plan`},
 	{"plan from amount", `UPDATE recon_payments p SET plan_code = m.code
 		FROM (SELECT amount, currency, min(code) AS code FROM plans WHERE active
 			GROUP BY amount, currency HAVING count(*) = 1) m
-		WHERE p.run_id = {run} AND p.order_id IS NULL AND p.plan IS NULL
+		WHERE p.run_id = {run} AND p.examine AND p.order_id IS NULL AND p.plan IS NULL
 			AND m.amount = p.amount AND m.currency = p.currency`},
 	{"duplicates of one order", dupByOrder},
 	{"duplicates by email and plan", dupByEmail},
+	{"what duplicates repeat", examineRepeated},
 	{"duplicate_payment", paymentFinding(billing.KindDuplicatePayment, "queue", `p.duplicate_of IS NOT NULL`)},
 	{"identity_unknown", paymentFinding(billing.KindIdentityUnknown, "queue",
-		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NULL`)},
+		servable+` AND o.id IS NULL AND p.email IS NULL`)},
 	{"orphan_payment heal", paymentFinding(billing.KindOrphanPayment, "heal",
-		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND `+planMatches)},
+		servable+` AND o.id IS NULL AND p.email IS NOT NULL AND `+planMatches)},
 	{"orphan_payment queue", paymentFinding(billing.KindOrphanPayment, "queue",
-		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NULL`)},
+		servable+` AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NULL`)},
 	// A payment whose amount is not its plan's goes through Fulfill too: it
 	// rebuilds or links the order, holds it, and queues the holding email.
 	{"amount_mismatch orphan", paymentFinding(billing.KindAmountMismatch, "heal",
-		`p.duplicate_of IS NULL AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NOT NULL AND NOT `+planMatches)},
+		servable+` AND o.id IS NULL AND p.email IS NOT NULL AND pl.code IS NOT NULL AND NOT `+planMatches)},
 	{"stuck_pending", paymentFinding(billing.KindStuckPending, "heal",
-		`p.duplicate_of IS NULL AND o.status IN ('pending', 'expired', 'failed') AND `+planMatches)},
+		servable+` AND o.status IN ('pending', 'expired', 'failed') AND `+planMatches)},
 	{"amount_mismatch pending", paymentFinding(billing.KindAmountMismatch, "heal",
-		`p.duplicate_of IS NULL AND o.status IN ('pending', 'expired', 'failed') AND NOT `+planMatches)},
-	{"amount_mismatch held", paymentFinding(billing.KindAmountMismatch, "queue", `p.duplicate_of IS NULL AND o.status = 'paid'`)},
+		servable+` AND o.status IN ('pending', 'expired', 'failed') AND NOT `+planMatches)},
+	{"amount_mismatch held", paymentFinding(billing.KindAmountMismatch, "queue", servable+` AND o.status = 'paid'`)},
+	{"status_mismatch", statusFinding},
 	{"disputed", disputedFinding},
 	{"refunded_active", refundedFinding},
 	{"unpaid_fulfilled", unpaidFinding},
@@ -105,154 +121,47 @@ func bindWindow(q string, w DiffWindow) (string, []any) {
 	return q, args
 }
 
+// buildPayments writes one row per succeeded payment intent, with what its
+// charge, session, refunds and disputes say, linked to our order by its
+// public reference. The order and the processor agree when that order is
+// served, recorded this payment, and the payment is neither refunded nor
+// disputed: such a payment is written with examine false. Any other
+// payment's email is dropped when it is no address (checking every email
+// of a million-payment window costs a second).
 const buildPayments = `
 	INSERT INTO recon_payments (run_id, payment_intent_id, charge_id, session_id, amount, currency, email,
-		order_ref, public_ref, plan, created, settled, refunded, disputed)
+		order_ref, public_ref, plan, created, settled, refunded, disputed, charge_status, amount_refunded,
+		order_id, plan_code, examine)
 	SELECT pi.run_id, pi.id, pi.charge_id, cs.id, pi.amount, pi.currency,
-		COALESCE(pi.email, ch.email, cs.email),
-		COALESCE(pi.order_ref, cs.order_ref), COALESCE(pi.public_ref, cs.public_ref), COALESCE(pi.plan, cs.plan),
-		pi.created, pi.created <= {cutoff},
-		COALESCE(ch.refunded, false) OR COALESCE(rf.total, 0) >= pi.amount,
-		COALESCE(ch.disputed, false) OR dp.payment_intent_id IS NOT NULL
+		CASE WHEN a.agreed OR m.email ~ '^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$' THEN m.email END,
+		m.order_ref, m.public_ref, m.plan, pi.created, pi.created <= {cutoff}, m.refunded, m.disputed,
+		ch.status, GREATEST(ch.amount_refunded, rd.refunded, 0), o.id, o.plan_code, NOT a.agreed
 	FROM recon_objects pi
 	LEFT JOIN recon_objects ch ON ch.run_id = pi.run_id AND ch.object = 'charge' AND ch.id = pi.charge_id
 	LEFT JOIN (SELECT DISTINCT ON (payment_intent_id) payment_intent_id, id, email, order_ref, public_ref, plan
 		FROM recon_objects WHERE run_id = {run} AND object = 'session' AND payment_intent_id IS NOT NULL
 		ORDER BY payment_intent_id, created DESC) cs ON cs.payment_intent_id = pi.id
-	LEFT JOIN (SELECT payment_intent_id, sum(amount) AS total FROM recon_objects
-		WHERE run_id = {run} AND object = 'refund' AND status IN ('succeeded', 'pending')
-		GROUP BY payment_intent_id) rf ON rf.payment_intent_id = pi.id
-	LEFT JOIN (SELECT DISTINCT payment_intent_id FROM recon_objects
-		WHERE run_id = {run} AND object = 'dispute') dp ON dp.payment_intent_id = pi.id
+	LEFT JOIN (SELECT payment_intent_id,
+			sum(amount) FILTER (WHERE object = 'refund' AND status IN ('succeeded', 'pending')) AS refunded,
+			bool_or(object = 'dispute') AS disputed
+		FROM recon_objects WHERE run_id = {run} AND object IN ('refund', 'dispute')
+		GROUP BY payment_intent_id) rd ON rd.payment_intent_id = pi.id
+	CROSS JOIN LATERAL (SELECT COALESCE(pi.email, ch.email, cs.email) AS email,
+		COALESCE(pi.order_ref, cs.order_ref) AS order_ref, COALESCE(pi.public_ref, cs.public_ref) AS public_ref,
+		COALESCE(pi.plan, cs.plan) AS plan,
+		COALESCE(ch.refunded, false) OR COALESCE(rd.refunded, 0) >= pi.amount AS refunded,
+		COALESCE(ch.disputed, false) OR COALESCE(rd.disputed, false) AS disputed) m
+	LEFT JOIN orders o ON o.public_ref = m.public_ref
+	CROSS JOIN LATERAL (SELECT COALESCE(o.status = 'fulfilled' AND o.payment_intent_id = pi.id
+		AND NOT m.refunded AND NOT m.disputed, false) AS agreed) a
 	WHERE pi.run_id = {run} AND pi.object = 'payment_intent' AND pi.status = 'succeeded'`
 
+// linkOrders links the payments buildPayments could not, by a weaker link,
+// taking the order's plan.
 func linkOrders(on string) string {
-	return `UPDATE recon_payments p SET order_id = o.id FROM orders o
-		WHERE p.run_id = {run} AND p.order_id IS NULL AND ` + on
+	return `UPDATE recon_payments p SET order_id = o.id, plan_code = o.plan_code FROM orders o
+		WHERE p.run_id = {run} AND p.examine AND p.order_id IS NULL AND ` + on
 }
 
 // planMatches says the payment paid exactly its plan's price.
 const planMatches = `(pl.code IS NOT NULL AND p.amount = pl.amount AND p.currency = pl.currency)`
-
-// dupByOrder marks every settled, unrefunded payment of an order but one as
-// a duplicate: the one the order recorded, else the earliest.
-var dupByOrder = `
-	UPDATE recon_payments p SET duplicate_of = d.first FROM (
-		SELECT rp.payment_intent_id, first_value(rp.payment_intent_id) OVER w AS first, row_number() OVER w AS n
-		FROM recon_payments rp LEFT JOIN orders o ON o.id = rp.order_id
-		WHERE rp.run_id = {run} AND rp.order_id IS NOT NULL AND rp.settled AND NOT rp.refunded
-		WINDOW w AS (PARTITION BY rp.order_id
-			ORDER BY COALESCE(rp.payment_intent_id = o.payment_intent_id, false) DESC, rp.created, rp.payment_intent_id)
-	) d
-	WHERE p.run_id = {run} AND p.payment_intent_id = d.payment_intent_id AND d.n > 1`
-
-// dupByEmail marks a payment for the same plan by the same email within 24
-// hours of an earlier one, for another order or none.
-var dupByEmail = `
-	UPDATE recon_payments p SET duplicate_of = q.payment_intent_id FROM recon_payments q
-	WHERE p.run_id = {run} AND q.run_id = {run} AND p.duplicate_of IS NULL AND q.duplicate_of IS NULL
-		AND p.settled AND q.settled AND NOT p.refunded AND NOT q.refunded
-		AND p.email IS NOT NULL AND lower(p.email) = lower(q.email) AND p.plan_code = q.plan_code
-		AND (q.created, q.payment_intent_id) < (p.created, p.payment_intent_id)
-		AND p.created - q.created <= interval '24 hours'
-		AND p.order_id IS DISTINCT FROM q.order_id`
-
-const paymentEvidence = `jsonb_build_object(
-	'payment', jsonb_build_object('payment_intent', p.payment_intent_id, 'charge', p.charge_id,
-		'checkout_session', p.session_id, 'amount', p.amount, 'currency', p.currency, 'email', p.email,
-		'created', p.created, 'refunded', p.refunded, 'disputed', p.disputed, 'duplicate_of', p.duplicate_of,
-		'metadata', jsonb_build_object('order_id', p.order_ref, 'public_ref', p.public_ref, 'plan', p.plan)),
-	'order', ` + orderEvidence + `,
-	'plan', CASE WHEN pl.code IS NULL THEN NULL ELSE jsonb_build_object('code', pl.code, 'amount', pl.amount, 'currency', pl.currency) END)`
-
-const orderEvidence = `CASE WHEN o.id IS NULL THEN NULL ELSE jsonb_build_object('id', o.id, 'public_ref', o.public_ref,
-		'email', o.email, 'plan', o.plan_code, 'amount', o.amount, 'currency', o.currency, 'status', o.status,
-		'fulfilled_via', o.fulfilled_via, 'payment_intent', o.payment_intent_id, 'paid_at', o.paid_at,
-		'fulfilled_at', o.fulfilled_at) END`
-
-const findingColumns = `INSERT INTO recon_findings (run_id, kind, subject, action, subject_at, order_id, email,
-	payment_intent_id, charge_id, checkout_session_id, dispute_id, amount, currency, expected_amount,
-	expected_currency, urgent, evidence_due_by, evidence) `
-
-func paymentFinding(kind, action, where string) string {
-	return findingColumns + `
-		SELECT p.run_id, '` + kind + `', p.payment_intent_id, '` + action + `', p.created, o.id, COALESCE(p.email, o.email),
-			p.payment_intent_id, p.charge_id, p.session_id, NULL, p.amount, p.currency, pl.amount, pl.currency,
-			false, NULL, ` + paymentEvidence + `
-		FROM recon_payments p
-		LEFT JOIN orders o ON o.id = p.order_id
-		LEFT JOIN plans pl ON pl.code = p.plan_code
-		WHERE p.run_id = {run} AND p.settled AND NOT p.refunded AND NOT p.disputed AND (` + where + `)
-		ON CONFLICT DO NOTHING`
-}
-
-// disputedFinding queues every dispute still open at the processor, urgent,
-// with its evidence deadline, whatever our side says, and every lost one:
-// the money is gone and a person decides about the access (the mismatch
-// stays open until they do, rather than being auto-resolved as gone).
-const disputedFinding = findingColumns + `
-	SELECT d.run_id, '` + billing.KindDisputed + `', d.id, 'queue', d.created, o.id, COALESCE(o.email, p.email),
-		d.payment_intent_id, d.charge_id, NULL, d.id, d.amount, d.currency, NULL, NULL, true, d.due_by,
-		jsonb_build_object('dispute', jsonb_build_object('id', d.id, 'status', d.status, 'reason', d.reason,
-			'amount', d.amount, 'currency', d.currency, 'evidence_due_by', d.due_by, 'created', d.created,
-			'charge', d.charge_id, 'payment_intent', d.payment_intent_id), 'order', ` + orderEvidence + `)
-	FROM recon_objects d
-	LEFT JOIN recon_payments p ON p.run_id = d.run_id AND p.payment_intent_id = d.payment_intent_id
-	LEFT JOIN orders o ON o.id = COALESCE(p.order_id,
-		(SELECT id FROM orders WHERE payment_intent_id = d.payment_intent_id))
-	WHERE d.run_id = {run} AND d.object = 'dispute'
-		AND d.status IN ('warning_needs_response', 'needs_response', 'under_review', 'warning_under_review', 'lost')
-	ON CONFLICT DO NOTHING`
-
-// refundedFinding queues a charge refunded in full (by the charge's own
-// flag, or by the refunds listed adding up to the order's amount) whose
-// order still grants access that has not run out.
-const refundedFinding = findingColumns + `
-	SELECT {run}, '` + billing.KindRefundedActive + `', c.charge_id, 'queue', c.at, o.id, o.email, o.payment_intent_id, c.charge_id,
-		o.checkout_session_id, NULL, o.amount, o.currency, NULL, NULL, false, NULL,
-		jsonb_build_object('refund', jsonb_build_object('charge', c.charge_id, 'refunded_total', c.total,
-			'charge_refunded', c.full_flag, 'last_refund_at', c.at), 'order', ` + orderEvidence + `)
-	FROM (
-		SELECT charge_id, max(payment_intent_id) AS pi, sum(amount) AS total, bool_or(full_flag) AS full_flag,
-			max(created) AS at
-		FROM (
-			SELECT id AS charge_id, payment_intent_id, 0 AS amount, refunded AS full_flag, created
-			FROM recon_objects WHERE run_id = {run} AND object = 'charge' AND refunded
-			UNION ALL
-			SELECT charge_id, payment_intent_id, amount, false, created
-			FROM recon_objects WHERE run_id = {run} AND object = 'refund' AND status IN ('succeeded', 'pending')
-		) x GROUP BY charge_id
-	) c
-	JOIN orders o ON o.payment_intent_id = c.pi
-	WHERE (c.full_flag OR c.total >= o.amount)
-		AND EXISTS (SELECT 1 FROM entitlement_grants g
-			JOIN entitlements e ON e.account_id = g.account_id AND e.plan_code = g.plan_code
-			WHERE g.order_id = o.id AND e.valid_until > now())
-	ON CONFLICT DO NOTHING`
-
-// unpaidFinding queues an order we served, paid inside the window, for
-// which the processor listed no succeeded payment. Access is never revoked
-// automatically.
-const unpaidFinding = findingColumns + `
-	SELECT {run}, '` + billing.KindUnpaidFulfilled + `', 'order:' || o.id, 'queue', COALESCE(o.paid_at, o.created_at), o.id, o.email,
-		o.payment_intent_id, o.charge_id, o.checkout_session_id, NULL, o.amount, o.currency, NULL, NULL, false, NULL,
-		jsonb_build_object('order', ` + orderEvidence + `, 'processor', 'no succeeded payment listed in the window')
-	FROM orders o
-	WHERE o.status = 'fulfilled' AND COALESCE(o.paid_at, o.created_at) BETWEEN {from} AND {cutoff}
-		AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.run_id = {run} AND p.order_id = o.id)
-		AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.run_id = {run}
-			AND p.payment_intent_id = o.payment_intent_id)
-		AND NOT EXISTS (SELECT 1 FROM recon_objects s WHERE s.run_id = {run} AND s.object = 'session'
-			AND s.id = o.checkout_session_id AND s.paid)
-	ON CONFLICT DO NOTHING`
-
-func expiredFinding(on string) string {
-	return findingColumns + `
-		SELECT s.run_id, '` + billing.KindExpiredPending + `', 'order:' || o.id, 'expire', s.created, o.id, o.email, NULL, NULL, s.id,
-			NULL, o.amount, o.currency, NULL, NULL, false, NULL,
-			jsonb_build_object('checkout_session', jsonb_build_object('id', s.id, 'status', s.status), 'order', ` + orderEvidence + `)
-		FROM recon_objects s JOIN orders o ON ` + on + `
-		WHERE s.run_id = {run} AND s.object = 'session' AND s.status = 'expired' AND o.status = 'pending'
-			AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.run_id = {run} AND p.order_id = o.id)
-		ON CONFLICT DO NOTHING`
-}

@@ -13,6 +13,57 @@ document.addEventListener("backstop:flash", function (event) {
   area.hidden = false;
 });
 
+// The refund form's confirmation says what the refund will do as the
+// amount and the reason change, and htmx asks with the same sentence
+// (hx-confirm) before sending it. The words are the page's (data-* on the
+// sentence); this only puts them together. Without JavaScript the page's
+// sentence, for a blank amount and the preselected reason, stands.
+function describeRefund(form) {
+  var out = form.querySelector("[data-refund-summary]");
+  if (!out) {
+    return;
+  }
+  var d = out.dataset;
+  var typed = form.elements.amount.value.trim();
+  var cents = typed === "" ? 0 : centsOf(typed);
+  if (cents === null || cents === 0 && typed !== "") {
+    out.textContent = d.bad;
+    form.removeAttribute("hx-confirm"); // the server refuses it with the same words
+    return;
+  }
+  var full = cents === 0 || cents === Number(d.left);
+  var text = full ? d.all : d.part.replace("{amount}", d.prefix + (cents / 100).toFixed(2) + d.suffix);
+  var reason = form.elements.refund_reason;
+  var chosen = reason.options[reason.selectedIndex];
+  if (!chosen || chosen.value === "") {
+    text += d.choose;
+  } else if (full && chosen.dataset.withdraws === "true") {
+    text += d.withdraw;
+  } else {
+    text += d.keep;
+  }
+  out.textContent = text;
+  form.setAttribute("hx-confirm", text + " Send the refund?");
+}
+
+// centsOf reads "249", "249.5" or "$249.00" as the server does, or null.
+function centsOf(s) {
+  var m = /^\$?\s*([0-9]{1,7})(?:\.([0-9]{1,2}))?$/.exec(s);
+  if (!m) {
+    return null;
+  }
+  return Number(m[1]) * 100 + Number(((m[2] || "") + "00").slice(0, 2));
+}
+
+["input", "change"].forEach(function (type) {
+  document.addEventListener(type, function (event) {
+    var form = event.target.closest && event.target.closest("form[data-refund]");
+    if (form) {
+      describeRefund(form);
+    }
+  });
+});
+
 // A template problem's place links to its field; this also puts the caret
 // on its line and column, so the mistake is where the eye lands.
 document.addEventListener("click", function (event) {

@@ -1,0 +1,117 @@
+package views
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/resolve"
+)
+
+// CaseActions is the actions region of a mismatch's page: the forms that
+// fit it, and what the processor's facts, read for the page, say of the
+// money actions before anyone clicks (each action checks again then).
+type CaseActions struct {
+	ID        int64
+	Kind      string
+	Status    string // only an open mismatch offers more than a note
+	Version   int    // every form posts it back: a stale page is refused
+	CSRFToken string
+	// Offered are the actions that fit, in resolve.Actions' order.
+	Offered []resolve.Action
+	Reasons []resolve.ReasonOption
+	// Verdict is the processor's facts judged; Judged is false when the
+	// processor was not asked for this page or could not be reached.
+	Verdict resolve.Verdict
+	Judged  bool
+	// LinkedEmail is the account Link account named, or "".
+	LinkedEmail string
+	ClaimedBy   string
+	Mine        bool // the signed-in person holds the claim
+	// Granted says the mismatch's order was served, so a full refund for a
+	// reason that withdraws access takes back the period it granted.
+	Granted bool
+	// Refusal is the words of an action just refused.
+	Refusal string
+}
+
+// ActionRefusalID is the element an htmx action's refusal replaces.
+const ActionRefusalID = "action-refusal"
+
+// RefundAmountHelp is what the refund form says of an amount it cannot
+// read: console.js as it is typed, the handler when it is sent.
+const RefundAmountHelp = "Type the amount to refund as 249 or 249.00, or leave it blank to refund all that is left."
+
+func (a CaseActions) offers(x resolve.Action) bool { return slices.Contains(a.Offered, x) }
+
+func (a CaseActions) open() bool { return a.Status == "open" }
+
+func actionURL(id int64, path string) string { return MismatchURL(id) + "/" + path }
+
+// defaultReasons preselects the refund reason a kind almost always has;
+// the others make the person choose.
+var defaultReasons = map[string]resolve.RefundReason{
+	billing.KindDuplicatePayment: resolve.ReasonDuplicate,
+	billing.KindIdentityUnknown:  resolve.ReasonCannotServe,
+	billing.KindOrphanPayment:    resolve.ReasonCannotServe,
+	billing.KindAmountMismatch:   resolve.ReasonOverpaid,
+}
+
+// refundWords are the pieces of the refund's confirmation. The page shows
+// the sentence for the preselected reason and a blank amount; console.js
+// puts the pieces together again as the amount and the reason change, and
+// asks with the same sentence before the refund is sent.
+type refundWords struct {
+	All, Part, Withdraw, Keep, Choose, Bad string
+	Left                                   int64
+	Prefix, Suffix                         string // how console.js writes a typed amount
+}
+
+func (a CaseActions) refundWords() refundWords {
+	w := refundWords{
+		All:    "This refunds all that is left of the payment to the customer's card",
+		Part:   "This refunds {amount} to the customer's card",
+		Keep:   "; the customer's access stays as it is.",
+		Choose: ". Choose a reason: some take back the access the payment bought.",
+		Bad:    RefundAmountHelp,
+		Left:   a.Verdict.Refundable,
+		Prefix: "$",
+	}
+	if a.Judged && a.Verdict.Refundable > 0 {
+		left := amountOf(a.Verdict.Refundable, a.Verdict.Currency)
+		w.All = "This refunds all that is left, " + left + ", to the customer's card"
+		w.Part = "This refunds {amount} of the " + left + " left to the customer's card"
+	}
+	if c := a.Verdict.Currency; c != "" && c != "usd" {
+		w.Prefix, w.Suffix = "", " "+strings.ToUpper(c)
+	}
+	w.Withdraw = ", and withdraws the period this payment granted: the customer's access ends that much sooner."
+	if !a.Granted {
+		w.Withdraw = "; this payment bought no access we gave, so none is withdrawn."
+		w.Keep, w.Choose = w.Withdraw, w.Withdraw
+	}
+	return w
+}
+
+// refundSentence is the confirmation for a blank amount and the
+// preselected reason.
+func (a CaseActions) refundSentence() string {
+	w := a.refundWords()
+	r, ok := defaultReasons[a.Kind]
+	if !ok {
+		return w.All + w.Choose
+	}
+	for _, o := range a.Reasons {
+		if o.Value == r && o.WithdrawsAccess {
+			return w.All + w.Withdraw
+		}
+	}
+	return w.All + w.Keep
+}
+
+func reasonLabel(o resolve.ReasonOption) string {
+	if o.WithdrawsAccess {
+		return o.Label + " (withdraws access)"
+	}
+	return o.Label
+}
