@@ -59,6 +59,8 @@ type Deps struct {
 	Staff   StaffAuth
 	Console ConsoleCore
 	Resolve MismatchActions
+	// Templates is the email template editor; required with Staff.
+	Templates TemplateEditor
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry
@@ -129,6 +131,8 @@ func (d Deps) withDefaults() Deps {
 		panic("handlers.New: Deps.Console is nil while Deps.Staff is set")
 	case d.Staff != nil && d.Resolve == nil:
 		panic("handlers.New: Deps.Resolve is nil while Deps.Staff is set")
+	case d.Staff != nil && d.Templates == nil:
+		panic("handlers.New: Deps.Templates is nil while Deps.Staff is set")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

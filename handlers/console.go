@@ -58,12 +58,13 @@ const tooManyAttempts = "Too many sign-in attempts for this email from here. Ple
 
 // staffConsole is the staff console's handlers and what they share.
 type staffConsole struct {
-	auth     StaffAuth
-	core     ConsoleCore
-	actions  MismatchActions
-	secure   bool // cookies carry Secure: BASE_URL is https
-	attempts *attemptLimiter
-	now      func() time.Time
+	auth      StaffAuth
+	core      ConsoleCore
+	actions   MismatchActions
+	templates TemplateEditor
+	secure    bool // cookies carry Secure: BASE_URL is https
+	attempts  *attemptLimiter
+	now       func() time.Time
 }
 
 func newConsole(auth StaffAuth, core ConsoleCore, actions MismatchActions, baseURL string) staffConsole {

@@ -149,7 +149,7 @@ func checkConsoleRoute(t *testing.T, b *consoleClient, method, target string, rt
 
 // newConsoleClientOn is another browser on the same app (its own cookies).
 func newConsoleClientOn(b *consoleClient) *consoleClient {
-	return &consoleClient{ta: b.ta, staff: b.staff, core: b.core, actions: b.actions, cookies: map[string]*http.Cookie{}}
+	return &consoleClient{ta: b.ta, staff: b.staff, core: b.core, actions: b.actions, templates: b.templates, cookies: map[string]*http.Cookie{}}
 }
 
 // request sends method to target with field as the form's csrf_token and

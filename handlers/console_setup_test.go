@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +54,7 @@ func (f *fakeStaff) StartSession(ctx context.Context, u staff.User, c staff.Clie
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.n++
-	token := strings.Repeat("t", 40) + string(rune('a'+f.n))
+	token := strings.Repeat("t", 40) + strconv.Itoa(f.n) // one per sign-in, however many a test makes
 	f.sessions[token] = u
 	return token, nil
 }
@@ -92,20 +93,21 @@ func (f *fakeStaff) EndSession(ctx context.Context, token string) error {
 // consoleClient is one client of the console: its cookies and the CSRF token
 // from the last page it loaded.
 type consoleClient struct {
-	ta      *testApp
-	staff   *fakeStaff
-	core    *fakeCore
-	actions *fakeActions
-	cookies map[string]*http.Cookie
-	token   string
+	ta        *testApp
+	staff     *fakeStaff
+	core      *fakeCore
+	actions   *fakeActions
+	templates *fakeTemplates
+	cookies   map[string]*http.Cookie
+	token     string
 }
 
 func newConsoleClient(t *testing.T, opts ...func(*Deps)) *consoleClient {
 	t.Helper()
 	f := &fakeStaff{sessions: map[string]staff.User{}}
-	core, actions := &fakeCore{}, &fakeActions{}
-	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.Console, d.Resolve = f, core, actions }}, opts...)...)
-	return &consoleClient{ta: ta, staff: f, core: core, actions: actions, cookies: map[string]*http.Cookie{}}
+	core, actions, tpl := &fakeCore{}, &fakeActions{}, newFakeTemplates()
+	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.Console, d.Resolve, d.Templates = f, core, actions, tpl }}, opts...)...)
+	return &consoleClient{ta: ta, staff: f, core: core, actions: actions, templates: tpl, cookies: map[string]*http.Cookie{}}
 }
 
 // send makes a request with the consoleClient's cookies, keeps the cookies it

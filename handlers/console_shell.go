@@ -20,6 +20,7 @@ type navItem struct {
 var consoleNav = []navItem{
 	{"Dashboard", "/console/", supportRole},
 	{"Mismatches", "/console/mismatches", supportRole},
+	{"Templates", "/console/templates", supportRole},
 }
 
 // shell is what the layout shows around a page: who is signed in, the

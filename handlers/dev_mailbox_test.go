@@ -39,10 +39,10 @@ func withMailbox(t *testing.T, opts ...func(*Deps)) *testApp {
 	orderID := int64(42)
 	sent := time.Date(2026, 11, 30, 12, 0, 5, 0, time.UTC)
 	mb := &fakeMailbox{msgs: []store.EmailMessage{
-		{ID: 1, Template: "order_confirmation", TemplateVersion: 1, To: "old@example.com",
+		{ID: 1, Template: "order_confirmation", TemplateVersion: new(1), To: "old@example.com",
 			Subject: "Older", HTMLBody: "<p>old</p>", TextBody: "old", Status: store.EmailQueued,
 			Attempts: 0, CreatedAt: sent.Add(-time.Hour)},
-		{ID: 2, Template: "order_confirmation", TemplateVersion: 3, To: "jane@example.com",
+		{ID: 2, Template: "order_confirmation", TemplateVersion: new(3), To: "jane@example.com",
 			Subject: "Your Pro access is ready (7KQ2-M9XA)", OrderID: &orderID,
 			HTMLBody: `<p style="color:#222">Hello <b>Jane</b> & "friends"</p><script>alert(1)</script>`,
 			TextBody: "Hello Jane\nYour reference: 7KQ2-M9XA\n", DedupeKey: "order:42:order_confirmation",

@@ -59,6 +59,7 @@ func addRoutes(app *fiber.App, d Deps) {
 	// token on changes, and its table entry says who may use it.
 	if d.Staff != nil {
 		h := newConsole(d.Staff, d.Console, d.Resolve, d.BaseURL)
+		h.templates = d.Templates
 		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
 	}
 }
@@ -87,5 +88,16 @@ func consoleRoutes(h staffConsole) []consoleRoute {
 		{method: fiber.MethodPost, path: "/mismatches/:id<int>/dismiss", access: supportRole, handle: h.act(h.dismiss)},
 		{method: fiber.MethodPost, path: "/mismatches/:id<int>/claim", access: supportRole, handle: h.act(h.claim)},
 		{method: fiber.MethodPost, path: "/mismatches/:id<int>/note", access: supportRole, handle: h.act(h.note)},
+
+		// Email templates (DESIGN.md section 7): support edits drafts and
+		// sends tests; only an admin changes what customers receive.
+		{method: fiber.MethodGet, path: "/templates", access: supportRole, handle: h.handleTemplates},
+		{method: fiber.MethodGet, path: "/templates/:name", access: supportRole, handle: h.handleTemplate},
+		{method: fiber.MethodPost, path: "/templates/:name/preview", access: supportRole, handle: h.handleTemplatePreview},
+		{method: fiber.MethodPost, path: "/templates/:name/draft", access: supportRole, handle: h.handleSaveDraft},
+		{method: fiber.MethodPost, path: "/templates/:name/discard", access: supportRole, handle: h.handleDiscardDraft},
+		{method: fiber.MethodPost, path: "/templates/:name/test", access: supportRole, handle: h.handleTestSend},
+		{method: fiber.MethodPost, path: "/templates/:name/publish", access: adminRole, handle: h.handlePublish},
+		{method: fiber.MethodPost, path: "/templates/:name/revert", access: adminRole, handle: h.handleRevert},
 	}
 }

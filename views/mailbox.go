@@ -28,7 +28,7 @@ func (m MailboxItem) URL() string { return "/dev/mailbox/" + strconv.FormatInt(m
 // state and both bodies.
 type MailboxMessageView struct {
 	MailboxItem
-	TemplateVersion int
+	TemplateVersion *int // nil for a test send, which renders a draft
 	MessageID       string
 	DedupeKey       string
 	OrderID         int64 // 0 when the email is not about an order
@@ -37,6 +37,15 @@ type MailboxMessageView struct {
 	SentAt          time.Time // zero until sent
 	HTMLBody        string
 	TextBody        string
+}
+
+// VersionLabel says what the email was rendered from: "v3", or a draft for
+// a test send.
+func VersionLabel(version *int) string {
+	if version == nil {
+		return "draft (test send)"
+	}
+	return "v" + strconv.Itoa(*version)
 }
 
 // mailboxTime shows a time to a developer: UTC, to the second.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/dbtest"
 	"github.com/backstophq/backstop/internal/mail"
+	"github.com/backstophq/backstop/internal/staff"
 	"github.com/backstophq/backstop/internal/store"
 )
 
@@ -93,4 +94,30 @@ func TestEmailsRequiresDatabaseURL(t *testing.T) {
 	t.Parallel()
 	_, _, err := runInProcess(t, nil, "emails", "--json")
 	require.EqualError(t, err, "DATABASE_URL is required")
+}
+
+// A test send from the template editor goes to a staff address and is not
+// an email to a customer: `backstop emails` leaves it out.
+func TestEmailsLeavesOutTestSends(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := dbtest.URL(t)
+	st, err := store.Open(ctx, url)
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, mail.SeedDefaults(ctx, st))
+	_, err = st.CreateStaffUser(ctx, staff.User{Email: "sam@example.com", Role: staff.RoleSupport, PasswordHash: "x"},
+		staff.AuditEntry{Actor: "test", Action: "staff.created"})
+	require.NoError(t, err)
+	ed := mail.NewEditor(st, mail.NewOutbox(st, noJobs{}, "example.com"))
+	c, _ := mail.Default(mail.OrderConfirmation)
+	_, err = ed.TestSend(ctx, mail.TestSend{Name: mail.OrderConfirmation, Content: c, To: "sam@example.com", Actor: "sam@example.com"})
+	require.NoError(t, err)
+	recent, err := st.RecentEmailMessages(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, recent, 1, "the test send is stored")
+
+	out, _, err := runInProcess(t, map[string]string{"DATABASE_URL": url}, "emails", "--json")
+	require.NoError(t, err)
+	require.JSONEq(t, `[]`, out)
 }

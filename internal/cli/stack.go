@@ -39,6 +39,8 @@ type stack struct {
 	// live is the processor port the console's pages ask for live facts:
 	// proc, unless a test or benchmark stubs it.
 	live console.Processor
+	// templates is the console's email template editor.
+	templates *mail.Editor
 }
 
 // openStack connects everything; work says whether this process runs jobs.
@@ -92,6 +94,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 		return nil, err
 	}
 	outbox := mail.NewOutbox(st, jobs.NewEnqueuer(s.jobs), mailDomain(cfg.BaseURL))
+	s.templates = mail.NewEditor(st, outbox)
 	bs := billingStore{st, outbox, cfg.SupportEmail}
 	s.billing = billing.NewService(billing.Deps{
 		Store: bs, Processor: proc, Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,

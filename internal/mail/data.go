@@ -15,14 +15,18 @@ const (
 	RefundIssued       = "refund_issued"
 	StatusLink         = "status_link"
 	ClaimReceived      = "claim_received"
+	IncidentApology    = "incident_apology"
+	RenewalReceipt     = "renewal_receipt"
+	PaymentFailed      = "payment_failed"
 	StaffAlert         = "staff_alert"
 )
 
-// Names lists every template, in the order the console shows them.
+// Names lists every template, in the order the console shows them (DESIGN
+// section 7's order).
 func Names() []string {
 	return []string{
 		OrderConfirmation, DelayedFulfillment, PaymentOnHold, SupportResolution,
-		RefundIssued, StatusLink, ClaimReceived, StaffAlert,
+		RefundIssued, StatusLink, ClaimReceived, IncidentApology, RenewalReceipt, PaymentFailed, StaffAlert,
 	}
 }
 
@@ -51,6 +55,12 @@ type Data struct {
 	StartedAt string
 	// Orders are the orders status_link lists, newest first.
 	Orders []OrderLine
+	// IncidentWindow is when an incident happened, as a phrase, e.g.
+	// "between 10:02 and 10:17 UTC on 1 December 2026" (incident_apology).
+	IncidentWindow string
+	// Outcome is what we did about it for this customer, in plain words
+	// (incident_apology).
+	Outcome string
 	// PaidOn is the day a customer says they paid (claim_received), e.g.
 	// "1 December 2026".
 	PaidOn string
@@ -87,8 +97,21 @@ var variableDocs = map[string]string{
 	"StartedAt":    "when the new purchase was started, formatted (empty when the customer asked for the link)",
 	"Orders": "the orders, newest first; inside {{range .Orders}}: .PublicRef, .PlanName, .Amount, " +
 		".PaidAt, .Status (in words) and .StatusURL of each",
-	"PaidOn":   "the day the customer says they paid, formatted",
-	"ClaimURL": "the link to the Claim my purchase page",
+	"IncidentWindow": `when the incident happened, as a phrase (e.g. "between 10:02 and 10:17 UTC on 1 December 2026")`,
+	"Outcome":        "what we did about it for this customer, in plain words",
+	"PaidOn":         "the day the customer says they paid, formatted",
+	"ClaimURL":       "the link to the Claim my purchase page",
+}
+
+// orderLineDocs documents each field of OrderLine, the dot inside
+// {{range .Orders}}. A test checks that it names every field.
+var orderLineDocs = map[string]string{
+	"PublicRef": "the order's public reference",
+	"PlanName":  "the plan's display name",
+	"Amount":    "the amount paid, formatted",
+	"PaidAt":    "when it was paid, formatted",
+	"Status":    "where the order stands, in words",
+	"StatusURL": "the link to the order's status page",
 }
 
 // templateVariables is, per template, the variables the workflow that sends
@@ -102,6 +125,9 @@ var templateVariables = map[string][]string{
 	RefundIssued:       {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "Reason", "SupportEmail"},
 	StatusLink:         {"Email", "PlanName", "PublicRef", "SupportEmail", "StartedAt", "Orders", "ClaimURL"},
 	ClaimReceived:      {"Email", "Amount", "SupportEmail", "PaidOn"},
+	IncidentApology:    {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason", "IncidentWindow", "Outcome"},
+	RenewalReceipt:     {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail"},
+	PaymentFailed:      {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason"},
 	StaffAlert:         {"AlertSubject", "AlertBody", "StatusURL"},
 }
 
@@ -109,6 +135,10 @@ var templateVariables = map[string][]string{
 type Variable struct {
 	Name string // as written in a template, e.g. ".PublicRef"
 	Doc  string
+	// The rest is for the editor's variables panel (VariablePanel).
+	List   bool       // a list, to show with {{range}}; Fields are its elements'
+	Fields []Variable // the fields of a list's element, named as inside the range
+	Sent   bool       // filled in by the workflow that sends this template
 }
 
 // Variables documents the variables the sender of template name fills in, in
@@ -127,10 +157,6 @@ func Variables(name string) []Variable {
 
 // dataFields lists the fields of Data in declaration order.
 func dataFields() []string { return fieldsOf(reflect.TypeFor[Data]()) }
-
-// orderLineFields lists the fields of OrderLine, the dot inside
-// {{range .Orders}}.
-func orderLineFields() []string { return fieldsOf(reflect.TypeFor[OrderLine]()) }
 
 func fieldsOf(t reflect.Type) []string {
 	out := make([]string, 0, t.NumField())
@@ -162,8 +188,10 @@ func SampleData() Data {
 			PaidAt: "10:02 UTC on 1 December 2026", Status: "your access is ready",
 			StatusURL: "https://example.com/status/BK-7Q2M-XK4P",
 		}},
-		PaidOn:   "1 December 2026",
-		ClaimURL: "https://example.com/claim",
+		PaidOn:         "1 December 2026",
+		ClaimURL:       "https://example.com/claim",
+		IncidentWindow: "between 10:02 and 10:17 UTC on 1 December 2026",
+		Outcome:        "we found your payment and finished your order; your access is ready now.",
 	}
 }
 

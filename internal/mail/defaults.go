@@ -1,7 +1,9 @@
 package mail
 
-// Default returns the built-in version 1 of template name, which SeedDefaults
-// stores and the console's "revert to default" restores.
+// Default returns the shipped default of template name as this release
+// carries it. SeedDefaults stores it as version 0 where a template has no
+// version yet; a release that changes it leaves the stored versions alone,
+// and the editor shows the change (see Editor).
 func Default(name string) (Content, bool) {
 	c, ok := defaults[name]
 	return c, ok
@@ -163,5 +165,53 @@ Questions? Reply to this email or write to {{.SupportEmail}}. If you did not mak
 
 Open the console: {{.StatusURL}}
 `,
+	},
+	IncidentApology: {
+		Subject: "We are sorry: a problem on our side affected your payment ({{.PublicRef}})",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>We are sorry: {{.IncidentWindow}}, {{.Reason}}, and your payment of <strong>{{.Amount}}</strong> for <strong>{{.PlanName}}</strong> was one of those affected.</p>
+<p><strong>What we did:</strong> {{.Outcome}}</p>
+<p><strong>What you need to do:</strong> nothing.{{if .ValidUntil}} Your access runs until <strong>{{.ValidUntil}}</strong>, and you can sign in with {{.Email}}.{{end}}</p>
+<p>If anything still looks wrong to you, or you would rather hear it from a person, reply to this email or write to <a href="mailto:{{.SupportEmail}}" style="color:#1a56a8;">{{.SupportEmail}}</a>. A person reads every reply and will put it right.</p>
+` + htmlRef),
+		Text: `Hello,
+
+We are sorry: {{.IncidentWindow}}, {{.Reason}}, and your payment of {{.Amount}} for {{.PlanName}} was one of those affected.
+
+What we did: {{.Outcome}}
+
+What you need to do: nothing.{{if .ValidUntil}} Your access runs until {{.ValidUntil}}, and you can sign in with {{.Email}}.{{end}}
+
+If anything still looks wrong to you, or you would rather hear it from a person, reply to this email or write to {{.SupportEmail}}. A person reads every reply and will put it right.
+
+` + textRef,
+	},
+	RenewalReceipt: {
+		Subject: "Your {{.PlanName}} is renewed until {{.ValidUntil}} ({{.PublicRef}})",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>Your <strong>{{.PlanName}}</strong> has renewed. We charged <strong>{{.Amount}}</strong> to the card you paid with, and your access now runs until <strong>{{.ValidUntil}}</strong>.</p>
+<p>You do not need to do anything: you can go on signing in with {{.Email}}. If you did not expect this charge, reply to this email and a person will look at it with you.</p>
+` + htmlRef + "\n" + htmlReply),
+		Text: `Hello,
+
+Your {{.PlanName}} has renewed. We charged {{.Amount}} to the card you paid with, and your access now runs until {{.ValidUntil}}.
+
+You do not need to do anything: you can go on signing in with {{.Email}}. If you did not expect this charge, reply to this email and a person will look at it with you.
+
+` + textRef + "\n" + textReply,
+	},
+	PaymentFailed: {
+		Subject: "We could not renew your {{.PlanName}} ({{.PublicRef}})",
+		HTML: htmlPage(`<p>Hello,</p>
+<p>We tried to renew your <strong>{{.PlanName}}</strong> for <strong>{{.Amount}}</strong>, but the payment did not go through: {{.Reason}}. Nothing was charged.</p>
+<p>Your access goes on until <strong>{{.ValidUntil}}</strong>. We will try the card again over the next few days. If your card has changed, or you would like to pay another way, reply to this email and we will help you; you can sign in with {{.Email}} meanwhile.</p>
+` + htmlRef + "\n" + htmlReply),
+		Text: `Hello,
+
+We tried to renew your {{.PlanName}} for {{.Amount}}, but the payment did not go through: {{.Reason}}. Nothing was charged.
+
+Your access goes on until {{.ValidUntil}}. We will try the card again over the next few days. If your card has changed, or you would like to pay another way, reply to this email and we will help you; you can sign in with {{.Email}} meanwhile.
+
+` + textRef + "\n" + textReply,
 	},
 }

@@ -1,8 +1,26 @@
 // Package mail is how Backstop talks to customers and staff by email: the
-// seven editable, versioned templates, their validation and rendering, the
-// outbox that queues an email in the same transaction as the change that
-// caused it, and the delivery of queued emails through SMTP or the dev
-// mailbox.
+// ten editable, versioned templates, their validation and rendering, the
+// editor that changes them, the outbox that queues an email in the same
+// transaction as the change that caused it, and the delivery of queued
+// emails through SMTP or the dev mailbox.
+//
+// # Templates, versions and the editor
+//
+// A template has a subject, an HTML body and a text body, rendered with
+// html/template and text/template from one typed struct, Data. Versions are
+// insert-only: version 0 is the shipped default as first seeded, the newest
+// is live, and every email row keeps the version it was rendered from.
+// Staff edit a draft (Editor), saved only when it validates; publishing
+// makes it the next version, a revert publishes a copy of an older one, and
+// both are audited with the diff. When a release changes a default, the
+// versions stay as they are and the editor shows what the release changed.
+//
+// Validate refuses anything a template could use to reach outside Data or
+// to run without end (check.go), and renders every part for every named
+// SampleCase; Render holds stored templates to the same rules and caps the
+// output and the time a render takes (limits.go), so no template, however
+// written, can stop a worker. A live version that fails on some real data
+// anyway gives way to version 0 for that email (Outbox.QueueTx).
 //
 // # Where it sits
 //

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -25,6 +26,7 @@ type Enqueuer interface {
 // *store.Tx provides it.
 type Tx interface {
 	LatestTemplate(ctx context.Context, name string) (store.EmailTemplate, error)
+	TemplateVersion(ctx context.Context, name string, version int) (store.EmailTemplate, error)
 	InsertEmailMessage(ctx context.Context, m store.EmailMessage) (id int64, inserted bool, err error)
 	SQL() *sql.Tx
 }
@@ -60,33 +62,73 @@ func NewOutbox(st *store.Store, enq Enqueuer, domain string) *Outbox {
 	return &Outbox{st: st, enq: enq, domain: domain}
 }
 
-// QueueTx renders the latest version of req.Template with req.Data, stores
+// QueueTx renders the live version of req.Template with req.Data, stores
 // the email with a new Message-ID unless its dedupe key is already taken,
 // and only then enqueues its delivery in the same transaction. It reports
 // whether it queued: a repeated Fulfill queues nothing the second time. A
-// bad request (unknown template, invalid address, no dedupe key) or a
-// stored template that no longer renders is an apperr Invalid.
+// bad request (unknown template, invalid address, no dedupe key) is an
+// apperr Invalid.
+//
+// A live version passed validation for every sample case, but real data
+// can still be larger or stranger than any of them (a status link listing
+// hundreds of orders past the output cap). The email is then rendered from
+// version 0, the shipped default, and its row says so: a customer gets the
+// default's words rather than no email, and the workflow that sends it is
+// never stopped by an edit. Only when the default fails too is the error
+// returned.
 func (o *Outbox) QueueTx(ctx context.Context, tx Tx, req QueueRequest) (queued bool, err error) {
 	if err := req.check(); err != nil {
 		return false, err
-	}
-	t, err := tx.LatestTemplate(ctx, req.Template)
-	if err != nil {
-		return false, fmt.Errorf("queue %s: %w", req.DedupeKey, err)
 	}
 	data := req.Data
 	if data.Email == "" {
 		data.Email = req.To
 	}
-	out, err := Render(Content{Subject: t.Subject, HTML: t.HTMLBody, Text: t.TextBody}, data)
+	t, out, err := renderLive(ctx, tx, req.Template, data)
 	if err != nil {
-		return false, fmt.Errorf("render %s v%d: %w", t.Name, t.Version, err)
+		return false, fmt.Errorf("queue %s: %w", req.DedupeKey, err)
 	}
-	id, inserted, err := tx.InsertEmailMessage(ctx, store.EmailMessage{
-		Template: t.Name, TemplateVersion: t.Version, To: req.To,
+	return o.insert(ctx, tx, store.EmailMessage{
+		Template: t.Name, TemplateVersion: &t.Version, To: req.To,
 		Subject: out.Subject, HTMLBody: out.HTML, TextBody: out.Text,
-		OrderID: req.OrderID, DedupeKey: req.DedupeKey, MessageID: newMessageID(o.domain),
+		OrderID: req.OrderID, DedupeKey: req.DedupeKey,
 	})
+}
+
+// renderLive renders the live version of name, or version 0 when the live
+// one fails on this data (see QueueTx).
+func renderLive(ctx context.Context, tx Tx, name string, data Data) (store.EmailTemplate, Content, error) {
+	t, err := tx.LatestTemplate(ctx, name)
+	if err != nil {
+		return store.EmailTemplate{}, Content{}, err
+	}
+	out, err := Render(content(t), data)
+	if err == nil || t.Version == 0 {
+		return t, out, wrapRender(t, err)
+	}
+	def, derr := tx.TemplateVersion(ctx, name, 0)
+	if derr != nil {
+		return store.EmailTemplate{}, Content{}, errors.Join(wrapRender(t, err), derr)
+	}
+	out, derr = Render(content(def), data)
+	if derr != nil {
+		return store.EmailTemplate{}, Content{}, errors.Join(wrapRender(t, err), wrapRender(def, derr))
+	}
+	return def, out, nil
+}
+
+func wrapRender(t store.EmailTemplate, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("render %s v%d: %w", t.Name, t.Version, err)
+}
+
+// insert stores m with a new Message-ID and enqueues its delivery, unless
+// its dedupe key is taken.
+func (o *Outbox) insert(ctx context.Context, tx Tx, m store.EmailMessage) (bool, error) {
+	m.MessageID = newMessageID(o.domain)
+	id, inserted, err := tx.InsertEmailMessage(ctx, m)
 	if err != nil || !inserted {
 		return false, err
 	}
@@ -94,6 +136,21 @@ func (o *Outbox) QueueTx(ctx context.Context, tx Tx, req QueueRequest) (queued b
 		return false, fmt.Errorf("enqueue email %d: %w", id, err)
 	}
 	return true, nil
+}
+
+// queueTestTx stores and enqueues a test send: out, already rendered from
+// an unsaved draft of template name, to a staff address. It has no
+// version, is marked as a test and has a dedupe key of its own
+// ("test:…"), so it is never counted as an email to a customer.
+func (o *Outbox) queueTestTx(ctx context.Context, tx Tx, name, to string, out Content) error {
+	if err := checkAddress(to); err != nil {
+		return err
+	}
+	_, err := o.insert(ctx, tx, store.EmailMessage{
+		Template: name, Test: true, To: to, Subject: out.Subject, HTMLBody: out.HTML, TextBody: out.Text,
+		DedupeKey: "test:" + strings.Trim(newMessageID(o.domain), "<>"),
+	})
+	return err
 }
 
 func (r QueueRequest) check() error {

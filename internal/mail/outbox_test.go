@@ -3,6 +3,8 @@ package mail
 import (
 	"errors"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,7 +33,7 @@ func TestQueueTxQueuesOncePerDedupeKey(t *testing.T) {
 	m := msgs[0]
 	assert.Equal(t, []int64{m.ID}, enq.enqueued(), "one job, for the inserted row")
 	assert.Equal(t, OrderConfirmation, m.Template)
-	assert.Equal(t, 1, m.TemplateVersion)
+	assert.Equal(t, new(0), m.TemplateVersion, "the shipped default is version 0")
 	assert.Equal(t, "jane@example.com", m.To)
 	assert.Equal(t, "Your Pro (yearly) access is ready (BK-7Q2M-XK4P)", m.Subject)
 	assert.Contains(t, m.TextBody, "$249.00")
@@ -57,7 +59,7 @@ func TestQueueTxUsesLatestTemplateVersion(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, msgs, 1)
 	assert.Equal(t, "Edited BK-7Q2M-XK4P", msgs[0].Subject)
-	assert.Equal(t, 2, msgs[0].TemplateVersion)
+	assert.Equal(t, new(1), msgs[0].TemplateVersion)
 }
 
 func TestQueueTxRolledBackLeavesNothing(t *testing.T) {
@@ -118,6 +120,44 @@ func TestSeedDefaultsIsIdempotent(t *testing.T) {
 		}
 		require.Len(t, versions, want, name)
 		def, _ := Default(name)
-		assert.Equal(t, def.Subject, versions[len(versions)-1].Subject, name)
+		v0 := versions[len(versions)-1]
+		assert.Equal(t, 0, v0.Version, name)
+		assert.Equal(t, def.Subject, v0.Subject, name)
+		assert.Equal(t, ContentHash(def), v0.DefaultHash, name)
 	}
+}
+
+// A live version that renders every sample case but not a real email (here
+// a list of orders past the output cap, and a stored template from before
+// the rules) gives way to version 0: the customer gets the default's
+// words, the workflow commits, and the row says which version it was.
+func TestQueueTxFallsBackToTheDefaultWhenTheLiveVersionFails(t *testing.T) {
+	t.Parallel()
+	st := store.New(dbtest.New(t))
+	ob := NewOutbox(st, &fakeEnqueuer{}, "example.com")
+	require.NoError(t, SeedDefaults(t.Context(), st))
+	def, _ := Default(StatusLink)
+	big := Content{Subject: "Your orders", HTML: def.HTML, Text: "{{range .Orders}}" + strings.Repeat("x", 60<<10) + "{{end}}"}
+	require.NoError(t, Validate(StatusLink, big.Subject, big.HTML, big.Text), "it passes validation")
+	_, err := st.InsertTemplateVersion(t.Context(), store.EmailTemplate{Name: StatusLink, Subject: big.Subject, HTMLBody: big.HTML, TextBody: big.Text})
+	require.NoError(t, err)
+
+	d := SampleData()
+	d.Orders = slices.Repeat(d.Orders, 10)
+	require.True(t, queue(t, st, ob, QueueRequest{Template: StatusLink, To: d.Email, DedupeKey: "many", Data: d}))
+	d.Orders = d.Orders[:1]
+	require.True(t, queue(t, st, ob, QueueRequest{Template: StatusLink, To: d.Email, DedupeKey: "one", Data: d}))
+
+	_, err = st.InsertTemplateVersion(t.Context(), store.EmailTemplate{Name: StatusLink, Subject: "s", HTMLBody: "h", TextBody: "{{range 1000000000000}}{{end}}"})
+	require.NoError(t, err)
+	require.True(t, queue(t, st, ob, QueueRequest{Template: StatusLink, To: d.Email, DedupeKey: "spin", Data: d}))
+
+	msgs, err := st.EmailMessages(t.Context(), store.EmailFilter{})
+	require.NoError(t, err)
+	require.Len(t, msgs, 3)
+	assert.Equal(t, new(0), msgs[0].TemplateVersion, "too many orders for the live version")
+	assert.NotEqual(t, "Your orders", msgs[0].Subject, "the default's words")
+	assert.Equal(t, new(1), msgs[1].TemplateVersion, "one order renders with it")
+	assert.Equal(t, "Your orders", msgs[1].Subject)
+	assert.Equal(t, new(0), msgs[2].TemplateVersion, "a stored template that breaks the rules is not run")
 }

@@ -1,13 +1,13 @@
 package mail
 
 import (
-	"bytes"
+	"errors"
+	"fmt"
 	htmltemplate "html/template"
-	"strconv"
+	"io"
 	"strings"
 	texttemplate "text/template"
-
-	"github.com/backstophq/backstop/internal/apperr"
+	"text/template/parse"
 )
 
 // Content is one email's three parts, either as template source or rendered.
@@ -17,111 +17,162 @@ type Content struct {
 	Text    string
 }
 
-// The names the parts carry in parse trees and in error messages.
-const (
-	partSubject = "subject"
-	partHTML    = "html body"
-	partText    = "text body"
-)
+// part is one part of a Content with its caps.
+type part struct {
+	name, src string
+	max       int
+}
+
+func (c Content) parts(lim limits) []part {
+	return []part{
+		{PartSubject, c.Subject, lim.maxSubject},
+		{PartHTML, c.HTML, lim.maxBody},
+		{PartText, c.Text, lim.maxBody},
+	}
+}
 
 // Render renders c with data: the subject and the text body with
 // text/template, the HTML body with html/template, so every value is escaped
-// for where it lands. No custom functions are installed, so a template can
-// reach nothing but data. The rendered subject is folded onto one line, so
-// no value can inject a header. An error is apperr.Invalid and names the
-// part and line.
+// for where it lands. Each part is checked as Validate checks it before it
+// runs (a template stored before a rule existed is held to it too), and the
+// render keeps the caps of limits.go: MaxRenderTime for the three parts
+// together, MaxBodyBytes and MaxSubjectBytes of output. The only functions
+// are text/template's harmless builtins, so a template can reach nothing
+// but data. The rendered subject is folded onto one line, so no value can
+// inject a header. An error is apperr.Invalid; Problems(err) places it.
 func Render(c Content, data Data) (Content, error) {
-	subject, err := renderText(partSubject, c.Subject, data)
-	if err != nil {
-		return Content{}, err
+	out, problems := render(c, data, defaultLimits())
+	if len(problems) > 0 {
+		return Content{}, invalid(problems)
 	}
-	html, err := renderHTML(c.HTML, data)
-	if err != nil {
-		return Content{}, err
-	}
-	text, err := renderText(partText, c.Text, data)
-	if err != nil {
-		return Content{}, err
-	}
-	return Content{Subject: strings.Join(strings.Fields(subject), " "), HTML: html, Text: text}, nil
+	return out, nil
 }
 
-// Preview validates c as template name and renders it with SampleData, for
-// the console's live preview. Errors are apperr.Invalid and name the line.
-func Preview(name string, c Content) (Content, error) {
-	if err := Validate(name, c.Subject, c.HTML, c.Text); err != nil {
-		return Content{}, err
+// render renders every part it can and returns the problems of the others.
+func render(c Content, data Data, lim limits) (Content, []Problem) {
+	b, release := startBudget(lim.maxTime)
+	defer release()
+	var out [3]string
+	var problems []Problem
+	for i, p := range c.parts(lim) {
+		s, ps := renderPart(p, data, b)
+		out[i], problems = s, append(problems, ps...)
 	}
-	return Render(c, SampleData())
+	return Content{Subject: strings.Join(strings.Fields(out[0]), " "), HTML: out[1], Text: out[2]}, problems
 }
 
-func renderText(part, src string, data Data) (string, error) {
-	t, err := texttemplate.New(part).Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", templateErr(part, err)
+func renderPart(p part, data Data, b *budget) (string, []Problem) {
+	t, problems := compile(p.name, p.src, b)
+	if len(problems) > 0 {
+		return "", problems
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		return "", templateErr(part, err)
+	w := &cappedWriter{max: p.max, b: b}
+	if err := execute(t, w, data); err != nil {
+		return "", []Problem{execProblem(p, err)}
 	}
-	return buf.String(), nil
+	return w.buf.String(), nil
 }
 
-func renderHTML(src string, data Data) (string, error) {
-	t, err := htmltemplate.New(partHTML).Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", templateErr(partHTML, err)
+// execProblem places an error from executing p; a render stopped by a cap
+// says which.
+func execProblem(p part, err error) Problem {
+	switch {
+	case errors.Is(err, ErrRenderTime):
+		return Problem{Part: p.name, Msg: ErrRenderTime.Error()}
+	case errors.Is(err, ErrRenderOutput):
+		return Problem{Part: p.name, Msg: fmt.Sprintf("renders more than %s", sizeWords(p.max))}
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		return "", templateErr(partHTML, err)
-	}
-	return buf.String(), nil
+	return errorProblem(p.name, p.src, err)
 }
 
-// templateErr turns a parse or execution error into an Invalid error whose
-// safe message names the part and the line, e.g. "html body line 3:
-// unexpected EOF".
-func templateErr(part string, err error) error {
-	line, msg := locate(part, err.Error())
-	if strings.HasPrefix(msg, "ends in a non-text context") {
-		msg = "ends inside an unclosed tag, attribute or comment"
+func sizeWords(n int) string {
+	if n >= 1<<10 {
+		return fmt.Sprintf("%d KiB", n>>10)
 	}
-	if line == 0 {
-		return apperr.Wrap(apperr.Invalid, part+": "+msg, err)
-	}
-	return apperr.Wrap(apperr.Invalid, lineMsg(part, line, msg), err)
+	return fmt.Sprintf("%d characters", n)
 }
 
-func lineMsg(part string, line int, msg string) string {
-	return part + " line " + strconv.Itoa(line) + ": " + msg
+// executable is a parsed template of either package.
+type executable interface {
+	Execute(w io.Writer, data any) error
 }
 
-// locate finds the line and the message in an error from text/template or
-// html/template, whose formats are "template: NAME:LINE: MSG",
-// "template: NAME:LINE:COL: executing "NAME" at <X>: MSG" and
-// "html/template:NAME:LINE:COL: MSG". It gives line 0 when there is none.
-func locate(part, s string) (int, string) {
-	for _, prefix := range []string{"template: ", "html/template:"} {
-		s = strings.TrimPrefix(s, prefix)
-	}
-	s = strings.TrimPrefix(strings.TrimPrefix(s, part), ":")
-	if i := strings.Index(s, "executing "); i >= 0 {
-		if j := strings.Index(s[i:], " at <"); j >= 0 {
-			s = s[:i] + s[i+j+1:]
+// execute runs t. text/template turns a failed write or function into an
+// error, but a panic in reflection would take the worker with it, so it
+// is caught here and becomes a render error too.
+func execute(t executable, w io.Writer, data Data) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("could not be rendered: %v", r)
 		}
+	}()
+	return t.Execute(w, data)
+}
+
+// compile parses src as part name and checks its tree: a part that
+// compiles is one check.go allows.
+func compile(name, src string, b *budget) (executable, []Problem) {
+	t, trees, problems := parsePart(name, src, b)
+	if len(problems) > 0 {
+		return nil, problems
 	}
-	line := 0
-	for n := 0; n < 2; n++ { // the line, then an optional column
-		digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
-		if digits == 0 {
-			break
-		}
-		v, _ := strconv.Atoi(s[:digits])
-		if n == 0 {
-			line = v
-		}
-		s = strings.TrimPrefix(s[digits:], ":")
+	if problems := checkTrees(name, src, trees); len(problems) > 0 {
+		return nil, problems
 	}
-	return line, strings.TrimSpace(s)
+	return t, nil
+}
+
+// parsePart parses src as part name with the package that renders it and
+// the budget's capped functions. It refuses an empty or oversized part and
+// a parse error.
+func parsePart(name, src string, b *budget) (executable, []*parse.Tree, []Problem) {
+	if strings.TrimSpace(src) == "" {
+		return nil, nil, []Problem{{Part: name, Msg: "must not be empty"}}
+	}
+	if p, big := sizeProblem(name, src); big {
+		return nil, nil, []Problem{p}
+	}
+	var trees []*parse.Tree
+	if name == PartHTML {
+		h, err := htmltemplate.New(name).Funcs(b.funcs()).Option("missingkey=error").Parse(src)
+		if err != nil {
+			return nil, nil, []Problem{errorProblem(name, src, err)}
+		}
+		for _, d := range h.Templates() {
+			trees = append(trees, d.Tree)
+		}
+		return h, trees, nil
+	}
+	x, err := texttemplate.New(name).Funcs(b.funcs()).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, nil, []Problem{errorProblem(name, src, err)}
+	}
+	for _, d := range x.Templates() {
+		trees = append(trees, d.Tree)
+	}
+	return x, trees, nil
+}
+
+// checkTrees refuses any {{define}} or {{block}} (a tree of another name)
+// and checks the part's own tree.
+func checkTrees(name, src string, trees []*parse.Tree) (problems []Problem) {
+	c := newChecker(name, src)
+	defer func() {
+		// A tree the checker does not understand is a bug of ours; it
+		// refuses the part rather than letting it run, or crashing.
+		if r := recover(); r != nil {
+			problems = []Problem{{Part: name, Msg: fmt.Sprintf("could not be checked: %v", r)}}
+		}
+	}()
+	for _, tree := range trees {
+		if tree == nil || tree.Root == nil {
+			continue
+		}
+		if tree.Name != name {
+			c.problem(tree.Root, "{{define}} and {{block}} are not allowed: each part is one template, written out in full")
+			continue
+		}
+		c.list(tree.Root, dataType)
+	}
+	return c.problems
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	texttemplate "text/template"
 	"text/template/parse"
 
 	"github.com/stretchr/testify/assert"
@@ -83,11 +84,9 @@ func TestVariablesMatchDefaults(t *testing.T) {
 		c, _ := Default(name)
 		used := map[string]bool{}
 		for _, src := range []string{c.Subject, c.HTML, c.Text} {
-			trees, err := parseTrees(partText, src)
+			tmpl, err := texttemplate.New("t").Parse(src)
 			require.NoError(t, err)
-			for _, tree := range trees {
-				collectFields(tree.Root, used)
-			}
+			collectFields(tmpl.Root, used)
 		}
 		var want []string
 		for _, v := range Variables(name) {
@@ -146,6 +145,11 @@ func TestVariableDocsCoverData(t *testing.T) {
 	}
 	assert.Len(t, templateVariables, len(Names()))
 	assert.Nil(t, Variables("nope"))
+	lineFields := reflect.TypeFor[OrderLine]()
+	assert.Len(t, orderLineDocs, lineFields.NumField())
+	for i := range lineFields.NumField() {
+		assert.NotEmpty(t, orderLineDocs[lineFields.Field(i).Name], lineFields.Field(i).Name)
+	}
 }
 
 func TestRenderEscapesHTMLOnlyInHTML(t *testing.T) {
@@ -166,14 +170,24 @@ func TestRenderErrorIsInvalidWithLine(t *testing.T) {
 	assert.Contains(t, apperr.SafeMessage(err, ""), "html body line 2:")
 }
 
-func TestPreviewRendersSampleData(t *testing.T) {
+func TestPreviewDraftRendersTheCaseAndValidates(t *testing.T) {
 	t.Parallel()
 	c, _ := Default(OrderConfirmation)
-	out, err := Preview(OrderConfirmation, c)
+	p, err := PreviewDraft(OrderConfirmation, c, "")
 	require.NoError(t, err)
-	assert.Contains(t, out.Subject, SampleData().PublicRef)
+	assert.Equal(t, "prompt_purchase", p.Case.Key, "a template's own case comes first")
+	assert.Contains(t, p.Out.Subject, p.Case.Data.PublicRef)
+	assert.Empty(t, p.Problems)
 
-	_, err = Preview(OrderConfirmation, Content{Subject: "{{.Foo}}", HTML: c.HTML, Text: c.Text})
-	require.Error(t, err)
-	assert.Equal(t, "subject line 1: unknown variable .Foo", apperr.SafeMessage(err, ""))
+	p, err = PreviewDraft(OrderConfirmation, Content{Subject: "{{.Foo}}", HTML: c.HTML, Text: c.Text}, "refund")
+	require.NoError(t, err, "problems in a draft are the preview's, not an error")
+	assert.Equal(t, "A refund", p.Case.Title)
+	assert.Empty(t, p.Out.Subject)
+	assert.Contains(t, p.Out.Text, "$249.00", "the parts that render are shown")
+	assert.Equal(t, []Problem{{Part: PartSubject, Line: 1, Col: 3, Msg: "unknown variable .Foo"}}, p.Problems)
+
+	_, err = PreviewDraft(OrderConfirmation, c, "nope")
+	assert.True(t, apperr.Is(err, apperr.Invalid))
+	_, err = PreviewDraft("welcome", c, "")
+	assert.True(t, apperr.Is(err, apperr.Invalid))
 }

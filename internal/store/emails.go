@@ -18,6 +18,8 @@ const (
 )
 
 // EmailTemplate is one saved version of an editable email template.
+// Version 0 is the shipped default as first seeded; the newest version is
+// the live one.
 type EmailTemplate struct {
 	Name      string    `db:"name"`
 	Version   int       `db:"version"`
@@ -26,14 +28,22 @@ type EmailTemplate struct {
 	TextBody  string    `db:"text_body"`
 	CreatedBy string    `db:"created_by"`
 	CreatedAt time.Time `db:"created_at"`
+	// DefaultHash is the hash of the shipped default this version was
+	// based on (mail.ContentHash).
+	DefaultHash string `db:"default_hash"`
+	// RevertedFrom is the version a revert copied, if this is one.
+	RevertedFrom *int `db:"reverted_from"`
 }
 
 // EmailMessage is one logical email, however many attempts it takes: the
 // rendered content as it was queued, and its delivery state.
 type EmailMessage struct {
-	ID              int64      `db:"id"`
-	Template        string     `db:"template"`
-	TemplateVersion int        `db:"template_version"`
+	ID       int64  `db:"id"`
+	Template string `db:"template"`
+	// TemplateVersion is the version the email was rendered from; nil for
+	// a test send, which renders an unsaved draft.
+	TemplateVersion *int       `db:"template_version"`
+	Test            bool       `db:"test"` // a test send from the editor, to a staff address
 	To              string     `db:"to_email"`
 	Subject         string     `db:"subject"`
 	HTMLBody        string     `db:"html_body"`
@@ -54,10 +64,11 @@ type EmailFilter struct {
 	OrderID int64
 }
 
-const emailTemplateColumns = `name, version, subject, html_body, text_body, created_by, created_at`
+const emailTemplateColumns = `name, version, subject, html_body, text_body, created_by, created_at,
+	default_hash, reverted_from`
 
 const emailMessageColumns = `
-	id, template, template_version, to_email, subject, html_body, text_body, order_id,
+	id, template, template_version, test, to_email, subject, html_body, text_body, order_id,
 	dedupe_key, message_id, status, attempts, COALESCE(last_error, '') AS last_error,
 	created_at, sent_at`
 
@@ -105,17 +116,29 @@ func (s *Store) TemplateVersions(ctx context.Context, name string) ([]EmailTempl
 }
 
 // InsertTemplateVersion saves t as the next version of its template (1 for
-// the first) and returns it as stored; t.Version and t.CreatedAt are ignored.
-// Two saves racing for the same version give one apperr Conflict, so an edit
-// is never silently lost.
+// the first after the default) and returns it as stored; t.Version and
+// t.CreatedAt are ignored. Two saves racing for the same version give one
+// apperr Conflict, so an edit is never silently lost.
 func (s *Store) InsertTemplateVersion(ctx context.Context, t EmailTemplate) (EmailTemplate, error) {
+	return insertTemplateVersion(ctx, s.db, t)
+}
+
+// InsertTemplateVersion is Store.InsertTemplateVersion in the transaction,
+// for a publish or a revert that checks the live version under its lock.
+func (t *Tx) InsertTemplateVersion(ctx context.Context, v EmailTemplate) (EmailTemplate, error) {
+	return insertTemplateVersion(ctx, t.Tx, v)
+}
+
+func insertTemplateVersion(ctx context.Context, q sqlx.QueryerContext, t EmailTemplate) (EmailTemplate, error) {
 	const ins = `
-		INSERT INTO email_templates (name, version, subject, html_body, text_body, created_by)
-		SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5
+		INSERT INTO email_templates (name, version, subject, html_body, text_body, created_by,
+			default_hash, reverted_from)
+		SELECT $1, COALESCE(MAX(version) + 1, 1), $2, $3, $4, $5, $6, $7
 		FROM email_templates WHERE name = $1
 		RETURNING ` + emailTemplateColumns
 	var out EmailTemplate
-	err := s.db.GetContext(ctx, &out, ins, t.Name, t.Subject, t.HTMLBody, t.TextBody, createdBy(t))
+	err := sqlx.GetContext(ctx, q, &out, ins, t.Name, t.Subject, t.HTMLBody, t.TextBody, createdBy(t),
+		t.DefaultHash, t.RevertedFrom)
 	if err != nil {
 		if apperr.Is(mapErr(err), apperr.Conflict) {
 			return EmailTemplate{}, apperr.Wrap(apperr.Conflict, "someone else saved this template at the same time; reload and try again", err)
@@ -125,21 +148,35 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, t EmailTemplate) (Ema
 	return out, nil
 }
 
-// EnsureTemplate stores t as version 1 of its template unless the template
-// already has a version, and reports whether it did. Seeding the defaults
-// through it is idempotent and never overwrites an edit.
-func (s *Store) EnsureTemplate(ctx context.Context, t EmailTemplate) (bool, error) {
+// SeedTemplate records t's content as a shipped default under its hash
+// (t.DefaultHash) and stores it as version 0 unless the template already
+// has a version 0, in one transaction; it reports whether it stored the
+// version. Seeding is therefore idempotent, never overwrites a version,
+// and keeps every default a release has shipped, for the editor's "the
+// default changed" diff.
+func (s *Store) SeedTemplate(ctx context.Context, t EmailTemplate) (bool, error) {
+	const def = `
+		INSERT INTO email_template_defaults (name, content_hash, subject, html_body, text_body)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (name, content_hash) DO NOTHING`
 	const ins = `
-		INSERT INTO email_templates (name, version, subject, html_body, text_body, created_by)
-		VALUES ($1, 1, $2, $3, $4, $5)
+		INSERT INTO email_templates (name, version, subject, html_body, text_body, created_by, default_hash)
+		VALUES ($1, 0, $2, $3, $4, $5, $6)
 		ON CONFLICT (name, version) DO NOTHING`
-	res, err := s.db.ExecContext(ctx, ins, t.Name, t.Subject, t.HTMLBody, t.TextBody, createdBy(t))
+	var n int64
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, def, t.Name, t.DefaultHash, t.Subject, t.HTMLBody, t.TextBody); err != nil {
+			return mapErr(err)
+		}
+		res, err := tx.ExecContext(ctx, ins, t.Name, t.Subject, t.HTMLBody, t.TextBody, createdBy(t), t.DefaultHash)
+		if err != nil {
+			return mapErr(err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
-		return false, fmt.Errorf("ensure template %s: %w", t.Name, mapErr(err))
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("ensure template %s: %w", t.Name, err)
+		return false, fmt.Errorf("seed template %s: %w", t.Name, err)
 	}
 	return n == 1, nil
 }
@@ -158,12 +195,12 @@ func createdBy(t EmailTemplate) string {
 // should enqueue the delivery job.
 func (t *Tx) InsertEmailMessage(ctx context.Context, m EmailMessage) (id int64, inserted bool, err error) {
 	const ins = `
-		INSERT INTO email_messages (template, template_version, to_email, subject, html_body,
+		INSERT INTO email_messages (template, template_version, test, to_email, subject, html_body,
 			text_body, order_id, dedupe_key, message_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`
-	err = t.GetContext(ctx, &id, ins, m.Template, m.TemplateVersion, m.To, m.Subject, m.HTMLBody,
+	err = t.GetContext(ctx, &id, ins, m.Template, m.TemplateVersion, m.Test, m.To, m.Subject, m.HTMLBody,
 		m.TextBody, m.OrderID, m.DedupeKey, m.MessageID)
 	if err != nil {
 		if apperr.Is(mapErr(err), apperr.NotFound) { // no row returned: the dedupe key was taken
@@ -184,10 +221,12 @@ func (s *Store) EmailMessage(ctx context.Context, id int64) (EmailMessage, error
 	return m, nil
 }
 
-// EmailMessages returns the emails that match f, oldest first.
+// EmailMessages returns the emails to customers that match f, oldest
+// first. Test sends from the template editor are not emails to customers
+// and are left out; RecentEmailMessages lists them, marked.
 func (s *Store) EmailMessages(ctx context.Context, f EmailFilter) ([]EmailMessage, error) {
 	const sel = `SELECT ` + emailMessageColumns + ` FROM email_messages
-		WHERE ($1 = '' OR lower(to_email) = lower($1))
+		WHERE NOT test AND ($1 = '' OR lower(to_email) = lower($1))
 		  AND (CAST($2 AS BIGINT) = 0 OR order_id = $2)
 		ORDER BY id`
 	out := []EmailMessage{}
@@ -198,7 +237,8 @@ func (s *Store) EmailMessages(ctx context.Context, f EmailFilter) ([]EmailMessag
 }
 
 // RecentEmailMessages returns the newest emails first, at most limit of
-// them (1–500; other values mean 100). The dev mailbox lists them so.
+// them (1–500; other values mean 100), test sends included (Test says
+// which). The dev mailbox lists them so.
 func (s *Store) RecentEmailMessages(ctx context.Context, limit int) ([]EmailMessage, error) {
 	const sel = `SELECT ` + emailMessageColumns + ` FROM email_messages ORDER BY id DESC LIMIT $1`
 	if limit < 1 || limit > 500 {

@@ -23,7 +23,7 @@ func TestRecentEmailMessagesNewestFirst(t *testing.T) {
 	for i := range 3 {
 		require.NoError(t, st.InTx(ctx, func(tx *store.Tx) error {
 			_, _, err := tx.InsertEmailMessage(ctx, store.EmailMessage{
-				Template: "order_confirmation", TemplateVersion: 1, To: "jane@example.com",
+				Template: "order_confirmation", TemplateVersion: new(1), To: "jane@example.com",
 				Subject: fmt.Sprintf("s%d", i), HTMLBody: "<p>h</p>", TextBody: "t",
 				DedupeKey: fmt.Sprintf("k%d", i), MessageID: fmt.Sprintf("<%d@example.com>", i),
 			})

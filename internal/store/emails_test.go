@@ -20,35 +20,47 @@ func TestTemplateVersions(t *testing.T) {
 	_, err := st.LatestTemplate(ctx, "order_confirmation")
 	assert.True(t, apperr.Is(err, apperr.NotFound), "no version yet: %v", err)
 
-	inserted, err := st.EnsureTemplate(ctx, store.EmailTemplate{Name: "order_confirmation", Subject: "v1", HTMLBody: "h", TextBody: "t"})
+	inserted, err := st.SeedTemplate(ctx, store.EmailTemplate{Name: "order_confirmation", Subject: "v0", HTMLBody: "h", TextBody: "t", DefaultHash: "aa"})
 	require.NoError(t, err)
 	assert.True(t, inserted)
-	inserted, err = st.EnsureTemplate(ctx, store.EmailTemplate{Name: "order_confirmation", Subject: "other", HTMLBody: "h", TextBody: "t"})
+	inserted, err = st.SeedTemplate(ctx, store.EmailTemplate{Name: "order_confirmation", Subject: "other", HTMLBody: "h", TextBody: "t", DefaultHash: "bb"})
 	require.NoError(t, err)
-	assert.False(t, inserted, "seeding twice changes nothing")
+	assert.False(t, inserted, "seeding twice never overwrites version 0")
+	for hash, subject := range map[string]string{"aa": "v0", "bb": "other"} {
+		d, err := st.ShippedDefault(ctx, "order_confirmation", hash)
+		require.NoError(t, err, "every default seeded is on record")
+		assert.Equal(t, subject, d.Subject)
+	}
+	_, err = st.ShippedDefault(ctx, "order_confirmation", "cc")
+	assert.True(t, apperr.Is(err, apperr.NotFound))
 
-	v2, err := st.InsertTemplateVersion(ctx, store.EmailTemplate{Name: "order_confirmation", Subject: "v2", HTMLBody: "h2", TextBody: "t2", CreatedBy: "sam@example.com"})
+	v1, err := st.InsertTemplateVersion(ctx, store.EmailTemplate{Name: "order_confirmation", Subject: "v1", HTMLBody: "h1", TextBody: "t1", CreatedBy: "sam@example.com", DefaultHash: "aa"})
+	require.NoError(t, err)
+	assert.Equal(t, 1, v1.Version)
+	assert.Equal(t, "sam@example.com", v1.CreatedBy)
+	assert.Equal(t, "aa", v1.DefaultHash)
+	v2, err := st.InsertTemplateVersion(ctx, store.EmailTemplate{Name: "order_confirmation", Subject: "v0", HTMLBody: "h", TextBody: "t", RevertedFrom: new(0)})
 	require.NoError(t, err)
 	assert.Equal(t, 2, v2.Version)
-	assert.Equal(t, "sam@example.com", v2.CreatedBy)
+	assert.Equal(t, new(0), v2.RevertedFrom)
 
 	latest, err := st.LatestTemplate(ctx, "order_confirmation")
 	require.NoError(t, err)
-	assert.Equal(t, "v2", latest.Subject)
+	assert.Equal(t, 2, latest.Version)
 
-	v1, err := st.TemplateVersion(ctx, "order_confirmation", 1)
+	v0, err := st.TemplateVersion(ctx, "order_confirmation", 0)
 	require.NoError(t, err)
-	assert.Equal(t, "v1", v1.Subject)
-	assert.Equal(t, "system", v1.CreatedBy)
+	assert.Equal(t, "v0", v0.Subject)
+	assert.Equal(t, "system", v0.CreatedBy)
+	assert.Equal(t, "aa", v0.DefaultHash)
 
 	all, err := st.TemplateVersions(ctx, "order_confirmation")
 	require.NoError(t, err)
-	require.Len(t, all, 2)
-	assert.Equal(t, []int{2, 1}, []int{all[0].Version, all[1].Version})
+	assert.Equal(t, []int{2, 1, 0}, []int{all[0].Version, all[1].Version, all[2].Version})
 
 	first, err := st.InsertTemplateVersion(ctx, store.EmailTemplate{Name: "staff_alert", Subject: "s", HTMLBody: "h", TextBody: "t"})
 	require.NoError(t, err)
-	assert.Equal(t, 1, first.Version, "a new template starts at version 1")
+	assert.Equal(t, 1, first.Version, "a template without a default starts at version 1")
 }
 
 func TestInsertEmailMessageDedupes(t *testing.T) {
@@ -58,7 +70,7 @@ func TestInsertEmailMessageDedupes(t *testing.T) {
 	orderID := insertOrder(t, st)
 
 	m := store.EmailMessage{
-		Template: "order_confirmation", TemplateVersion: 1, To: "Jane@Example.com",
+		Template: "order_confirmation", TemplateVersion: new(1), To: "Jane@Example.com",
 		Subject: "s", HTMLBody: "<p>h</p>", TextBody: "t", OrderID: &orderID,
 		DedupeKey: "order:1:order_confirmation", MessageID: "<a@example.com>",
 	}
@@ -151,7 +163,7 @@ func insertMessage(t *testing.T, st *store.Store, key string) int64 {
 	var id int64
 	require.NoError(t, st.InTx(t.Context(), func(tx *store.Tx) (err error) {
 		id, _, err = tx.InsertEmailMessage(t.Context(), store.EmailMessage{
-			Template: "status_link", TemplateVersion: 1, To: "jane@example.com",
+			Template: "status_link", TemplateVersion: new(1), To: "jane@example.com",
 			Subject: "s", HTMLBody: "h", TextBody: "t", DedupeKey: key, MessageID: "<" + key + "@example.com>",
 		})
 		return err

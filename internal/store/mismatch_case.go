@@ -112,23 +112,28 @@ func (s *Store) CaseAccount(ctx context.Context, id int64, email string) (CaseAc
 
 // CaseEmail is one email queued for a customer, without its body.
 type CaseEmail struct {
-	ID        int64      `db:"id"`
-	Template  string     `db:"template"`
-	To        string     `db:"to_email"`
-	Subject   string     `db:"subject"`
-	Status    string     `db:"status"`
-	Attempts  int        `db:"attempts"`
-	CreatedAt time.Time  `db:"created_at"`
-	SentAt    *time.Time `db:"sent_at"`
+	ID       int64  `db:"id"`
+	Template string `db:"template"`
+	// TemplateVersion is the version it was rendered from.
+	TemplateVersion *int       `db:"template_version"`
+	To              string     `db:"to_email"`
+	Subject         string     `db:"subject"`
+	Status          string     `db:"status"`
+	Attempts        int        `db:"attempts"`
+	CreatedAt       time.Time  `db:"created_at"`
+	SentAt          *time.Time `db:"sent_at"`
 }
 
 // CaseEmails lists the emails of an order or, when orderID is 0, those to
-// email, oldest first, at most limit.
+// email, oldest first, at most limit. Test sends from the template editor
+// are not emails to a customer and are left out (they are about no order,
+// so only the lookup by address can meet one).
 func (s *Store) CaseEmails(ctx context.Context, orderID int64, email string, limit int) ([]CaseEmail, error) {
-	const cols = `SELECT id, template, to_email, subject, status, attempts, created_at, sent_at FROM email_messages `
+	const cols = `SELECT id, template, template_version, to_email, subject, status, attempts, created_at, sent_at
+		FROM email_messages `
 	q, arg := cols+`WHERE order_id = $1 ORDER BY id LIMIT $2`, any(orderID)
 	if orderID == 0 {
-		q, arg = cols+`WHERE lower(to_email) = lower($1) ORDER BY id LIMIT $2`, email
+		q, arg = cols+`WHERE lower(to_email) = lower($1) AND NOT test ORDER BY id LIMIT $2`, email
 	}
 	out := []CaseEmail{}
 	if err := s.db.SelectContext(ctx, &out, q, arg, limit); err != nil {

@@ -63,3 +63,27 @@ function centsOf(s) {
     }
   });
 });
+
+// A template problem's place links to its field; this also puts the caret
+// on its line and column, so the mistake is where the eye lands.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest("[data-jump]") : null;
+  if (!link) {
+    return;
+  }
+  var field = document.getElementById("field-" + link.getAttribute("data-jump"));
+  if (!field || typeof field.setSelectionRange !== "function") {
+    return;
+  }
+  event.preventDefault();
+  var line = parseInt(link.getAttribute("data-line"), 10) || 1;
+  var col = parseInt(link.getAttribute("data-col"), 10) || 1;
+  var lines = field.value.split("\n");
+  var at = 0;
+  for (var i = 0; i < line - 1 && i < lines.length; i++) {
+    at += lines[i].length + 1;
+  }
+  at += Math.min(col - 1, (lines[line - 1] || "").length);
+  field.focus();
+  field.setSelectionRange(at, at + 1);
+});
