@@ -31,7 +31,7 @@ func SeedDefaults(ctx context.Context, st *store.Store) error {
 
 // ContentHash identifies a template's content: the hex SHA-256 of the
 // SHA-256 of each part in turn, so no choice of text can make two
-// different contents collide by moving a boundary. Migration 00012
+// different contents collide by moving a boundary. Migration 00011
 // computes the same in SQL for databases seeded before it.
 func ContentHash(c Content) string {
 	h := sha256.New()
