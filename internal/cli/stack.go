@@ -62,7 +62,9 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 // workers first, while billing and the outbox need the client, so the
 // catch-up and the sweep get their billing service last.
 func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *store.Store, work bool) (*stack, error) {
-	proc, err := stripeapi.New(stripeapi.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
+	proc, err := stripeapi.New(stripeapi.Config{
+		SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase, RatePerSec: cfg.StripeRateLimit,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +25,12 @@ type Config struct {
 	StripeWebhookSecret string
 	// StripeAPIBase is empty for Stripe itself, or the simulator's URL.
 	StripeAPIBase string
-	BaseURL       string
-	ListenAddr    string
+	// StripeRateLimit is the processor's rate budget in requests per
+	// second, shared by every call this process makes; 0 means the
+	// adapter's default (20/s for test keys, 80/s for live ones).
+	StripeRateLimit float64
+	BaseURL         string
+	ListenAddr      string
 	// SMTPURL is empty when emails go to the dev mailbox.
 	SMTPURL      string
 	MailFrom     string
@@ -62,6 +68,7 @@ func Load(getenv func(string) string) (Config, error) {
 		StripeSecretKey:     r.prefixed("STRIPE_SECRET_KEY", "sk_test_", "sk_live_", "rk_test_", "rk_live_"),
 		StripeWebhookSecret: r.prefixed("STRIPE_WEBHOOK_SECRET", "whsec_"),
 		StripeAPIBase:       r.url("STRIPE_API_BASE", false, "http", "https"),
+		StripeRateLimit:     r.rate("STRIPE_RATE_LIMIT"),
 		BaseURL:             strings.TrimRight(r.url("BASE_URL", true, "http", "https"), "/"),
 		ListenAddr:          r.str("LISTEN_ADDR", ":8080"),
 		SMTPURL:             r.url("SMTP_URL", false, "smtp", "smtps"),
@@ -183,6 +190,20 @@ func (r *reader) addrs(name string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// rate reads a positive number of requests per second; unset is 0.
+func (r *reader) rate(name string) float64 {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) {
+		r.fail(name, fmt.Sprintf("must be a positive number of requests per second like 20, got %q", v))
+		return 0
+	}
+	return f
 }
 
 func (r *reader) duration(name string, def time.Duration) time.Duration {

@@ -32,7 +32,14 @@ func TestLoadDefaults(t *testing.T) {
 	require.Equal(t, time.Hour, c.ReconSweepInterval)
 	require.Equal(t, 72*time.Hour, c.ReconLookback)
 	require.Equal(t, 2*time.Minute, c.ReconGrace)
+	require.Zero(t, c.StripeRateLimit, "the adapter's default")
 	require.Nil(t, c.Faults)
+
+	env := validEnv()
+	env["STRIPE_RATE_LIMIT"] = "2.5"
+	c, err = load(env)
+	require.NoError(t, err)
+	require.Equal(t, 2.5, c.StripeRateLimit)
 }
 
 // TestLoadTakesASocketDatabaseURL: the URL backstop dev prints names the
@@ -59,6 +66,8 @@ func TestLoadNamesEachBadVariable(t *testing.T) {
 		{"STRIPE_SECRET_KEY", "pk_test_123", "must start with sk_test_"},
 		{"STRIPE_WEBHOOK_SECRET", "secret", "must start with whsec_"},
 		{"STRIPE_API_BASE", "ftp://sim", "scheme http"},
+		{"STRIPE_RATE_LIMIT", "fast", "positive number"},
+		{"STRIPE_RATE_LIMIT", "0", "positive number"},
 		{"BASE_URL", "", "is required"},
 		{"BASE_URL", "shop.example.com", "must be a URL"},
 		{"SMTP_URL", "http://mail:25", "scheme smtp"},
