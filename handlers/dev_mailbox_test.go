@@ -131,7 +131,7 @@ func TestMailboxUnknownMessageIs404(t *testing.T) {
 	for _, path := range []string{"/dev/mailbox/99", "/dev/mailbox/abc", "/dev/mailbox/-1"} {
 		res := ta.get(t, path)
 		assert.Equal(t, http.StatusNotFound, res.status, path)
-		one(t, doc(t, res.body), "error-ref")
+		one(t, doc(t, res.body), "no-ref") // nothing to look up, so no reference to quote
 	}
 }
 

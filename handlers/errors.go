@@ -6,10 +6,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/views"
@@ -34,22 +36,40 @@ type errorHandler struct {
 	recorder interface {
 		RecordError(context.Context, ErrorReport) error
 	}
+	// unrecorded counts the error pages shown without a stored report.
+	unrecorded   *prometheus.CounterVec
 	supportEmail string
 }
 
 func newErrorHandler(d Deps) *errorHandler {
-	return &errorHandler{log: d.Logger, recorder: d.Errors, supportEmail: d.SupportEmail}
+	unrecorded := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "backstop_error_pages_unrecorded_total",
+		Help: "Error pages shown without a stored report, since nothing needs looking up " +
+			"(bad input, not found, CSRF refusals, overload), by route pattern and status.",
+	}, []string{"route", "status"})
+	return &errorHandler{log: d.Logger, recorder: d.Errors, supportEmail: d.SupportEmail,
+		unrecorded: register(d.Metrics, unrecorded)}
+}
+
+// needsReport says whether an error page is worth a stored report: only a
+// genuine failure of ours (a 5xx other than 503) is something support may
+// have to look up. Refusals of bad input, unknown pages, CSRF refusals and
+// "busy, try again" (503) need no investigation, and anyone can cause any
+// number of them: a row each would let anonymous requests fill the table.
+// They are counted instead (backstop_error_pages_unrecorded_total), and
+// their page shows no reference, so nobody is told to quote one that
+// leads nowhere.
+func needsReport(status int) bool {
+	return status >= fiber.StatusInternalServerError && status != fiber.StatusServiceUnavailable
 }
 
 func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	status := statusOf(err)
-	if status < fiber.StatusInternalServerError && !isAppErr(err) {
-		// Fiber's own refusals (an unknown path, a wrong method, a body too
-		// large) are mostly scanners and typos: a stored report each would
-		// let anyone fill the table, and support has nothing to look up.
-		h.logError(c, ErrorReport{Method: c.Method(), Route: c.Path(), Status: status, RequestID: requestIDOf(c)}, err)
-		v := errorView(err, status, "", h.supportEmail)
-		return h.render(c, status, v)
+	if !needsReport(status) {
+		h.logError(c, ErrorReport{Method: c.Method(), Route: c.Path(), Status: status,
+			OrderID: orderIDOf(c), RequestID: requestIDOf(c)}, err)
+		h.unrecorded.WithLabelValues(routeOf(c), strconv.Itoa(status)).Inc()
+		return h.render(c, status, errorView(err, status, "", h.supportEmail))
 	}
 	report := ErrorReport{
 		Ref:       newRef(),
@@ -88,8 +108,12 @@ func (h *errorHandler) logError(c *fiber.Ctx, r ErrorReport, err error) {
 	if r.OrderID != nil {
 		attrs = append(attrs, "order_id", *r.OrderID)
 	}
-	if r.Status >= fiber.StatusInternalServerError {
+	if needsReport(r.Status) {
 		h.log.Error("request failed", attrs...)
+		return
+	}
+	if r.Status >= fiber.StatusInternalServerError {
+		h.log.Warn("request shed", attrs...)
 		return
 	}
 	h.log.Debug("request refused", attrs...)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,6 +103,7 @@ func TestUnknownRouteIsNotFoundWithoutReport(t *testing.T) {
 	assert.Equal(t, "Page not found", text(one(t, page, "error-title")))
 	assert.Empty(t, ta.errors.all())
 	assert.Empty(t, byTestID(page, "error-ref"))
+	assert.Contains(t, ta.get(t, "/metrics").body, `backstop_error_pages_unrecorded_total{route="unmatched",status="404"} 1`)
 	assert.Len(t, byTestID(page, "support-link"), 1, "the way to a person is still there")
 	assert.NotContains(t, res.body, "Cannot GET", "fiber's own message is not shown")
 	assert.NotContains(t, res.body, "<script>")
@@ -185,9 +185,44 @@ func TestRequestTimeoutReachesUserContext(t *testing.T) {
 
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
 	assert.Contains(t, res.body, "taking longer than it should")
-	reports := ta.errors.all()
-	require.Len(t, reports, 1)
-	assert.Contains(t, reports[0].Err, context.DeadlineExceeded.Error())
+	assert.Empty(t, ta.errors.all(), "busy is not something to investigate")
+	assert.Contains(t, ta.get(t, "/metrics").body, `backstop_error_pages_unrecorded_total{route="/test/slow",status="503"} 1`)
+}
+
+// TestErrorsNeedingNoInvestigationAreCounted: bad input, unknown things,
+// CSRF refusals and "busy" are counted by route and status, never stored a
+// row each, and their page says no reference is needed instead of showing
+// one that leads nowhere. A genuine failure keeps its stored reference
+// (TestHandlerErrorShowsStoredReference).
+func TestErrorsNeedingNoInvestigationAreCounted(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err    error
+		status int
+	}{
+		{apperr.New(apperr.Invalid, "That does not look right."), 400},
+		{apperr.New(apperr.NotFound, "We could not find that checkout."), 404},
+		{errCSRF, 403},
+		{apperr.New(apperr.Unauthenticated, "Please sign in first."), 401},
+		{apperr.New(apperr.Conflict, "Already done."), 409},
+		{apperr.New(apperr.Unavailable, "Payments are paused for a minute."), 503},
+	} {
+		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+			t.Parallel()
+			ta := setup(t)
+			ta.app.Get("/test/refuse/:id", func(c *fiber.Ctx) error { return tc.err })
+			for i := range 20 {
+				res := ta.get(t, fmt.Sprintf("/test/refuse/%d", i))
+				require.Equal(t, tc.status, res.status)
+				page := doc(t, res.body)
+				assert.Empty(t, byTestID(page, "error-ref"))
+				one(t, page, "no-ref")
+			}
+			assert.Empty(t, ta.errors.all())
+			assert.Contains(t, ta.get(t, "/metrics").body,
+				fmt.Sprintf(`backstop_error_pages_unrecorded_total{route="/test/refuse/:id",status="%d"} 20`, tc.status))
+		})
+	}
 }
 
 func TestSetOrderIDReachesReport(t *testing.T) {

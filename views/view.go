@@ -41,7 +41,9 @@ type CheckoutErrors struct {
 func (e CheckoutErrors) Any() bool { return e.Email != "" || e.Form != "" }
 
 // ErrorView is what the error page (and its htmx partial) shows. Ref is the
-// stored reference; empty on the static fallback page, which has none.
+// stored reference; empty when nothing was stored (an error that needs no
+// investigation, and the static fallback page), and then the page says no
+// reference is needed rather than showing one that leads nowhere.
 type ErrorView struct {
 	Ref          string
 	StatusURL    string // where the customer can check a payment, "/status" by default
