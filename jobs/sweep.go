@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -11,8 +13,14 @@ import (
 	"github.com/backstophq/backstop/internal/recon"
 )
 
-// SweepArgs asks for one reconciliation sweep. It is periodic and unique
-// while queued, so a slow sweep never piles up copies behind it.
+// SweepArgs asks for one reconciliation sweep.
+//
+// It is deliberately not unique. River's unique jobs always count the
+// running state, and a sweep job whose process was killed stays "running"
+// until River's rescuer gives up on it, which for a job of this timeout is
+// 30 minutes: a unique sweep would block every later sweep, on every
+// machine, for that long. The sweep's own advisory lock is what keeps one
+// sweep at a time; an extra job finds it taken and ends at once.
 type SweepArgs struct{}
 
 // Kind names the job in river_job.
@@ -20,37 +28,70 @@ func (SweepArgs) Kind() string { return "recon_sweep" }
 
 // InsertOpts runs each sweep once: a failed sweep is recorded and alerted
 // on, and the next period is the retry (its window covers the gap).
-func (SweepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{
-		MaxAttempts: 1,
-		UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
-		}},
-	}
-}
+func (SweepArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
 
 // sweepTimeout bounds one sweep: a large window at the processor's rate
 // limit takes minutes, far beyond the client's default job timeout.
 const sweepTimeout = 30 * time.Minute
 
-// SweepWorker runs the sweep. River rescues a job running longer than
-// RescueStuckJobsAfter and runs it again while the first is still going;
-// the sweep's advisory lock turns that second run into a no-op.
+// SweepWorker runs the sweep.
 type SweepWorker struct {
 	river.WorkerDefaults[SweepArgs]
 	Sweeper *recon.Sweeper
+	Logger  *slog.Logger
 }
 
 // Timeout overrides the client's short default for this job.
 func (w *SweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return sweepTimeout }
 
-// Work runs one sweep; "another sweep is running" is success.
+// Work runs one sweep; "another sweep is running" is success. A run that
+// held the sweep lock then lets River finish the sweep jobs that died with
+// their process (see cancelDead).
 func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
-	_, err := w.Sweeper.Run(ctx, recon.SweepOptions{})
+	res, err := w.Sweeper.Run(ctx, recon.SweepOptions{})
 	if errors.Is(err, recon.ErrBusy) {
 		return nil
 	}
+	if res.RunID != 0 {
+		w.cancelDead(ctx, job)
+	}
 	return err
+}
+
+// cancelDead cancels every recon_sweep job still "running" that was
+// started before this one. This job held the sweep lock, which a live sweep
+// never lets go of while it runs, so those jobs died with their process.
+// River cannot tell: without a cancel it leaves them running until their
+// 30-minute timeout; with one, its rescuer moves them to cancelled within
+// a minute. Failing to cancel is only logged: the sweep itself succeeded.
+func (w *SweepWorker) cancelDead(ctx context.Context, job *river.Job[SweepArgs]) {
+	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
+	if err != nil || job.AttemptedAt == nil {
+		return
+	}
+	params := river.NewJobListParams().Kinds(SweepArgs{}.Kind()).States(rivertype.JobStateRunning).First(100)
+	list, err := client.JobList(ctx, params)
+	if err != nil {
+		w.logger().WarnContext(ctx, "list sweep jobs left running", "err", err)
+		return
+	}
+	for _, j := range list.Jobs {
+		if j.ID == job.ID || j.AttemptedAt == nil || !j.AttemptedAt.Before(*job.AttemptedAt) {
+			continue
+		}
+		if _, err := client.JobCancel(ctx, j.ID); err != nil {
+			w.logger().WarnContext(ctx, "cancel a dead sweep job", "job_id", j.ID, "err", err)
+			continue
+		}
+		w.logger().InfoContext(ctx, "cancelled a sweep job whose process died", "job_id", j.ID, "attempted_at", j.AttemptedAt)
+	}
+}
+
+func (w *SweepWorker) logger() *slog.Logger {
+	if w.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return w.Logger
 }
 
 // SweepPeriodic schedules a sweep every interval, and one at start.

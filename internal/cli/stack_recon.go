@@ -22,6 +22,7 @@ import (
 type reconParts struct {
 	sweeper *recon.Sweeper
 	alerter *recon.Alerter
+	logger  *slog.Logger
 }
 
 func newRecon(cfg config.Config, st *store.Store, proc recon.Lister, logger *slog.Logger, reg prometheus.Registerer) *reconParts {
@@ -34,12 +35,12 @@ func newRecon(cfg config.Config, st *store.Store, proc recon.Lister, logger *slo
 		Store: st, Proc: proc, Faults: cfg.Faults, Metrics: metrics, Logger: logger, Alerts: alerter,
 		Lookback: cfg.ReconLookback, Grace: cfg.ReconGrace,
 	})
-	return &reconParts{sweeper: sweeper, alerter: alerter}
+	return &reconParts{sweeper: sweeper, alerter: alerter, logger: logger}
 }
 
 // register adds the workers and returns the periodic jobs.
 func (r *reconParts) register(workers *river.Workers, cfg config.Config) []*river.PeriodicJob {
-	river.AddWorker(workers, &jobs.SweepWorker{Sweeper: r.sweeper})
+	river.AddWorker(workers, &jobs.SweepWorker{Sweeper: r.sweeper, Logger: r.logger})
 	river.AddWorker(workers, &jobs.AlertCheckWorker{Alerter: r.alerter})
 	return []*river.PeriodicJob{jobs.SweepPeriodic(cfg.ReconSweepInterval), jobs.AlertCheckPeriodic()}
 }
