@@ -38,6 +38,14 @@ deps: ## check for PostgreSQL's server binaries and chromium; as root, apt-get i
 test: deps tools ## run every test, first installing what it needs (deps, tools)
 	BACKSTOP_REQUIRE_BROWSER=1 go test -count=1 -timeout 15m ./...
 
+# `make soak` knobs: rounds of 50 customers, and the seed of a run to replay.
+N    ?= 1000
+SEED ?=
+
+.PHONY: soak
+soak: deps tools ## random kills, long: make soak N=1000 [SEED=…] (prints its seed; the invariant checker at the end)
+	BACKSTOP_SOAK_ROUNDS=$(N) BACKSTOP_SOAK_SEED=$(SEED) go test -count=1 -timeout 0 -run '^TestRandomKills$$' -v ./e2e
+
 .PHONY: bench
 bench: ## run the benchmarks (the sweep's at 1M charges takes minutes)
 	go test -run '^$$' -bench . -benchmem -timeout 30m ./...

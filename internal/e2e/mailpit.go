@@ -28,6 +28,7 @@ func StartMailpit(t testing.TB) *Mailpit {
 		"--smtp", m.SMTPAddr, "--listen", httpAddr,
 		"--database", filepath.Join(t.TempDir(), "mailpit.db"),
 		"--enable-chaos", "--disable-version-check", "--smtp-disable-rdns", "--quiet",
+		"--max", "0", // keep every message: long runs count them all
 	}, nil)
 	p.WaitHTTP(t, m.API+"/readyz", 15*time.Second)
 	p.WaitTCP(t, m.SMTPAddr, 5*time.Second)

@@ -14,22 +14,45 @@ import (
 	"time"
 )
 
-// Proc is a process started for a test. Its output is kept for failures.
+// Proc is a process started for a test. Its output is kept for failures,
+// in memory or in a file.
 type Proc struct {
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	exited chan struct{}
-	state  *os.ProcessState
+	cmd     *exec.Cmd
+	out     *syncBuffer
+	logPath string
+	exited  chan struct{}
+	state   *os.ProcessState
 }
 
 // Start runs bin with args and env (added to a minimal environment) and
 // kills it when the test ends if it is still running.
 func Start(t testing.TB, bin string, args, env []string) *Proc {
 	t.Helper()
+	return start(t, bin, args, env, "")
+}
+
+// StartLogged is Start with the output appended to the file at logPath
+// instead of memory, for tests that start hundreds of processes; a failed
+// test names the file instead of printing it.
+func StartLogged(t testing.TB, logPath, bin string, args, env []string) *Proc {
+	t.Helper()
+	return start(t, bin, args, env, logPath)
+}
+
+func start(t testing.TB, bin string, args, env []string, logPath string) *Proc {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
-	p := &Proc{cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &Proc{cmd: cmd, out: &syncBuffer{}, logPath: logPath, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if logPath != "" {
+		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatalf("log file for %s: %v", bin, err)
+		}
+		defer f.Close() // the child keeps its own descriptor
+		cmd.Stdout, cmd.Stderr = f, f
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
@@ -41,15 +64,26 @@ func Start(t testing.TB, bin string, args, env []string) *Proc {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-p.exited
-		if t.Failed() {
-			t.Logf("output of %v:\n%s", args, p.Output())
+		if !t.Failed() {
+			return
 		}
+		if logPath != "" {
+			t.Logf("output of %v is in %s", args, logPath)
+			return
+		}
+		t.Logf("output of %v:\n%s", args, p.Output())
 	})
 	return p
 }
 
 // Output is everything the process printed so far.
-func (p *Proc) Output() string { return p.out.String() }
+func (p *Proc) Output() string {
+	if p.logPath != "" {
+		b, _ := os.ReadFile(p.logPath)
+		return string(b)
+	}
+	return p.out.String()
+}
 
 // PID is the process id.
 func (p *Proc) PID() int { return p.cmd.Process.Pid }
