@@ -44,6 +44,11 @@ func handleCheckout(co Checkout, plans PlanLister, oc orderCookie) fiber.Handler
 		if errors.As(err, &fe) {
 			return renderCheckoutError(c, plans, form, fe)
 		}
+		if apperr.Is(err, apperr.Unavailable) {
+			// Busy: the order, if one was written, waits for this same
+			// form token, so the error page offers the form again as sent.
+			setRetryForm(c, views.RetryForm{Email: form.Email, PlanCode: form.PlanCode, FormToken: form.FormToken})
+		}
 		if err != nil {
 			return err
 		}

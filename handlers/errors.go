@@ -28,6 +28,17 @@ const orderIDKey = "backstop.order_id"
 // setOrderID tells the ErrorHandler which order the request concerns.
 func setOrderID(c *fiber.Ctx, id int64) { c.Locals(orderIDKey, id) }
 
+// retryFormKey is where a handler leaves the form the error page may offer
+// to send again (a checkout refused while we were busy).
+const retryFormKey = "backstop.retry_form"
+
+func setRetryForm(c *fiber.Ctx, f views.RetryForm) { c.Locals(retryFormKey, &f) }
+
+func retryFormOf(c *fiber.Ctx) *views.RetryForm {
+	f, _ := c.Locals(retryFormKey).(*views.RetryForm)
+	return f
+}
+
 // errorHandler turns any error returned by a handler (or a recovered panic)
 // into the error page: a status from the error's kind, a reference stored
 // with the full chain, a log line for 5xx, and a safe message.
@@ -65,11 +76,16 @@ func needsReport(status int) bool {
 
 func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	status := statusOf(err)
+	if status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfter(err))
+	}
 	if !needsReport(status) {
 		h.logError(c, ErrorReport{Method: c.Method(), Route: c.Path(), Status: status,
 			OrderID: orderIDOf(c), RequestID: requestIDOf(c)}, err)
 		h.unrecorded.WithLabelValues(routeOf(c), strconv.Itoa(status)).Inc()
-		return h.render(c, status, errorView(err, status, "", h.supportEmail))
+		v := errorView(err, status, "", h.supportEmail)
+		v.Retry = retryFormOf(c)
+		return h.render(c, status, v)
 	}
 	report := ErrorReport{
 		Ref:       newRef(),
@@ -192,6 +208,22 @@ func wordsFor(status int) (title, message string) {
 		return "Something went wrong on our side", "We hit a problem finishing this page. It was not your fault."
 	}
 	return "That did not work", "Please go back and try again."
+}
+
+// defaultRetryAfter is what a 503 tells clients to wait when the error
+// does not know better.
+const defaultRetryAfter = 5 * time.Second
+
+// retryAfter is the Retry-After of a 503, in whole seconds: the wait the
+// error knows of (the processor's rate budget says when a request will fit
+// again), else defaultRetryAfter.
+func retryAfter(err error) string {
+	d := defaultRetryAfter
+	var hint interface{ RetryAfter() time.Duration }
+	if errors.As(err, &hint) && hint.RetryAfter() > 0 {
+		d = hint.RetryAfter()
+	}
+	return strconv.Itoa(int((d + time.Second - 1) / time.Second))
 }
 
 // crockford is Crockford's base32 alphabet: no I, L, O or U, so a reference

@@ -272,3 +272,28 @@ func TestServerErrorIsLoggedWithRefRouteAndChain(t *testing.T) {
 	assert.Equal(t, "/test/items/7", line["path"])
 	assert.Contains(t, line["err"], "db-7.internal")
 }
+
+type waitHint struct{ d time.Duration }
+
+func (w waitHint) Error() string             { return "rate budget used up" }
+func (w waitHint) RetryAfter() time.Duration { return w.d }
+
+// A 503 says when to come back: what the error knows (the processor's rate
+// budget), rounded up to whole seconds, else 5 s. Other statuses say nothing.
+func TestBusyAnswersCarryRetryAfter(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{apperr.Wrap(apperr.Unavailable, "Busy.", waitHint{2100 * time.Millisecond}), "3"},
+		{apperr.New(apperr.Unavailable, "Busy."), "5"},
+		{apperr.New(apperr.NotFound, "Gone."), ""},
+		{errSecret, ""},
+	} {
+		ta := setup(t)
+		ta.app.Get("/test/busy", func(c *fiber.Ctx) error { return tc.err })
+		res := ta.get(t, "/test/busy")
+		assert.Equal(t, tc.want, res.header.Get("Retry-After"), "%v", tc.err)
+	}
+}

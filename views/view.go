@@ -45,7 +45,11 @@ func (e CheckoutErrors) Any() bool { return e.Email != "" || e.Form != "" }
 // investigation, and the static fallback page), and then the page says no
 // reference is needed rather than showing one that leads nowhere.
 type ErrorView struct {
-	Ref          string
+	Ref string
+	// Retry, when set, is the form the customer was sending, offered again
+	// as a "Try again" button: a checkout refused while we were busy keeps
+	// its form token, so pressing it continues the same order.
+	Retry        *RetryForm
 	StatusURL    string // where the customer can check a payment, "/status" by default
 	SupportEmail string
 	Title        string
@@ -53,6 +57,13 @@ type ErrorView struct {
 	// Staff is set under /console: the page speaks to staff, without the
 	// customer's reassurance about their money.
 	Staff bool
+}
+
+// RetryForm is a checkout form to post again, unchanged.
+type RetryForm struct {
+	Email     string
+	PlanCode  string
+	FormToken string
 }
 
 // FallbackView is the static page a reverse proxy serves while the app is

@@ -80,6 +80,10 @@ func invalidField(field, msg string) error {
 // with no URL and the customer is shown its status instead. Without that
 // link (another device), the page gives nothing away, and an address that
 // bought the plan within PriorWindow is emailed the earlier order's status.
+//
+// When the processor is busy (its rate budget used up) or unreachable, it
+// returns an Unavailable error in the customer's words, and the pending
+// order when one was written: the same form continues it.
 func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, string, error) {
 	if err := f.Validate(); err != nil {
 		return Order{}, "", err
@@ -90,7 +94,7 @@ func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, str
 		// offered without knowing whether the last one was paid.
 		prior, err := s.priorOrder(ctx, f.PriorRef, f.PlanCode)
 		if err != nil {
-			return Order{}, "", err
+			return Order{}, "", busy(err)
 		}
 		if o, payURL, stop := prior.stops(f.Email, key); stop {
 			return o, payURL, nil
@@ -105,6 +109,12 @@ func (s *Service) StartCheckout(ctx context.Context, f CheckoutForm) (Order, str
 		return o, "", nil // a resubmit of a form whose payment went through
 	}
 	sess, err := s.proc.CreateCheckoutSession(ctx, s.checkoutRequest(o, plan))
+	if apperr.Is(err, apperr.Unavailable) {
+		// The order stays pending with no session, which is harmless: the
+		// same form finds it again and asks for its session with the same
+		// idempotency key, so a retry continues this order.
+		return o, "", busy(err)
+	}
 	if err != nil {
 		return Order{}, "", err
 	}
@@ -160,6 +170,20 @@ func paidFromForm(ctx context.Context, tx Tx, token, plan string) (Order, bool, 
 		}
 	}
 	return Order{}, false, nil
+}
+
+// msgCheckoutBusy is what a customer reads when the payment page could not
+// be opened because the processor is busy or unreachable.
+const msgCheckoutBusy = "We could not open the payment page just now because many people are paying at once. " +
+	"Nothing was charged and your order is kept: press Try again in a few seconds."
+
+// busy words an Unavailable error from the processor for the customer who
+// was starting a checkout; other errors pass through.
+func busy(err error) error {
+	if apperr.Is(err, apperr.Unavailable) {
+		return apperr.Wrap(apperr.Unavailable, msgCheckoutBusy, err)
+	}
+	return err
 }
 
 func (s *Service) checkoutRequest(o Order, plan Plan) CheckoutRequest {

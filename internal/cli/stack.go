@@ -41,6 +41,9 @@ type stack struct {
 	live console.Processor
 	// templates is the console's email template editor.
 	templates *mail.Editor
+	// requestTimeout bounds each web request; 0 is the web layer's
+	// default. Tests shorten it.
+	requestTimeout time.Duration
 }
 
 // openStack connects everything; work says whether this process runs jobs.

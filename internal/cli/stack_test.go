@@ -37,6 +37,12 @@ type testStack struct {
 
 func newTestStack(t testing.TB) *testStack {
 	t.Helper()
+	return newTestStackWith(t, nil)
+}
+
+// newTestStackWith is newTestStack with the configuration adjusted first.
+func newTestStackWith(t testing.TB, adjust func(*config.Config)) *testStack {
+	t.Helper()
 	ctx := context.Background()
 	dbURL := dbtest.URL(t)
 	sim, err := stripesim.New(stripesim.Options{APIKey: testAPIKey, WebhookSecret: testSecret})
@@ -47,6 +53,9 @@ func newTestStack(t testing.TB) *testStack {
 		DatabaseURL: dbURL, StripeSecretKey: testAPIKey, StripeWebhookSecret: testSecret,
 		StripeAPIBase: srv.URL, BaseURL: "http://shop.test", SupportEmail: "support@shop.test",
 		MailFrom: "shop@shop.test",
+	}
+	if adjust != nil {
+		adjust(&cfg)
 	}
 	st, err := openStack(ctx, cfg, slog.New(slog.DiscardHandler), false)
 	require.NoError(t, err)

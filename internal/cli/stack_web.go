@@ -33,6 +33,8 @@ func (s *stack) webDeps() handlers.Deps {
 		BaseURL:        s.cfg.BaseURL,
 		AllowedHosts:   s.cfg.AllowedHosts,
 		TrustedProxies: s.cfg.TrustedProxies,
+
+		RequestTimeout: s.requestTimeout,
 	}
 	if s.cfg.DevMailbox {
 		d.DevMailbox = s.store

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/backstophq/backstop/internal/apperr"
 	stripe "github.com/stripe/stripe-go/v76"
@@ -30,6 +31,13 @@ func IsRetryable(err error) bool { return apperr.Is(err, apperr.Unavailable) }
 func fail(op string, err error) error {
 	if err == nil {
 		return nil
+	}
+	var se *stripe.Error
+	if errors.As(err, &se) && se.RequestID == budgetRequestID {
+		// Never sent: our own rate budget refused it (see budgetResponse).
+		wait, _ := time.ParseDuration(se.Param)
+		return &apperr.Error{Kind: apperr.Unavailable, Msg: msgRateLimited,
+			Err: fmt.Errorf("stripeapi: %s: %w", op, &BudgetError{Wait: wait})}
 	}
 	wrapped := fmt.Errorf("stripeapi: %s: %w", op, err)
 	kind, msg := classify(err)

@@ -2,10 +2,13 @@ package stripeapi
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/apperr"
 )
 
 func TestBucketRefusesAnEndedContextWithoutTakingAToken(t *testing.T) {
@@ -80,4 +83,55 @@ func TestDefaultsFollowTheKeysMode(t *testing.T) {
 	live := withDefaults(Config{SecretKey: "sk_live_1"})
 	require.Equal(t, 80.0, live.RatePerSec)
 	require.Equal(t, 20, live.Burst)
+}
+
+// deadlineCtx is a context whose deadline is on the fake clock.
+type deadlineCtx struct {
+	context.Context
+	at time.Time
+}
+
+func (c deadlineCtx) Deadline() (time.Time, bool) { return c.at, true }
+
+func TestBucketRefusesAWaitPastTheDeadlineAtOnce(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	b := newBucket(2, 1, clk)
+	require.NoError(t, b.wait(context.Background()))
+
+	err := b.wait(deadlineCtx{context.Background(), clk.Now().Add(100 * time.Millisecond)})
+	var be *BudgetError
+	require.ErrorAs(t, err, &be)
+	require.Equal(t, 500*time.Millisecond, be.RetryAfter(), "the next token, at 2/s")
+	n, _ := clk.slept()
+	require.Zero(t, n, "refused without waiting")
+
+	require.NoError(t, b.wait(deadlineCtx{context.Background(), clk.Now().Add(time.Second)}), "the token was handed back")
+	n, total := clk.slept()
+	require.Equal(t, 1, n)
+	require.Equal(t, 500*time.Millisecond, total)
+}
+
+// TestClientRefusedByTheBudgetSendsNothing: a call that cannot get a turn
+// before its deadline is an Unavailable error carrying the wait, the
+// processor never sees it, and stripe-go does not retry it.
+func TestClientRefusedByTheBudgetSendsNothing(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"id":"ch_1","object":"charge"}`) })
+	c, err := New(Config{SecretKey: "sk_test_123", APIBase: api.URL, RatePerSec: 1, Burst: 1})
+	require.NoError(t, err)
+	_, err = c.GetCharge(context.Background(), "ch_1")
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c.GetCharge(ctx, "ch_1")
+	require.True(t, apperr.Is(err, apperr.Unavailable), "%v", err)
+	require.Equal(t, msgRateLimited, apperr.SafeMessage(err, ""))
+	var be *BudgetError
+	require.ErrorAs(t, err, &be)
+	require.InDelta(t, time.Second.Seconds(), be.RetryAfter().Seconds(), 0.2)
+	require.Less(t, time.Since(start), 100*time.Millisecond, "refused at once, not at the deadline")
+	require.Len(t, api.requests(), 1, "the refused call never reached the processor")
 }
