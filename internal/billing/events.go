@@ -32,9 +32,11 @@ type effect func(ctx context.Context, tx Tx) (Outcome, error)
 // Received and processed are separate facts: when reading or handling
 // fails, the event stays stored with its error and attempt count, the
 // handling is rolled back, and the error is returned so the webhook answers
-// 5xx and the processor, catch-up and the retry job try again; the dedupe by
-// event id never hides an unprocessed event. Deliveries of one event that
-// arrive together in this process share one handling.
+// 5xx and the processor and event catch-up try again; the dedupe by event
+// id never hides an unprocessed event. An event catch-up gave up on (after
+// its retries, with a mismatch for a person) is acknowledged without
+// another attempt. Deliveries of one event that arrive together in this
+// process share one handling.
 func (s *Service) HandleEvent(ctx context.Context, ev Event, source string) error {
 	_, err, _ := s.inflight.Do(ev.ID, func() (any, error) {
 		return nil, s.handleEvent(ctx, ev, source)
@@ -43,8 +45,8 @@ func (s *Service) HandleEvent(ctx context.Context, ev Event, source string) erro
 }
 
 func (s *Service) handleEvent(ctx context.Context, ev Event, source string) error {
-	processed, err := s.storeEvent(ctx, ev, source)
-	if err != nil || processed {
+	done, err := s.storeEvent(ctx, ev, source)
+	if err != nil || done {
 		return err
 	}
 	via := ViaWebhook
@@ -66,18 +68,20 @@ func (s *Service) handleEvent(ctx context.Context, ev Event, source string) erro
 	return nil
 }
 
-// storeEvent records the event's receipt and reports whether it was
-// already processed, in a transaction of its own.
-func (s *Service) storeEvent(ctx context.Context, ev Event, source string) (processed bool, err error) {
+// storeEvent records the event's receipt and reports whether it is done
+// with (processed, or given up and left for a person, whose delivery is
+// acknowledged so the processor stops sending it), in a transaction of its
+// own.
+func (s *Service) storeEvent(ctx context.Context, ev Event, source string) (done bool, err error) {
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.InsertEvent(ctx, ev, source); err != nil {
 			return err
 		}
 		state, err := tx.ReadEvent(ctx, ev.ID)
-		processed = state.ProcessedAt != nil
+		done = state.Done()
 		return err
 	})
-	return processed, err
+	return done, err
 }
 
 // applyEvent is the one transaction that changes anything: it locks the
@@ -88,7 +92,7 @@ func (s *Service) storeEvent(ctx context.Context, ev Event, source string) (proc
 func (s *Service) applyEvent(ctx context.Context, ev Event, apply effect, fetchErr error) (out Outcome, handleErr, err error) {
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		state, err := tx.LockEvent(ctx, ev.ID)
-		if err != nil || state.ProcessedAt != nil {
+		if err != nil || state.Done() {
 			return err
 		}
 		handleErr = fetchErr

@@ -40,13 +40,16 @@ const (
 	// payment the processor says is neither: a status no processor fact
 	// confirms (an event whose payload disagreed with the processor).
 	KindStatusMismatch = "status_mismatch"
+	// KindEventFailed is a processor event whose handling kept failing
+	// until event catch-up gave up on it (its subject is "event:<id>").
+	KindEventFailed = "event_failed"
 )
 
 // Kinds lists every kind of mismatch.
 var Kinds = []string{
 	KindOrphanPayment, KindStuckPending, KindUnpaidFulfilled, KindRefundedActive, KindDisputed,
 	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending, KindClaimReview,
-	KindStatusMismatch,
+	KindStatusMismatch, KindEventFailed,
 }
 
 // Hold reasons: a payment is in but a person must finish the order. Two

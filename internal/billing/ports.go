@@ -102,7 +102,14 @@ type EventState struct {
 	ID          string     `db:"id"`
 	ProcessedAt *time.Time `db:"processed_at"`
 	Attempts    int        `db:"attempts"`
+	// GivenUpAt is when retrying stopped and a person was asked to look
+	// (an event_failed mismatch); nil while it is still retried.
+	GivenUpAt *time.Time `db:"given_up_at"`
 }
+
+// Done reports whether nothing more will be done with the event
+// automatically: processed, or given up and left for a person.
+func (s EventState) Done() bool { return s.ProcessedAt != nil || s.GivenUpAt != nil }
 
 // Email is one logical email, about an order unless OrderID is zero (a
 // holding email for a payment with no order yet).

@@ -33,6 +33,7 @@ type stack struct {
 	jobs    *jobs.Client
 	metrics *prometheus.Registry
 	recon   *reconParts
+	catchUp *recon.CatchUp
 	staff   *staff.Service
 	// resolve is the staff actions on mismatches, for the console.
 	resolve *resolve.Service
@@ -93,6 +94,8 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	periodic := []*river.PeriodicJob{jobs.CatchUpPeriodic(cfg.ReconEventsInterval)}
 	// The sweep and the dead man's switch (see stack_recon.go).
 	s.recon = newRecon(cfg, st, proc, logger, s.metrics)
+	catchUp.Alerts = s.recon.alerter
+	s.catchUp = catchUp
 	periodic = append(periodic, s.recon.register(workers, cfg)...)
 	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Periodic: periodic, Work: work})
 	if err != nil {

@@ -27,7 +27,9 @@ type Watch struct {
 // Alerter is the dead man's switch: a kind of run whose last run failed, or
 // that has not completed for twice its interval, raises an alert — one
 // email to Email and a metric — and clears it, with one more email, when a
-// run completes again. The state lives in recon_state and changes under a
+// run completes again. The events alert is also raised while a processor
+// event that catch-up gave up on waits for a person (its event_failed
+// mismatch is open), and clears once staff have dealt with it. The state lives in recon_state and changes under a
 // row lock, so any number of processes checking every minute send each
 // email once; a job that flaps within the cooldown sends no more until its
 // problem lasts a whole cooldown.
@@ -78,6 +80,12 @@ func (a *Alerter) check(ctx context.Context, w Watch) error {
 	if err != nil {
 		return err
 	}
+	var givenUp string
+	if w.Kind == "events" {
+		if givenUp, err = eventFailureProblem(ctx, a.Store); err != nil {
+			return err
+		}
+	}
 	now := a.Now()
 	var raised bool
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -85,7 +93,11 @@ func (a *Alerter) check(ctx context.Context, w Watch) error {
 		if err != nil {
 			return err
 		}
-		if st, err = a.transition(ctx, tx, w, st, diagnose(w, h, st.Watching, now), now); err != nil {
+		problem := diagnose(w, h, st.Watching, now)
+		if problem == "" {
+			problem = givenUp
+		}
+		if st, err = a.transition(ctx, tx, w, st, problem, now); err != nil {
 			return err
 		}
 		raised = st.Raised

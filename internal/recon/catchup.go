@@ -20,9 +20,9 @@ const (
 	// created in the same second as the cursor is never skipped; the
 	// dedupe by event id makes the overlap free of double effects.
 	cursorOverlap = 5 * time.Second
-	// retryAfter leaves a stored event that failed to the processor's own
-	// redelivery for a while before the job retries it.
-	retryAfter = 30 * time.Second
+	// stateBatch is how many listed events one query checks against the
+	// stored ones.
+	stateBatch = 100
 )
 
 // EventLister is the part of the processor catch-up reads.
@@ -42,8 +42,14 @@ type CatchUp struct {
 	Events   EventLister
 	Handler  EventHandler
 	Lookback time.Duration // the window of the very first run
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Retry paces the retries of stored events whose handling failed and
+	// says when to give them up; the zero value is DefaultRetry.
+	Retry RetryPolicy
+	// Alerts, when set, is checked as soon as an event is given up, so
+	// the alert goes out at once rather than at the next check.
+	Alerts *Alerter
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Run does one catch-up pass and records it in recon_runs. Events whose
@@ -74,7 +80,7 @@ func (c *CatchUp) run(ctx context.Context, run *store.ReconRun) error {
 	from := cursor.Add(-cursorOverlap)
 	run.WindowFrom, run.WindowTo = &from, &now
 	run.CursorBefore = ptr(cursor.Format(time.RFC3339))
-	newest, failed, err := c.replay(ctx, run, billing.Range{From: from, To: now})
+	newest, failed, err := c.replay(ctx, run, billing.Range{From: from, To: now}, now)
 	if err != nil {
 		return err
 	}
@@ -86,28 +92,57 @@ func (c *CatchUp) run(ctx context.Context, run *store.ReconRun) error {
 	if err := c.Store.SetReconState(ctx, cursorName, next.Format(time.RFC3339Nano)); err != nil {
 		return err
 	}
-	return c.retryStored(ctx, run, now)
+	return c.retryStored(ctx, now)
 }
 
 // replay hands every listed event to the handler and returns the newest
-// event time and the oldest failed event time.
-func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Range) (newest, failed time.Time, err error) {
+// event time and the oldest failed event time. Events already processed,
+// given up, or failing (stored with a failed attempt) are skipped, a batch
+// at a time in one query: the first cost no processor call, and the others
+// are the retry's (retryStored), paced by its backoff, rather than tried
+// again on every run.
+func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Range, now time.Time) (newest, failed time.Time, err error) {
 	var handleErrs []error
+	batch := make([]billing.Event, 0, stateBatch)
+	flush := func() error {
+		defer func() { batch = batch[:0] }()
+		states, err := c.Store.EventStates(ctx, eventIDs(batch))
+		if err != nil {
+			return err
+		}
+		for _, ev := range batch {
+			if st, ok := states[ev.ID]; ok && (st.Done() || st.Attempts > 0) {
+				newest = maxTime(newest, ev.Created)
+				continue
+			}
+			if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
+				if apperr.Is(err, apperr.Unavailable) {
+					return err // the processor is down: stop, try the whole window again
+				}
+				handleErrs = append(handleErrs, err)
+				if failed.IsZero() || ev.Created.Before(failed) {
+					failed = ev.Created
+				}
+				if err := c.failed(ctx, ev.ID, err, now); err != nil {
+					return err
+				}
+				continue
+			}
+			newest = maxTime(newest, ev.Created)
+		}
+		return nil
+	}
 	err = c.Events.ListEvents(ctx, r, billing.HandledEvents, func(ev billing.Event) error {
 		run.ObjectsSeen++
-		if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
-			if apperr.Is(err, apperr.Unavailable) {
-				return err // the processor is down: stop, try the whole window again
-			}
-			handleErrs = append(handleErrs, err)
-			if failed.IsZero() || ev.Created.Before(failed) {
-				failed = ev.Created
-			}
-			return nil
+		batch = append(batch, ev)
+		if len(batch) >= stateBatch {
+			return flush()
 		}
-		newest = maxTime(newest, ev.Created)
 		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	run.APICalls += pages(run.ObjectsSeen)
 	if err != nil {
 		return time.Time{}, time.Time{}, fmt.Errorf("list events: %w", err)
@@ -118,19 +153,12 @@ func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Ran
 	return newest, failed, nil
 }
 
-// retryStored hands stored events whose handling failed (from a webhook or
-// an earlier run) to the handler again.
-func (c *CatchUp) retryStored(ctx context.Context, run *store.ReconRun, now time.Time) error {
-	events, err := c.Store.UnprocessedEvents(ctx, now.Add(-retryAfter), 100)
-	if err != nil {
-		return err
+func eventIDs(evs []billing.Event) []string {
+	out := make([]string, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.ID
 	}
-	for _, ev := range events {
-		if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
-			c.Logger.WarnContext(ctx, "catch-up: stored event still failing", "event_id", ev.ID, "err", err)
-		}
-	}
-	return nil
+	return out
 }
 
 func (c *CatchUp) cursor(ctx context.Context, now time.Time) (time.Time, error) {

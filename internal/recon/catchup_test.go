@@ -88,7 +88,8 @@ func TestCatchUpCursor(t *testing.T) {
 	t1, t2, t3 := now.Add(-30*time.Second), now.Add(-20*time.Second), now.Add(-10*time.Second)
 	events := &fakeEvents{events: []billing.Event{event("evt_1", t1), event("evt_2", t2), event("evt_3", t3)}}
 	h := &storingHandler{st: st, failing: map[string]bool{"evt_2": true}}
-	c := recon.NewCatchUp(recon.CatchUp{Store: st, Events: events, Handler: h, Lookback: time.Hour, Now: func() time.Time { return now }})
+	clock := now
+	c := recon.NewCatchUp(recon.CatchUp{Store: st, Events: events, Handler: h, Lookback: time.Hour, Now: func() time.Time { return clock }})
 
 	run, err := c.Run(ctx)
 	require.NoError(t, err)
@@ -96,11 +97,13 @@ func TestCatchUpCursor(t *testing.T) {
 	require.Equal(t, 3, run.ObjectsSeen)
 	require.True(t, cursorOf(t, db).Equal(t2), "held back at the failed event")
 
-	h.failing = nil
+	h.failing, h.handled = nil, nil
+	clock = now.Add(recon.DefaultRetry.First) // the failed event's retry is due
 	_, err = c.Run(ctx)
 	require.NoError(t, err)
 	require.Equal(t, t2.Add(-5*time.Second), events.asked.From, "the window overlaps the cursor")
 	require.True(t, cursorOf(t, db).Equal(t3), "advanced once everything was handled")
+	require.Equal(t, []string{"evt_2"}, h.handled, "listed again, only the failed event is handled again, once, by its retry")
 
 	var unprocessed int
 	require.NoError(t, db.Get(&unprocessed, `SELECT count(*) FROM processor_events WHERE processed_at IS NULL`))

@@ -23,10 +23,13 @@ func NewSweeper(s Sweeper) *Sweeper {
 	return &s
 }
 
-// NewCatchUp returns event catch-up with c's fields, its clock and logger
-// defaulted.
+// NewCatchUp returns event catch-up with c's fields, its clock, logger and
+// retry policy defaulted.
 func NewCatchUp(c CatchUp) *CatchUp {
 	setDefaults(&c.Now, &c.Logger)
+	if c.Retry == (RetryPolicy{}) {
+		c.Retry = DefaultRetry
+	}
 	return &c
 }
 

@@ -126,6 +126,8 @@ func kindLabel(kind string) string {
 		return "served but unpaid"
 	case billing.KindExpiredPending:
 		return "expired checkout"
+	case billing.KindEventFailed:
+		return "processor event we could not handle"
 	}
 	return kind
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/backstophq/backstop/internal/billing"
 )
@@ -21,7 +20,7 @@ func (t *Tx) InsertEvent(ctx context.Context, ev billing.Event, source string) e
 // ReadEvent reads an event's processing state without locking it: the
 // cheap check that spares an event already processed any processor call.
 func (t *Tx) ReadEvent(ctx context.Context, id string) (billing.EventState, error) {
-	const q = `SELECT id, processed_at, attempts FROM processor_events WHERE id = $1`
+	const q = `SELECT id, processed_at, attempts, given_up_at FROM processor_events WHERE id = $1`
 	var st billing.EventState
 	if err := t.GetContext(ctx, &st, q, id); err != nil {
 		return billing.EventState{}, fmt.Errorf("read event %s: %w", id, mapErr(err))
@@ -32,7 +31,7 @@ func (t *Tx) ReadEvent(ctx context.Context, id string) (billing.EventState, erro
 // LockEvent reads an event's processing state FOR UPDATE: two deliveries of
 // one event at once handle it one after the other, and the second sees it done.
 func (t *Tx) LockEvent(ctx context.Context, id string) (billing.EventState, error) {
-	const q = `SELECT id, processed_at, attempts FROM processor_events WHERE id = $1 FOR UPDATE`
+	const q = `SELECT id, processed_at, attempts, given_up_at FROM processor_events WHERE id = $1 FOR UPDATE`
 	var st billing.EventState
 	if err := t.GetContext(ctx, &st, q, id); err != nil {
 		return billing.EventState{}, fmt.Errorf("lock event %s: %w", id, mapErr(err))
@@ -61,31 +60,4 @@ func (t *Tx) Savepoint(ctx context.Context, name string) error {
 // RollbackToSavepoint undoes everything since the named savepoint.
 func (t *Tx) RollbackToSavepoint(ctx context.Context, name string) error {
 	return t.exec(ctx, "rollback to savepoint", "ROLLBACK TO SAVEPOINT "+name)
-}
-
-// UnprocessedEvents returns stored events whose handling has not committed
-// and that were received before cutoff, oldest first: failed deliveries
-// the retry job hands to the workflows again.
-func (s *Store) UnprocessedEvents(ctx context.Context, cutoff time.Time, limit int) ([]billing.Event, error) {
-	const q = `
-		SELECT id, type, object_id, payload, created_at
-		FROM processor_events
-		WHERE processed_at IS NULL AND received_at < $1
-		ORDER BY received_at LIMIT $2`
-	rows, err := s.db.QueryContext(ctx, q, cutoff, limit)
-	if err != nil {
-		return nil, fmt.Errorf("unprocessed events: %w", mapErr(err))
-	}
-	defer rows.Close()
-	var out []billing.Event
-	for rows.Next() {
-		var ev billing.Event
-		var payload []byte
-		if err := rows.Scan(&ev.ID, &ev.Type, &ev.ObjectID, &payload, &ev.Created); err != nil {
-			return nil, fmt.Errorf("scan event: %w", err)
-		}
-		ev.Raw = payload
-		out = append(out, ev)
-	}
-	return out, mapErr(rows.Err())
 }
