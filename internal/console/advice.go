@@ -29,6 +29,7 @@ var kindLabels = map[string]string{
 	billing.KindExpiredPending:   "Checkout expired",
 	billing.KindClaimReview:      "Claim to check",
 	billing.KindStatusMismatch:   "Our status, not the processor's",
+	billing.KindEventFailed:      "Processor event not handled",
 }
 
 // KindLabel names a kind of mismatch for people; an unknown kind is shown
@@ -132,6 +133,11 @@ func explainOpen(m store.MismatchSummary, w words, now time.Time) Advice {
 		return Advice{
 			Problem: "The checkout for " + order + from + " expired without a payment.",
 			Action:  "Nothing is owed: the order is marked expired. Dismiss it if it is still here.",
+		}
+	case billing.KindEventFailed:
+		return Advice{
+			Problem: "A processor event kept failing to be handled, so after repeated tries (about five hours) Backstop stopped trying and left it to you.",
+			Action:  "Read the event's id, type and last error in the evidence and look its object up at the processor; put right what it was about, then dismiss this with what you did.",
 		}
 	}
 	return Advice{
