@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -22,10 +23,17 @@ var quick = &http.Client{
 // app is down or busy before walking away.
 const checkoutPatience = 30 * time.Second
 
+// shopper drives customers against a world, counting what they did.
+type shopper struct {
+	t     *testing.T
+	w     *world
+	tally *tally
+}
+
 // customer checks out with one form (retrying it, same token, while the app
 // is down or busy), pays on the processor's page, and most of the time
 // follows the redirect back to the app once.
-func (s *soak) customer(email string, rng *rand.Rand) {
+func (s shopper) customer(email string, rng *rand.Rand) {
 	session := s.startCheckout(email, formToken(), rng)
 	if session == "" {
 		s.tally.gaveUp.Add(1)
@@ -49,7 +57,7 @@ func (s *soak) customer(email string, rng *rand.Rand) {
 
 // startCheckout posts the pricing form until the app sends the customer to
 // the payment page, and returns the session id ("" when they gave up).
-func (s *soak) startCheckout(email, token string, rng *rand.Rand) string {
+func (s shopper) startCheckout(email, token string, rng *rand.Rand) string {
 	form := url.Values{"email": {email}, "plan": {"pro-yearly"}, "form_token": {token}}
 	deadline := time.Now().Add(checkoutPatience)
 	for attempt := 0; time.Now().Before(deadline); attempt++ {
@@ -79,7 +87,7 @@ func (s *soak) startCheckout(email, token string, rng *rand.Rand) string {
 
 // payAtProcessor presses the hosted page's button with a card that
 // succeeds and returns where the processor sends the customer.
-func (s *soak) payAtProcessor(session string) string {
+func (s shopper) payAtProcessor(session string) string {
 	body, _ := json.Marshal(map[string]string{"card": "4242424242424242"})
 	for range 5 {
 		resp, err := quick.Post(s.w.simURL("/_sim/checkout/"+session+"/pay"), "application/json", bytes.NewReader(body))

@@ -146,7 +146,7 @@ func (s *soak) round(n int) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(arrive)
-			s.customer(fmt.Sprintf("r%d-c%d-%s@example.test", n, i, randHex(3)), rand.New(rand.NewPCG(seed, 1)))
+			s.shopper().customer(fmt.Sprintf("r%d-c%d-%s@example.test", n, i, randHex(3)), rand.New(rand.NewPCG(seed, 1)))
 		}()
 	}
 	done := make(chan struct{})
@@ -168,6 +168,8 @@ func (s *soak) round(n int) {
 	}
 	s.t.Logf("round %d: killed at %s, armed %q; so far %s", n, killAt.Round(time.Millisecond), armed, s.tally.String())
 }
+
+func (s *soak) shopper() shopper { return shopper{t: s.t, w: s.w, tally: &s.tally} }
 
 // kill sends SIGKILL to the app and waits for it to be gone.
 func (s *soak) kill() {
