@@ -232,16 +232,31 @@ func (s *soak) repair() []invariant.Violation {
 		Processor: invariant.Processor{BaseURL: s.w.simURL(""), APIKey: s.w.apiKey},
 		Mailbox:   &invariant.Mailpit{API: s.w.mail.API},
 	}
-	deadline := time.Now().Add(repairWithin)
+	start := time.Now()
+	deadline := start.Add(repairWithin)
+	last := ""
 	for {
 		vs, err := invariant.Check(context.Background(), src)
 		require.NoError(t, err)
+		if summary := byRule(vs); summary != last {
+			t.Logf("repair, after %s: %d violations %s", time.Since(start).Round(time.Second), len(vs), summary)
+			last = summary
+		}
 		if len(vs) == 0 || time.Now().After(deadline) {
 			return vs
 		}
 		time.Sleep(2 * time.Second)
 		s.w.retryWebhooks()
 	}
+}
+
+// byRule counts violations by rule, for the repair's progress lines.
+func byRule(vs []invariant.Violation) string {
+	n := map[string]int{}
+	for _, v := range vs {
+		n[v.Rule]++
+	}
+	return fmt.Sprint(n)
 }
 
 // reconcile runs one `backstop reconcile` with no grace period, trying
