@@ -79,7 +79,9 @@ func cursorOf(t *testing.T, db *sqlx.DB) time.Time {
 
 // TestCatchUpCursor: the cursor advances to the newest handled event, is
 // held back at the oldest failed one so the next window includes it, and
-// the next window overlaps the cursor by a few seconds.
+// the next window overlaps the cursor by a few seconds. Listed again, the
+// failed event (now stored with its failure) waits for its retry, which is
+// paced by the backoff, and no longer holds the cursor.
 func TestCatchUpCursor(t *testing.T) {
 	db := dbtest.New(t)
 	st := store.New(db)
@@ -97,12 +99,19 @@ func TestCatchUpCursor(t *testing.T) {
 	require.Equal(t, 3, run.ObjectsSeen)
 	require.True(t, cursorOf(t, db).Equal(t2), "held back at the failed event")
 
+	h.handled = nil
+	clock = now.Add(10 * time.Second)
+	_, err = c.Run(ctx)
+	require.NoError(t, err)
+	require.Empty(t, h.handled, "listed again before its retry is due, the failed event waits: backoff holds for the listing too")
+	require.True(t, cursorOf(t, db).Equal(t3), "stored with its failure, the event is its retry's business and no longer holds the cursor")
+
 	h.failing, h.handled = nil, nil
 	clock = now.Add(recon.DefaultRetry.First) // the failed event's retry is due
 	_, err = c.Run(ctx)
 	require.NoError(t, err)
-	require.Equal(t, t2.Add(-5*time.Second), events.asked.From, "the window overlaps the cursor")
-	require.True(t, cursorOf(t, db).Equal(t3), "advanced once everything was handled")
+	require.Equal(t, t3.Add(-5*time.Second), events.asked.From, "the window overlaps the cursor")
+	require.True(t, cursorOf(t, db).Equal(t3))
 	require.Equal(t, []string{"evt_2"}, h.handled, "listed again, only the failed event is handled again, once, by its retry")
 
 	var unprocessed int
@@ -110,7 +119,7 @@ func TestCatchUpCursor(t *testing.T) {
 	require.Zero(t, unprocessed)
 	var finished int
 	require.NoError(t, db.Get(&finished, `SELECT count(*) FROM recon_runs WHERE kind = 'events' AND finished_at IS NOT NULL AND error IS NULL`))
-	require.Equal(t, 2, finished)
+	require.Equal(t, 3, finished)
 }
 
 // TestCatchUpRetriesStoredFailures: an event a webhook stored but failed to
