@@ -101,7 +101,7 @@ func (c *tally) String() string {
 }
 
 func newSoak(t *testing.T, seed uint64) *soak {
-	w := newWorld(t)
+	w := newWorldWith(t, worldOptions{memorySim: true})
 	// Catch-up every second; a processor budget the simulator can take, so
 	// rounds are bound by the kills rather than by 20 requests a second.
 	w.extraEnv = []string{"RECON_EVENTS_INTERVAL=1s", "STRIPE_RATE_LIMIT=400"}

@@ -44,6 +44,20 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldWith(t, worldOptions{})
+}
+
+// worldOptions change how a world is set up.
+type worldOptions struct {
+	// memorySim keeps the simulator's state in memory only. Its state file
+	// is rewritten whole after every change, which long runs (thousands of
+	// payments) cannot afford; a world whose simulator never restarts
+	// does not need it.
+	memorySim bool
+}
+
+func newWorldWith(t *testing.T, opts worldOptions) *world {
+	t.Helper()
 	w := &world{
 		t: t, bin: e2e.Binary(t), dbURL: dbtest.URL(t),
 		appAddr: e2e.FreeAddr(t), simAddr: e2e.FreeAddr(t),
@@ -60,9 +74,12 @@ func newWorld(t *testing.T) *world {
 	w.db = db
 	w.backstop("migrate", "up")
 	w.backstop("plans", "add", "--code", "pro-yearly", "--name", "Pro (yearly)", "--amount", "24900", "--currency", "usd", "--interval", "year")
-	w.sim = e2e.Start(t, w.bin, []string{"sim", "--addr", w.simAddr, "--api-key", w.apiKey,
-		"--webhook-url", w.appURL("/webhooks/stripe"), "--webhook-secret", w.secret,
-		"--state", filepath.Join(t.TempDir(), "sim.json")}, nil)
+	args := []string{"sim", "--addr", w.simAddr, "--api-key", w.apiKey,
+		"--webhook-url", w.appURL("/webhooks/stripe"), "--webhook-secret", w.secret}
+	if !opts.memorySim {
+		args = append(args, "--state", filepath.Join(t.TempDir(), "sim.json"))
+	}
+	w.sim = e2e.Start(t, w.bin, args, nil)
 	w.sim.WaitHTTP(t, w.simURL("/_sim/stats"), 10*time.Second)
 	return w
 }
