@@ -4,7 +4,9 @@
 //
 // Two jobs share one classifier's vocabulary. CatchUp replays the
 // processor's events after a cursor through the webhook's own handler, so a
-// lost webhook is repaired within one interval. Sweeper lists every checkout
+// lost webhook is repaired within one interval; it also retries stored
+// events whose handling failed, with backoff, and after a cap gives them up
+// to a person (an event_failed mismatch and the alert). Sweeper lists every checkout
 // session, payment intent, charge, refund and dispute created in a window,
 // streams them into UNLOGGED staging tables in multi-row batches (memory
 // stays flat however large the window), and diffs them against the orders
