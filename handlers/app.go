@@ -2,8 +2,9 @@
 // the one route table and the handlers. A handler parses the request, makes
 // one call into the core with c.UserContext(), and renders or redirects; it
 // returns errors and never writes an error response itself. The one
-// ErrorHandler (errors.go) turns every error and panic into the error page
-// with a stored reference.
+// ErrorHandler (errors.go) turns every error and panic into the error page,
+// with a stored reference for a genuine failure of ours and a count for
+// the refusals and "busy" pages that need no investigation.
 package handlers
 
 import (
