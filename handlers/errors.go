@@ -40,8 +40,10 @@ func retryFormOf(c *fiber.Ctx) *views.RetryForm {
 }
 
 // errorHandler turns any error returned by a handler (or a recovered panic)
-// into the error page: a status from the error's kind, a reference stored
-// with the full chain, a log line for 5xx, and a safe message.
+// into the error page: a status from the error's kind, a safe message, a
+// Retry-After on 503, and either a reference stored with the full chain
+// and an error log line (a genuine failure, see needsReport) or a count by
+// route and status.
 type errorHandler struct {
 	log      *slog.Logger
 	recorder interface {
