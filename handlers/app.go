@@ -62,6 +62,8 @@ type Deps struct {
 	Resolve MismatchActions
 	// Templates is the email template editor; required with Staff.
 	Templates TemplateEditor
+	// Resender is the Resend button of the customer and emails pages.
+	Resender EmailResender
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry

@@ -10,7 +10,9 @@ import (
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/console"
+	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/staff"
+	"github.com/backstophq/backstop/internal/store"
 	"github.com/backstophq/backstop/views"
 )
 
@@ -41,6 +43,18 @@ type ConsoleCore interface {
 	OpenCount(ctx context.Context) (int, error)
 	// Mismatch returns a mismatch's case file, or an apperr NotFound.
 	Mismatch(ctx context.Context, id int64) (console.CaseFile, error)
+	// Search finds the customers a pasted key names.
+	Search(ctx context.Context, q string) (console.SearchResult, error)
+	// Customer reads a customer's page, its timeline after the cursor.
+	Customer(ctx context.Context, email, after string) (console.CustomerFile, error)
+	// Emails lists the emails page; EmailMessage reads one email.
+	Emails(ctx context.Context, f store.EmailListFilter) (console.EmailPage, error)
+	EmailMessage(ctx context.Context, id int64) (store.EmailMessage, error)
+}
+
+// EmailResender is the Resend button (internal/mail's Outbox).
+type EmailResender interface {
+	Resend(ctx context.Context, r mail.Resend) (mail.Resent, error)
 }
 
 // sessionCookie carries the staff session token to /console only.
@@ -62,6 +76,7 @@ type staffConsole struct {
 	core      ConsoleCore
 	actions   MismatchActions
 	templates TemplateEditor
+	resender  EmailResender
 	secure    bool // cookies carry Secure: BASE_URL is https
 	attempts  *attemptLimiter
 	now       func() time.Time

@@ -15,11 +15,13 @@ type navItem struct {
 	access      access
 }
 
-// consoleNav is the console's navigation, in order. Customers, Emails,
-// Templates, Runs, Audit and Staff (admin) join it as their pages land.
+// consoleNav is the console's navigation, in order. Runs, Audit and
+// Staff (admin) join it as their pages land.
 var consoleNav = []navItem{
 	{"Dashboard", "/console/", supportRole},
 	{"Mismatches", "/console/mismatches", supportRole},
+	{"Customers", "/console/customers", supportRole},
+	{"Emails", "/console/emails", supportRole},
 	{"Templates", "/console/templates", supportRole},
 }
 
@@ -29,7 +31,8 @@ var consoleNav = []navItem{
 // the next full page.
 func (h staffConsole) shell(c *fiber.Ctx, current string) views.ConsoleShell {
 	u := signedInStaff(c)
-	s := views.ConsoleShell{Email: u.Email, Role: string(u.Role), CSRFToken: csrfToken(c), Now: h.now()}
+	s := views.ConsoleShell{Email: u.Email, Role: string(u.Role), CSRFToken: csrfToken(c), Now: h.now(),
+		Search: c.Query("q"), FocusSearch: current == "/console/"}
 	if isPartialRequest(c) {
 		return s
 	}

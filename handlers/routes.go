@@ -48,8 +48,8 @@ func addRoutes(app *fiber.App, d Deps) {
 		app.Post("/webhooks/stripe", handleStripeWebhook(d.Webhook))
 	}
 
-	// The dev mailbox, only under `backstop dev`, until the console takes
-	// it over.
+	// The dev mailbox, only under `backstop dev`; its page links to the
+	// console's emails page, which shows the same emails to staff.
 	if d.DevMailbox != nil {
 		app.Get("/dev/mailbox", handleMailbox(d.DevMailbox))
 		app.Get("/dev/mailbox/:id", handleMailboxMessage(d.DevMailbox))
@@ -59,7 +59,7 @@ func addRoutes(app *fiber.App, d Deps) {
 	// token on changes, and its table entry says who may use it.
 	if d.Staff != nil {
 		h := newConsole(d.Staff, d.Console, d.Resolve, d.BaseURL)
-		h.templates = d.Templates
+		h.templates, h.resender = d.Templates, d.Resender
 		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
 	}
 }
@@ -88,6 +88,14 @@ func consoleRoutes(h staffConsole) []consoleRoute {
 		{method: fiber.MethodPost, path: "/mismatches/:id<int>/dismiss", access: supportRole, handle: h.act(h.dismiss)},
 		{method: fiber.MethodPost, path: "/mismatches/:id<int>/claim", access: supportRole, handle: h.act(h.claim)},
 		{method: fiber.MethodPost, path: "/mismatches/:id<int>/note", access: supportRole, handle: h.act(h.note)},
+
+		// Customers and their emails (DESIGN.md section 9): search, the
+		// customer page, every email, and Resend.
+		{method: fiber.MethodGet, path: "/customers", access: supportRole, handle: h.handleCustomerSearch},
+		{method: fiber.MethodGet, path: "/customers/:email", access: supportRole, handle: h.handleCustomer},
+		{method: fiber.MethodGet, path: "/emails", access: supportRole, handle: h.handleEmails},
+		{method: fiber.MethodGet, path: "/emails/:id<int>", access: supportRole, handle: h.handleEmail},
+		{method: fiber.MethodPost, path: "/emails/:id<int>/resend", access: supportRole, handle: h.handleResend},
 
 		// Email templates (DESIGN.md section 7): support edits drafts and
 		// sends tests; only an admin changes what customers receive.

@@ -24,6 +24,10 @@ type ConsoleShell struct {
 	Alerts    []console.Alert
 	Flash     string // the message after an action, shown once
 	Now       time.Time
+	// Search is the search box's value (the page's ?q=); FocusSearch puts
+	// the cursor in it, on the dashboard.
+	Search      string
+	FocusSearch bool
 }
 
 // NavItem is one link of the console's navigation.

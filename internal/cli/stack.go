@@ -42,6 +42,8 @@ type stack struct {
 	live console.Processor
 	// templates is the console's email template editor.
 	templates *mail.Editor
+	// outbox queues emails; the console's Resend goes through it.
+	outbox *mail.Outbox
 	// requestTimeout bounds each web request; 0 is the web layer's
 	// default. Tests shorten it.
 	requestTimeout time.Duration
@@ -102,7 +104,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 		return nil, err
 	}
 	outbox := mail.NewOutbox(st, jobs.NewEnqueuer(s.jobs), mailDomain(cfg.BaseURL))
-	s.templates = mail.NewEditor(st, outbox)
+	s.templates, s.outbox = mail.NewEditor(st, outbox), outbox
 	bs := billingStore{st, outbox, cfg.SupportEmail}
 	s.billing = billing.NewService(billing.Deps{
 		Store: bs, Processor: proc, Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,

@@ -26,6 +26,7 @@ func (s *stack) webDeps() handlers.Deps {
 		Templates:   s.templates,
 		Console:     console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
 		Resolve:     s.resolve,
+		Resender:    s.outbox,
 		Webhook: handlers.WebhookDeps{
 			Secret: s.cfg.StripeWebhookSecret, Events: s.billing, Faults: s.cfg.Faults, Logger: s.logger,
 		},
