@@ -71,6 +71,9 @@ func TestMailboxListsNewestFirst(t *testing.T) {
 		assert.Equal(t, "sent", text(one(t, items[0], "mailbox-status")))
 		assert.Contains(t, text(items[0]), "2026-11-30 12:00:04 UTC")
 		assert.Equal(t, "queued", text(one(t, items[1], "mailbox-status")))
+		links := byTestID(page, "mailbox-console")
+		require.Len(t, links, 1, "the old address leads to the console's emails page")
+		assert.Contains(t, res.body, `href="/console/emails"`)
 		assert.Equal(t, "HX-Request", res.header.Get("Vary"))
 		if headers == nil {
 			assert.Contains(t, res.body, "<html", "a full page")
