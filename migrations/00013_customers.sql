@@ -9,6 +9,8 @@ CREATE INDEX mismatches_email_idx ON mismatches (lower(email)) WHERE email IS NO
 CREATE INDEX mismatches_charge_idx ON mismatches (charge_id) WHERE charge_id IS NOT NULL;
 CREATE INDEX error_reports_order_idx ON error_reports (order_id) WHERE order_id IS NOT NULL;
 CREATE INDEX processor_events_object_idx ON processor_events (object_id);
+-- The customer page's "granted by" reads an account's grants.
+CREATE INDEX entitlement_grants_account_idx ON entitlement_grants (account_id);
 
 -- +goose Down
-DROP INDEX processor_events_object_idx, error_reports_order_idx, mismatches_charge_idx, mismatches_email_idx;
+DROP INDEX entitlement_grants_account_idx, processor_events_object_idx, error_reports_order_idx, mismatches_charge_idx, mismatches_email_idx;

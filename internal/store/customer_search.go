@@ -48,7 +48,7 @@ func (s *Store) SearchCustomers(ctx context.Context, key string) ([]CustomerMatc
 			UNION ALL SELECT lower(email), 'email', 0, 0, '', created_at FROM accounts WHERE lower(email) = lower($1)
 			UNION ALL SELECT lower(to_email), 'email', 0, 0, '', created_at
 				FROM email_messages WHERE lower(to_email) = lower($1) AND NOT test
-			UNION ALL SELECT lower(email), 'email', 0, id, '', detected_at FROM mismatches WHERE lower(email) = lower($1)
+			UNION ALL SELECT lower(email), 'email', 0, id, '', detected_at FROM mismatches WHERE lower(email) = lower($1) AND email IS NOT NULL
 			UNION ALL SELECT lower(email), 'public_ref', id, 0, '', created_at FROM orders WHERE public_ref = $1
 			UNION ALL SELECT lower(email), 'order_id', id, 0, '', created_at FROM orders WHERE id = $2
 			UNION ALL SELECT lower(email), 'payment_intent', id, 0, '', created_at FROM orders WHERE payment_intent_id = $1

@@ -42,15 +42,18 @@ const customerTimelineSQL = `
 			created_at, paid_at, checkout_session_id, payment_intent_id, charge_id
 		FROM orders WHERE lower(email) = lower($1)
 	), m AS (
-		SELECT id, kind, status, order_id, detected_at, payment_intent_id FROM mismatches WHERE lower(email) = lower($1)
-		UNION SELECT id, kind, status, order_id, detected_at, payment_intent_id FROM mismatches WHERE order_id IN (SELECT id FROM o)
+		SELECT id, kind, status, order_id, detected_at, payment_intent_id FROM mismatches
+		WHERE lower(email) = lower($1) AND email IS NOT NULL
+		UNION SELECT mm.id, mm.kind, mm.status, mm.order_id, mm.detected_at, mm.payment_intent_id
+		FROM o CROSS JOIN LATERAL (SELECT id, kind, status, order_id, detected_at, payment_intent_id
+			FROM mismatches WHERE order_id = o.id) mm
 	), e AS (
 		SELECT id, template, status, order_id, created_at, subject FROM email_messages WHERE lower(to_email) = lower($1) AND NOT test
-		UNION SELECT id, template, status, order_id, created_at, subject FROM email_messages WHERE order_id IN (SELECT id FROM o)
-	), objects AS (
-		SELECT checkout_session_id AS id, id AS order_id FROM o WHERE checkout_session_id IS NOT NULL
-		UNION ALL SELECT payment_intent_id, id FROM o WHERE payment_intent_id IS NOT NULL
-		UNION ALL SELECT charge_id, id FROM o WHERE charge_id IS NOT NULL
+		UNION SELECT em.id, em.template, em.status, em.order_id, em.created_at, em.subject
+		FROM o CROSS JOIN LATERAL (SELECT id, template, status, order_id, created_at, subject
+			FROM email_messages WHERE order_id = o.id) em
+	), targets AS (
+		SELECT 'mismatch:' || id AS target FROM m UNION ALL SELECT 'email:' || id FROM e
 	), items AS (
 		SELECT created_at AS at, 'order' AS source, lpad(CAST(id AS text), 20, '0') AS key, plan_code AS what, '' AS actor,
 			public_ref AS ref, status, CAST(amount AS text) || ' ' || currency || ' ' || via AS detail, id AS order_id, 0 AS item_id
@@ -59,13 +62,14 @@ const customerTimelineSQL = `
 			status, COALESCE(charge_id, ''), id, 0
 		FROM o WHERE paid_at IS NOT NULL
 		UNION ALL SELECT ev.created_at, 'order_event', lpad(CAST(ev.id AS text), 20, '0'), ev.kind, '', o.public_ref, '',
-			CAST(ev.detail AS text), ev.order_id, 0
-		FROM order_events ev JOIN o ON o.id = ev.order_id
-		UNION ALL SELECT r.created_at, 'error', r.ref, r.method || ' ' || r.route, '', r.ref, CAST(r.status AS text), '', r.order_id, 0
-		FROM error_reports r WHERE r.order_id IN (SELECT id FROM o)
+			CAST(ev.detail AS text), o.id, 0
+		FROM o CROSS JOIN LATERAL (SELECT id, kind, detail, created_at FROM order_events WHERE order_id = o.id) ev
+		UNION ALL SELECT r.created_at, 'error', r.ref, r.method || ' ' || r.route, '', r.ref, CAST(r.status AS text), '', o.id, 0
+		FROM o CROSS JOIN LATERAL (SELECT ref, method, route, status, created_at FROM error_reports WHERE order_id = o.id) r
 		UNION ALL SELECT p.received_at, 'webhook', p.id, p.type, p.source, p.object_id,
-			CASE WHEN p.processed_at IS NOT NULL THEN 'processed' ELSE 'not processed' END, COALESCE(p.last_error, ''), obj.order_id, 0
-		FROM processor_events p JOIN objects obj ON obj.id = p.object_id
+			CASE WHEN p.processed_at IS NOT NULL THEN 'processed' ELSE 'not processed' END, COALESCE(p.last_error, ''), o.id, 0
+		FROM o CROSS JOIN LATERAL (SELECT id, type, source, object_id, received_at, processed_at, last_error
+			FROM processor_events WHERE object_id IN (o.checkout_session_id, o.payment_intent_id, o.charge_id)) p
 		UNION ALL SELECT created_at, 'email', lpad(CAST(id AS text), 20, '0'), template, '', subject, status, '',
 			COALESCE(order_id, 0), id
 		FROM e
@@ -74,8 +78,8 @@ const customerTimelineSQL = `
 		FROM m
 		UNION ALL SELECT a.created_at, 'staff', lpad(CAST(a.id AS text), 20, '0'), a.action, a.actor, a.target, '',
 			CAST(a.details AS text), 0, 0
-		FROM audit_log a
-		WHERE a.target IN (SELECT 'mismatch:' || id FROM m UNION ALL SELECT 'email:' || id FROM e)
+		FROM targets CROSS JOIN LATERAL (SELECT id, action, actor, target, details, created_at
+			FROM audit_log WHERE target = targets.target) a
 	)
 	SELECT at, source, key, what, actor, ref, status, detail, order_id, item_id FROM items
 	WHERE $2 OR (at, source, key) < ($3, $4, $5)
@@ -144,8 +148,10 @@ func (s *Store) CustomerOpenMismatches(ctx context.Context, email string) ([]Cus
 		SELECT id, kind, COALESCE(amount, 0) AS amount, COALESCE(currency, '') AS currency, detected_at,
 			COALESCE(claimed_by, '') AS claimed_by
 		FROM mismatches
-		WHERE status = 'open' AND (lower(email) = lower($1)
-			OR order_id IN (SELECT id FROM orders WHERE lower(email) = lower($1)))
+		WHERE status = 'open' AND id IN (
+			SELECT id FROM mismatches WHERE lower(email) = lower($1) AND email IS NOT NULL
+			UNION SELECT mm.id FROM orders o CROSS JOIN LATERAL (SELECT id FROM mismatches WHERE order_id = o.id) mm
+			WHERE lower(o.email) = lower($1))
 		ORDER BY detected_at, id LIMIT 50`
 	out := []CustomerMismatch{}
 	if err := s.db.SelectContext(ctx, &out, q, email); err != nil {
