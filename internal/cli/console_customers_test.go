@@ -142,3 +142,25 @@ func TestConsoleSearchNeedsSignIn(t *testing.T) {
 	require.Len(t, box, 1, "the search box is on the dashboard")
 	assert.True(t, strings.Contains(dash.body, `name="q"`) && strings.Contains(dash.body, "autofocus"), "and focused there")
 }
+
+// TestConsoleCustomerOpenMismatch: a payment we hold no order for is found
+// by its payment id through its mismatch, and the customer page offers
+// the mismatch's page, where its actions are.
+func TestConsoleCustomerOpenMismatch(t *testing.T) {
+	t.Parallel()
+	s := newTestStack(t)
+	var id int64
+	require.NoError(t, s.store.DB().Get(&id, `INSERT INTO mismatches (kind, subject, email, payment_intent_id, amount, currency)
+		VALUES ('orphan_payment', 'pi_lost', 'lost@example.test', 'pi_lost', 24900, 'usd') RETURNING id`))
+	b := s.staffBrowser(t, "ana@example.test", staff.RoleSupport)
+	p := b.get(t, "/console/customers?q=pi_lost")
+	require.Equal(t, http.StatusSeeOther, p.status, p.body)
+	p = b.get(t, p.header.Get("Location"))
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	rows := p.all("customer-mismatch")
+	require.Len(t, rows, 1)
+	assert.Contains(t, textOf(rows[0]), "$249.00")
+	assert.Contains(t, p.body, `href="/console/mismatches/`+strconv.FormatInt(id, 10)+`"`)
+	assert.Equal(t, "No account: this customer has never been served.", p.one(t, "customer-account-none"))
+	assert.Equal(t, "mismatch", attrOf(p.all("timeline-item")[0], "data-source"))
+}
