@@ -18,10 +18,17 @@ type AlertMailer interface {
 	QueueAlertTx(ctx context.Context, tx *store.Tx, to, subject, body, dedupeKey string) error
 }
 
-// Watch is one kind of run the dead man's switch watches.
+// Watch is one kind of run the dead man's switch watches, or, with a
+// Probe, one dependency whose trouble raises the same kind of alert.
 type Watch struct {
-	Kind     string // sweep | events
+	Kind     string // sweep | events | mail | processor | database
 	Interval time.Duration
+	// Probe, when set, replaces the runs' health: it tells what is wrong
+	// with a dependency now (see alert_probe.go).
+	Probe Probe
+	// What names the dependency in the emails and on /readyz, e.g.
+	// "outgoing mail"; only for probe watches.
+	What string
 }
 
 // Alerter is the dead man's switch: a kind of run whose last run failed, or
@@ -61,6 +68,7 @@ type alertState struct {
 // AlertStatus is the current alert state of one kind of run.
 type AlertStatus struct {
 	Kind   string
+	What   string // the dependency's name, for a probe watch
 	Raised bool
 	Reason string
 	Since  time.Time
@@ -76,6 +84,9 @@ func (a *Alerter) Check(ctx context.Context) error {
 }
 
 func (a *Alerter) check(ctx context.Context, w Watch) error {
+	if w.Probe != nil {
+		return a.checkProbe(ctx, w)
+	}
 	h, err := a.Store.ReconHealth(ctx, w.Kind)
 	if err != nil {
 		return err
@@ -128,15 +139,26 @@ func (a *Alerter) transition(ctx context.Context, tx *store.Tx, w Watch, st aler
 		st.Quiet, st.Reason = false, problem
 		return st, a.send(ctx, tx, w.Kind, st, "raised", "Backstop alert: "+problem, problem)
 	case problem == "" && st.Raised:
-		body := fmt.Sprintf("The %s runs are healthy again (alert raised %s: %s).", w.Kind, st.Since.Format(time.RFC3339), st.Reason)
+		subject, body := recoveryWords(w, st)
 		quiet := st.Quiet
 		st = alertState{Count: st.Count, Watching: st.Watching, RecoveredAt: now}
 		if quiet {
 			return st, nil // the customer-facing side never heard of it
 		}
-		return st, a.send(ctx, tx, w.Kind, st, "recovered", "Backstop recovered: "+w.Kind+" runs are completing again", body)
+		return st, a.send(ctx, tx, w.Kind, st, "recovered", subject, body)
 	}
 	return st, nil
+}
+
+// recoveryWords are the subject and body of the email that clears st.
+func recoveryWords(w Watch, st alertState) (subject, body string) {
+	raised := st.Since.UTC().Format(time.RFC3339)
+	if w.Probe != nil {
+		return "Backstop recovered: " + w.What + " is working again",
+			fmt.Sprintf("%s is working again (alert raised %s: %s).", w.What, raised, st.Reason)
+	}
+	return "Backstop recovered: " + w.Kind + " runs are completing again",
+		fmt.Sprintf("The %s runs are healthy again (alert raised %s: %s).", w.Kind, raised, st.Reason)
 }
 
 // diagnose names what is wrong with a kind of run, or "" when nothing is.
@@ -179,7 +201,7 @@ func (a *Alerter) Status(ctx context.Context) ([]AlertStatus, error) {
 		}
 		var st alertState
 		_ = json.Unmarshal([]byte(v), &st)
-		out = append(out, AlertStatus{Kind: w.Kind, Raised: st.Raised, Reason: st.Reason, Since: st.Since})
+		out = append(out, AlertStatus{Kind: w.Kind, What: w.What, Raised: st.Raised, Reason: st.Reason, Since: st.Since})
 	}
 	return out, nil
 }
