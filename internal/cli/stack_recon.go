@@ -11,8 +11,8 @@ import (
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/billing"
-	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/store"
