@@ -12,6 +12,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/recon"
+	"github.com/backstophq/backstop/internal/store"
 )
 
 // alertSubjects are the subjects of the staff alerts queued to ops, oldest first.
@@ -125,4 +126,34 @@ func TestDatabaseOutageToldOnceWhenItAnswersAgain(t *testing.T) {
 	require.NoError(t, a.Check(ctx))
 	require.NoError(t, a.Check(ctx))
 	require.Len(t, s.alertSubjects(t), 2, "the same outage seen twice is told once")
+}
+
+// TestRunFailingForADependencyIsNotASecondAlert: catch-up failing because
+// the processor fails is the same outage: the processor's alert is the
+// only one, during it and in its cooldown after.
+func TestRunFailingForADependencyIsNotASecondAlert(t *testing.T) {
+	s, a, calls := dependencyStack(t, "processor")
+	ctx := context.Background()
+	a.Watches = append(a.Watches, recon.Watch{Kind: "events", Interval: time.Hour})
+	failRun := func() {
+		id, err := s.store.StartReconRun(ctx, "events", false)
+		require.NoError(t, err)
+		msg := "list events: 500 Internal Server Error"
+		require.NoError(t, s.store.FinishReconRun(ctx, store.ReconRun{ID: id, Kind: "events", Error: &msg}))
+	}
+	for range 5 {
+		calls.Record(time.Now(), 0, "GET /v1/events answered 500 Internal Server Error")
+	}
+	failRun()
+	require.NoError(t, a.Check(ctx))
+	require.NoError(t, a.Check(ctx))
+	for range 5 {
+		calls.Record(time.Now(), 0, "")
+	}
+	require.NoError(t, a.Check(ctx))
+	failRun() // a run that failed just before the processor came back
+	require.NoError(t, a.Check(ctx))
+	got := s.alertSubjects(t)
+	require.Len(t, got, 2, "one alert and one recovery for the one outage: %v", got)
+	require.Contains(t, got[0], "the payment processor")
 }

@@ -74,11 +74,17 @@ type AlertStatus struct {
 	Since  time.Time
 }
 
-// Check evaluates every watch once.
+// Check evaluates every watch once: the dependencies first, so that a run
+// that failed because of one finds its alert already told (see
+// dependencyTold).
 func (a *Alerter) Check(ctx context.Context) error {
 	var errs []error
-	for _, w := range a.Watches {
-		errs = append(errs, a.check(ctx, w))
+	for _, probes := range []bool{true, false} {
+		for _, w := range a.Watches {
+			if (w.Probe != nil) == probes {
+				errs = append(errs, a.check(ctx, w))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -105,6 +111,12 @@ func (a *Alerter) check(ctx context.Context, w Watch) error {
 			return err
 		}
 		problem := diagnose(w, h, st.Watching, now)
+		if problem != "" && !st.Raised && a.dependencyTold(ctx, now) {
+			// The dependency's alert already says why runs fail or stall:
+			// one outage, one alert. A run still failing after the
+			// dependency's cooldown is told then.
+			problem = ""
+		}
 		if problem == "" {
 			problem = givenUp
 		}

@@ -2,6 +2,8 @@ package recon
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 
 	"github.com/backstophq/backstop/internal/store"
 )
@@ -65,4 +67,28 @@ func (a *Alerter) checkProbe(ctx context.Context, w Watch) error {
 		f.Stored()
 	}
 	return err
+}
+
+// dependencyTold reports whether a dependency's alert is raised, or
+// recovered less than its cooldown ago: a sweep or catch-up that failed or
+// stalled meanwhile failed because of it. A state that cannot be read
+// holds nothing back.
+func (a *Alerter) dependencyTold(ctx context.Context, now time.Time) bool {
+	for _, w := range a.Watches {
+		if w.Probe == nil {
+			continue
+		}
+		v, err := a.Store.ReconState(ctx, alertStateName(w.Kind))
+		if err != nil {
+			continue
+		}
+		var st alertState
+		if json.Unmarshal([]byte(v), &st) != nil {
+			continue
+		}
+		if st.Raised || (!st.RecoveredAt.IsZero() && now.Sub(st.RecoveredAt) < cooldown(w)) {
+			return true
+		}
+	}
+	return false
 }
