@@ -61,7 +61,7 @@ func TestMailOutageAlertsOnceAndRecovers(t *testing.T) {
 	require.Contains(t, subjects[0], "Backstop alert: outgoing mail: 1 emails waiting")
 	resp, body := s.do(t, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	require.Equal(t, http.StatusOK, resp.StatusCode, "mail trouble does not take the instance out of rotation")
-	require.Contains(t, body, "alert: outgoing mail: outgoing mail: 1 emails waiting")
+	require.Contains(t, body, "alert: outgoing mail: 1 emails waiting")
 
 	// The alert itself is queued too; mark the whole backlog sent.
 	_, err = s.store.DB().Exec(`UPDATE email_messages SET status = 'sent', sent_at = now()`)

@@ -99,11 +99,11 @@ func (r readiness) ReadyDetail(ctx context.Context) []string {
 		if !st.Raised {
 			continue
 		}
-		what := st.Kind + " reconciliation"
+		reason := st.Kind + " reconciliation: " + st.Reason
 		if st.What != "" {
-			what = st.What
+			reason = st.Reason // a dependency's reason starts with its name
 		}
-		lines = append(lines, fmt.Sprintf("alert: %s: %s (since %s)", what, st.Reason, st.Since.UTC().Format(time.RFC3339)))
+		lines = append(lines, fmt.Sprintf("alert: %s (since %s)", reason, st.Since.UTC().Format(time.RFC3339)))
 	}
 	return append(lines, liveProblems(ctx, r.alerter.Watches)...)
 }
