@@ -22,7 +22,7 @@ func dependencyWatches(st *store.Store, proc *health.Calls, db *health.Outages) 
 	return []recon.Watch{
 		{Kind: "mail", What: "outgoing mail", Probe: mailProbe(st)},
 		{Kind: "processor", What: "the payment processor", Probe: processorProbe(proc)},
-		{Kind: "database", What: "the database", Probe: databaseProbe(db)},
+		{Kind: "database", What: "the database", Probe: databaseProbe(db, st.DB().PingContext)},
 	}
 }
 
@@ -44,9 +44,15 @@ func processorProbe(calls *health.Calls) recon.Probe {
 }
 
 // databaseProbe reports an outage once it is over: while it lasts, no
-// alert state or email can be stored.
-func databaseProbe(outages *health.Outages) recon.Probe {
-	return recon.ProbeFunc(func(context.Context) (recon.Finding, error) {
+// alert state or email can be stored. It pings first, so an outage the
+// once-a-second pings have not yet seen end is told in this check, before
+// the runs it stalled are judged.
+func databaseProbe(outages *health.Outages, ping func(context.Context) error) recon.Probe {
+	return recon.ProbeFunc(func(ctx context.Context) (recon.Finding, error) {
+		if err := ping(ctx); err != nil {
+			return recon.Finding{}, err
+		}
+		outages.Record(time.Now(), nil)
 		o, ok := outages.Oldest()
 		if !ok {
 			return recon.Finding{}, nil
