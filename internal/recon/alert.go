@@ -36,7 +36,9 @@ type Watch struct {
 // email to Email and a metric — and clears it, with one more email, when a
 // run completes again. The events alert is also raised while a processor
 // event that catch-up gave up on waits for a person (its event_failed
-// mismatch is open), and clears once staff have dealt with it. The state lives in recon_state and changes under a
+// mismatch is open), and clears once staff have dealt with it. Probe
+// watches (alert_probe.go) do the same for the mail, the processor and the
+// database. The state lives in recon_state and changes under a
 // row lock, so any number of processes checking every minute send each
 // email once; a job that flaps within the cooldown sends no more until its
 // problem lasts a whole cooldown.
