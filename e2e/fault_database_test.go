@@ -53,6 +53,11 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	w.waitCalm(60 * time.Second)
 	shoppers.waitServed(t, shoppers.served()+3, 60*time.Second)
 	shoppers.stop(t)
+	var stats struct {
+		Webhooks map[string]int64 `json:"webhooks"`
+	}
+	w.simJSON(http.MethodGet, "/_sim/stats", nil, &stats)
+	t.Logf("webhooks: %v", stats.Webhooks)
 	w.requireOneAlertAndRecovery(60*time.Second, "the database")
 	w.finishClean(90 * time.Second)
 	t.Logf("%d customers paid, %d calm error pages; wall time %s", shoppers.paid.Load(), shoppers.errorPages.Load(),
