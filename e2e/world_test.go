@@ -54,12 +54,18 @@ type worldOptions struct {
 	// payments) cannot afford; a world whose simulator never restarts
 	// does not need it.
 	memorySim bool
+	// dbURL is the database to use instead of a fresh one on the shared
+	// test server (see dbtest.Dedicated).
+	dbURL string
 }
 
 func newWorldWith(t *testing.T, opts worldOptions) *world {
 	t.Helper()
+	if opts.dbURL == "" {
+		opts.dbURL = dbtest.URL(t)
+	}
 	w := &world{
-		t: t, bin: e2e.Binary(t), dbURL: dbtest.URL(t),
+		t: t, bin: e2e.Binary(t), dbURL: opts.dbURL,
 		appAddr: e2e.FreeAddr(t), simAddr: e2e.FreeAddr(t),
 		apiKey: "sk_test_e2e", secret: "whsec_e2e_" + randHex(8),
 		mail: e2e.StartMailpit(t),

@@ -41,9 +41,10 @@ func (w *AlertCheckWorker) Work(ctx context.Context, job *river.Job[AlertCheckAr
 	return w.Alerter.Check(ctx)
 }
 
-// AlertCheckPeriodic schedules the check every AlertCheckInterval.
-func AlertCheckPeriodic() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(AlertCheckInterval),
+// AlertCheckPeriodic schedules the check every interval (AlertCheckInterval
+// unless catch-up runs more often).
+func AlertCheckPeriodic(interval time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval),
 		func() (river.JobArgs, *river.InsertOpts) { return AlertCheckArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true, ID: "recon_alert_check"})
 }

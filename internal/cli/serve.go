@@ -63,6 +63,7 @@ func (s *stack) run(ctx context.Context, listen string) error {
 	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
+	go s.dbOutages.Watch(ctx, dbPingInterval, s.store.DB().PingContext)
 	var runErr error
 	select {
 	case <-ctx.Done():

@@ -13,6 +13,7 @@ import (
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/console"
+	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/resolve"
@@ -33,8 +34,11 @@ type stack struct {
 	jobs    *jobs.Client
 	metrics *prometheus.Registry
 	recon   *reconParts
-	catchUp *recon.CatchUp
-	staff   *staff.Service
+	// dbOutages are the database outages this process saw, until the
+	// database alert has reported them.
+	dbOutages *health.Outages
+	catchUp   *recon.CatchUp
+	staff     *staff.Service
 	// resolve is the staff actions on mismatches, for the console.
 	resolve *resolve.Service
 	// live is the processor port the console's pages ask for live facts:
@@ -68,8 +72,10 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 // workers first, while billing and the outbox need the client, so the
 // catch-up and the sweep get their billing service last.
 func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *store.Store, work bool) (*stack, error) {
+	procHealth := stripeapi.NewHealth()
 	proc, err := stripeapi.New(stripeapi.Config{
 		SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase, RatePerSec: cfg.StripeRateLimit,
+		Health: procHealth,
 	})
 	if err != nil {
 		return nil, err
@@ -84,7 +90,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 		return nil, err
 	}
 	s := &stack{cfg: cfg, logger: logger, store: st, proc: proc, live: proc, metrics: newRegistry(),
-		staff: staff.NewService(st, staff.Options{})}
+		staff: staff.NewService(st, staff.Options{}), dbOutages: &health.Outages{}}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.SendEmailWorker{
 		Deliverer: mail.NewDeliverer(st, sender, cfg.MailFrom, cfg.Faults, logger),
@@ -95,7 +101,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	river.AddWorker(workers, &jobs.CatchUpWorker{CatchUp: catchUp})
 	periodic := []*river.PeriodicJob{jobs.CatchUpPeriodic(cfg.ReconEventsInterval)}
 	// The sweep and the dead man's switch (see stack_recon.go).
-	s.recon = newRecon(cfg, st, proc, logger, s.metrics)
+	s.recon = newRecon(cfg, st, proc, dependencyWatches(st, procHealth, s.dbOutages), logger, s.metrics)
 	catchUp.Alerts = s.recon.alerter
 	s.catchUp = catchUp
 	periodic = append(periodic, s.recon.register(workers, cfg)...)

@@ -9,8 +9,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/store"
@@ -25,11 +27,12 @@ type reconParts struct {
 	logger  *slog.Logger
 }
 
-func newRecon(cfg config.Config, st *store.Store, proc recon.Lister, logger *slog.Logger, reg prometheus.Registerer) *reconParts {
+func newRecon(cfg config.Config, st *store.Store, proc recon.Lister, deps []recon.Watch, logger *slog.Logger, reg prometheus.Registerer) *reconParts {
 	metrics := recon.NewMetrics(reg)
+	watches := []recon.Watch{{Kind: "sweep", Interval: cfg.ReconSweepInterval}, {Kind: "events", Interval: cfg.ReconEventsInterval}}
 	alerter := recon.NewAlerter(recon.Alerter{
 		Store: st, Email: cfg.AlertEmail, Metrics: metrics, Logger: logger,
-		Watches: []recon.Watch{{Kind: "sweep", Interval: cfg.ReconSweepInterval}, {Kind: "events", Interval: cfg.ReconEventsInterval}},
+		Watches: append(watches, deps...),
 	})
 	sweeper := recon.NewSweeper(recon.Sweeper{
 		Store: st, Proc: proc, Faults: cfg.Faults, Metrics: metrics, Logger: logger, Alerts: alerter,
@@ -42,7 +45,10 @@ func newRecon(cfg config.Config, st *store.Store, proc recon.Lister, logger *slo
 func (r *reconParts) register(workers *river.Workers, cfg config.Config) []*river.PeriodicJob {
 	river.AddWorker(workers, &jobs.SweepWorker{Sweeper: r.sweeper, Logger: r.logger})
 	river.AddWorker(workers, &jobs.AlertCheckWorker{Alerter: r.alerter})
-	return []*river.PeriodicJob{jobs.SweepPeriodic(cfg.ReconSweepInterval), jobs.AlertCheckPeriodic()}
+	// The switch is checked every minute, or as often as catch-up runs when
+	// that is shorter: an outage is told no later than catch-up could see it.
+	check := min(jobs.AlertCheckInterval, cfg.ReconEventsInterval)
+	return []*river.PeriodicJob{jobs.SweepPeriodic(cfg.ReconSweepInterval), jobs.AlertCheckPeriodic(check)}
 }
 
 // connect gives the sweep its healer and the alerts their mailer.
@@ -66,10 +72,21 @@ func (m alertMailer) QueueAlertTx(ctx context.Context, tx *store.Tx, to, subject
 }
 
 // readiness is /readyz: the database's readiness, plus a line for each
-// raised reconciliation alert.
+// raised alert and for the mail's or the processor's trouble now.
 type readiness struct {
 	*store.Store
 	alerter *recon.Alerter
+	// outages learns of a failed ping here too, so an outage /readyz
+	// reported is one the database alert will tell.
+	outages *health.Outages
+}
+
+func (r readiness) Ready(ctx context.Context) error {
+	err := r.Store.Ready(ctx)
+	if apperr.Is(err, apperr.Unavailable) && r.Store.DB().PingContext(ctx) != nil {
+		r.outages.Record(time.Now(), err)
+	}
+	return err
 }
 
 func (r readiness) ReadyDetail(ctx context.Context) []string {
@@ -79,9 +96,14 @@ func (r readiness) ReadyDetail(ctx context.Context) []string {
 	}
 	var lines []string
 	for _, st := range statuses {
-		if st.Raised {
-			lines = append(lines, fmt.Sprintf("alert: %s reconciliation: %s (since %s)", st.Kind, st.Reason, st.Since.UTC().Format(time.RFC3339)))
+		if !st.Raised {
+			continue
 		}
+		reason := st.Kind + " reconciliation: " + st.Reason
+		if st.What != "" {
+			reason = st.Reason // a dependency's reason starts with its name
+		}
+		lines = append(lines, fmt.Sprintf("alert: %s (since %s)", reason, st.Since.UTC().Format(time.RFC3339)))
 	}
-	return lines
+	return append(lines, liveProblems(ctx, r.alerter.Watches)...)
 }

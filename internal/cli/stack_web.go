@@ -18,7 +18,7 @@ func (s *stack) webDeps() handlers.Deps {
 		Logger:      s.logger,
 		Plans:       s.store,
 		Errors:      s.store,
-		Ready:       readiness{s.store, s.recon.alerter},
+		Ready:       readiness{s.store, s.recon.alerter, s.dbOutages},
 		Metrics:     s.metrics,
 		Checkout:    s.billing,
 		SelfService: selfService{jobs.NewStatusLinks(s.jobs), s.billing},

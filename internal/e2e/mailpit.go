@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -14,6 +15,9 @@ import (
 type Mailpit struct {
 	SMTPAddr string // host:port
 	API      string // http://host:port
+
+	bin, httpAddr, db string
+	proc              *Proc
 }
 
 // StartMailpit starts Mailpit (pinned, installed by `make tools`) on free
@@ -21,18 +25,34 @@ type Mailpit struct {
 func StartMailpit(t testing.TB) *Mailpit {
 	t.Helper()
 	bin := Tool(t, "mailpit", "MAILPIT_BIN")
-	m := &Mailpit{SMTPAddr: FreeAddr(t)}
-	httpAddr := FreeAddr(t)
-	m.API = "http://" + httpAddr
-	p := Start(t, bin, []string{
-		"--smtp", m.SMTPAddr, "--listen", httpAddr,
-		"--database", filepath.Join(t.TempDir(), "mailpit.db"),
+	m := &Mailpit{SMTPAddr: FreeAddr(t), bin: bin, httpAddr: FreeAddr(t), db: filepath.Join(t.TempDir(), "mailpit.db")}
+	m.API = "http://" + m.httpAddr
+	m.Start(t)
+	return m
+}
+
+// Start starts Mailpit again after Stop, on the same ports and with the
+// messages it held.
+func (m *Mailpit) Start(t testing.TB) {
+	t.Helper()
+	m.proc = Start(t, m.bin, []string{
+		"--smtp", m.SMTPAddr, "--listen", m.httpAddr, "--database", m.db,
 		"--enable-chaos", "--disable-version-check", "--smtp-disable-rdns", "--quiet",
 		"--max", "0", // keep every message: long runs count them all
 	}, nil)
-	p.WaitHTTP(t, m.API+"/readyz", 15*time.Second)
-	p.WaitTCP(t, m.SMTPAddr, 5*time.Second)
-	return m
+	m.proc.WaitHTTP(t, m.API+"/readyz", 15*time.Second)
+	m.proc.WaitTCP(t, m.SMTPAddr, 5*time.Second)
+}
+
+// Stop ends Mailpit gracefully: its SMTP port then refuses connections.
+func (m *Mailpit) Stop(t testing.TB) {
+	t.Helper()
+	if err := m.proc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("stop mailpit: %v", err)
+	}
+	if _, err := m.proc.WaitExit(15 * time.Second); err != nil {
+		t.Fatalf("stop mailpit: %v", err)
+	}
 }
 
 // MailpitMessage is one message in Mailpit's list.

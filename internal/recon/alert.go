@@ -18,10 +18,17 @@ type AlertMailer interface {
 	QueueAlertTx(ctx context.Context, tx *store.Tx, to, subject, body, dedupeKey string) error
 }
 
-// Watch is one kind of run the dead man's switch watches.
+// Watch is one kind of run the dead man's switch watches, or, with a
+// Probe, one dependency whose trouble raises the same kind of alert.
 type Watch struct {
-	Kind     string // sweep | events
+	Kind     string // sweep | events | mail | processor | database
 	Interval time.Duration
+	// Probe, when set, replaces the runs' health: it tells what is wrong
+	// with a dependency now (see alert_probe.go).
+	Probe Probe
+	// What names the dependency in the emails and on /readyz, e.g.
+	// "outgoing mail"; only for probe watches.
+	What string
 }
 
 // Alerter is the dead man's switch: a kind of run whose last run failed, or
@@ -29,7 +36,9 @@ type Watch struct {
 // email to Email and a metric — and clears it, with one more email, when a
 // run completes again. The events alert is also raised while a processor
 // event that catch-up gave up on waits for a person (its event_failed
-// mismatch is open), and clears once staff have dealt with it. The state lives in recon_state and changes under a
+// mismatch is open), and clears once staff have dealt with it. Probe
+// watches (alert_probe.go) do the same for the mail, the processor and the
+// database. The state lives in recon_state and changes under a
 // row lock, so any number of processes checking every minute send each
 // email once; a job that flaps within the cooldown sends no more until its
 // problem lasts a whole cooldown.
@@ -61,21 +70,31 @@ type alertState struct {
 // AlertStatus is the current alert state of one kind of run.
 type AlertStatus struct {
 	Kind   string
+	What   string // the dependency's name, for a probe watch
 	Raised bool
 	Reason string
 	Since  time.Time
 }
 
-// Check evaluates every watch once.
+// Check evaluates every watch once: the dependencies first, so that a run
+// that failed because of one finds its alert already told (see
+// dependencyTold).
 func (a *Alerter) Check(ctx context.Context) error {
 	var errs []error
-	for _, w := range a.Watches {
-		errs = append(errs, a.check(ctx, w))
+	for _, probes := range []bool{true, false} {
+		for _, w := range a.Watches {
+			if (w.Probe != nil) == probes {
+				errs = append(errs, a.check(ctx, w))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
 
 func (a *Alerter) check(ctx context.Context, w Watch) error {
+	if w.Probe != nil {
+		return a.checkProbe(ctx, w)
+	}
 	h, err := a.Store.ReconHealth(ctx, w.Kind)
 	if err != nil {
 		return err
@@ -94,6 +113,12 @@ func (a *Alerter) check(ctx context.Context, w Watch) error {
 			return err
 		}
 		problem := diagnose(w, h, st.Watching, now)
+		if problem != "" && !st.Raised && a.dependencyTold(ctx, now) {
+			// The dependency's alert already says why runs fail or stall:
+			// one outage, one alert. A run still failing after the
+			// dependency's cooldown is told then.
+			problem = ""
+		}
 		if problem == "" {
 			problem = givenUp
 		}
@@ -128,15 +153,26 @@ func (a *Alerter) transition(ctx context.Context, tx *store.Tx, w Watch, st aler
 		st.Quiet, st.Reason = false, problem
 		return st, a.send(ctx, tx, w.Kind, st, "raised", "Backstop alert: "+problem, problem)
 	case problem == "" && st.Raised:
-		body := fmt.Sprintf("The %s runs are healthy again (alert raised %s: %s).", w.Kind, st.Since.Format(time.RFC3339), st.Reason)
+		subject, body := recoveryWords(w, st)
 		quiet := st.Quiet
 		st = alertState{Count: st.Count, Watching: st.Watching, RecoveredAt: now}
 		if quiet {
 			return st, nil // the customer-facing side never heard of it
 		}
-		return st, a.send(ctx, tx, w.Kind, st, "recovered", "Backstop recovered: "+w.Kind+" runs are completing again", body)
+		return st, a.send(ctx, tx, w.Kind, st, "recovered", subject, body)
 	}
 	return st, nil
+}
+
+// recoveryWords are the subject and body of the email that clears st.
+func recoveryWords(w Watch, st alertState) (subject, body string) {
+	raised := st.Since.UTC().Format(time.RFC3339)
+	if w.Probe != nil {
+		return "Backstop recovered: " + w.What + " is working again",
+			fmt.Sprintf("%s is working again (alert raised %s: %s).", w.What, raised, st.Reason)
+	}
+	return "Backstop recovered: " + w.Kind + " runs are completing again",
+		fmt.Sprintf("The %s runs are healthy again (alert raised %s: %s).", w.Kind, raised, st.Reason)
 }
 
 // diagnose names what is wrong with a kind of run, or "" when nothing is.
@@ -179,7 +215,7 @@ func (a *Alerter) Status(ctx context.Context) ([]AlertStatus, error) {
 		}
 		var st alertState
 		_ = json.Unmarshal([]byte(v), &st)
-		out = append(out, AlertStatus{Kind: w.Kind, Raised: st.Raised, Reason: st.Reason, Since: st.Since})
+		out = append(out, AlertStatus{Kind: w.Kind, What: w.What, Raised: st.Raised, Reason: st.Reason, Since: st.Since})
 	}
 	return out, nil
 }

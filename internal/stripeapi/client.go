@@ -7,6 +7,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/health"
 	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 )
@@ -33,6 +34,9 @@ type Config struct {
 	// Burst is the bucket's capacity. Default RatePerSec/4 (at least 1), so
 	// that burst plus one second of refill stays within Stripe's limit.
 	Burst int
+	// Health, if set, records how the processor answered each request (see
+	// NewHealth), for /readyz and the processor alert.
+	Health *health.Calls
 }
 
 const (
@@ -62,8 +66,12 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 		return nil, apperr.New(apperr.Invalid, "stripeapi: a secret key is required")
 	}
 	cfg = withDefaults(cfg)
+	next := baseTransport()
+	if cfg.Health != nil {
+		next = &healthTransport{next: next, calls: cfg.Health}
+	}
 	transport := &limitedTransport{
-		next:   baseTransport(),
+		next:   next,
 		bucket: newBucket(cfg.RatePerSec, cfg.Burst, clk),
 	}
 	retries := int64(max(cfg.MaxRetries, 0))
