@@ -255,11 +255,13 @@ func (p *recordedPort) GetCharge(ctx context.Context, id string) (billing.Charge
 	return billing.Charge{}, fmt.Errorf("charge %s was not recorded", id)
 }
 
-// posted is what one phase measured: each event's latency, and the time
-// from the first post to the last answer.
+// posted is what one phase measured: each event's latency, the time from
+// the first post to the last answer, and the events not answered 200
+// (posted again afterwards, as the processor redelivers).
 type posted struct {
 	latencies []time.Duration
 	elapsed   time.Duration
+	failed    []simEvent
 }
 
 func (p posted) rate() float64 { return float64(len(p.latencies)) / p.elapsed.Seconds() }
@@ -324,11 +326,16 @@ func postClosed(b *testing.B, url, secret string, evs []simEvent, clients int) p
 
 // postAtRate posts evs at a steady rate, each at its scheduled moment
 // whatever the answers before it, and measures each latency from that
-// moment, so a slow answer cannot hide the ones queued behind it.
+// moment, so a slow answer cannot hide the ones queued behind it. An event
+// not answered 200 (the request timed out under overload) is counted, and
+// posted again once the phase is over.
 func postAtRate(b *testing.B, url, secret string, evs []simEvent, rate float64) posted {
-	hc := benchClient(len(evs))
+	// Connections are reused as a processor's deliveries would be: opening
+	// one per event would measure TCP setup, not the webhook.
+	hc := benchClient(64)
 	lat := make([]time.Duration, len(evs))
-	var failed atomic.Pointer[error]
+	var mu sync.Mutex
+	var failed []simEvent
 	var wg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) / rate)
 	start := time.Now()
@@ -339,16 +346,19 @@ func postAtRate(b *testing.B, url, secret string, evs []simEvent, rate float64) 
 		go func() {
 			defer wg.Done()
 			if err := post(hc, url, secret, evs[i]); err != nil {
-				failed.Store(&err)
+				mu.Lock()
+				failed = append(failed, evs[i])
+				mu.Unlock()
 			}
 			lat[i] = time.Since(at)
 		}()
 	}
 	wg.Wait()
-	if err := failed.Load(); err != nil {
-		b.Fatal(*err)
+	p := posted{latencies: lat, elapsed: time.Since(start), failed: failed}
+	if len(failed) > 0 {
+		postClosed(b, url, secret, failed, 1)
 	}
-	return posted{latencies: lat, elapsed: time.Since(start)}
+	return p
 }
 
 // checkAllServed fails unless every paid checkout became a fulfilled order
@@ -423,8 +433,9 @@ func (r throughputReport) print() {
 	}
 	fmt.Printf("%-44s | %9.1f | %8s | %8s | %s\n", fmt.Sprintf("processor instant at the port, peak (%d)", len(r.peak.latencies)),
 		r.peak.rate(), ms(r.peak.quantile(0.5)), ms(r.peak.quantile(0.99)), ratio)
-	fmt.Printf("%-44s | %9.1f | %8s | %8s | target p99 < 50 ms\n", fmt.Sprintf("instant, steady at 80%% of peak (%d)", len(r.steady.latencies)),
-		r.steady.rate(), ms(r.steady.quantile(0.5)), ms(r.steady.quantile(0.99)))
+	fmt.Printf("%-44s | %9.1f | %8s | %8s | target p99 < 50 ms; %d not answered 200 at first\n",
+		fmt.Sprintf("instant, steady at 80%% of peak (%d)", len(r.steady.latencies)),
+		r.steady.rate(), ms(r.steady.quantile(0.5)), ms(r.steady.quantile(0.99)), len(r.steady.failed))
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average at the end: %s\n", strings.Join(strings.Fields(string(load))[:3], " "))
 	}
