@@ -54,6 +54,10 @@ bench: ## run the benchmarks (the sweep's at 1M charges takes minutes)
 bench-sweep: ## only the sweep against the seed's per-charge loop (BACKSTOP_BENCH_SIZES=10000,100000 to choose)
 	go test -run '^$$' -bench SweepVersusLoop -benchmem -timeout 30m ./internal/recon
 
+.PHONY: bench-webhooks
+bench-webhooks: ## only the webhook throughput load generator (BACKSTOP_BENCH_EVENTS, BACKSTOP_BENCH_CLIENTS)
+	go test -run '^$$' -bench WebhookThroughput -benchtime 1x -timeout 30m ./internal/cli
+
 .PHONY: generate
 generate: ## regenerate templ output
 	go tool templ generate

@@ -48,6 +48,8 @@ type stack struct {
 	templates *mail.Editor
 	// outbox queues emails; the console's Resend goes through it.
 	outbox *mail.Outbox
+	// billingStore is what billing works on: the store and the outbox.
+	billingStore billingStore
 	// requestTimeout bounds each web request; 0 is the web layer's
 	// default. Tests shorten it.
 	requestTimeout time.Duration
@@ -112,14 +114,21 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	outbox := mail.NewOutbox(st, jobs.NewEnqueuer(s.jobs), mailDomain(cfg.BaseURL))
 	s.templates, s.outbox = mail.NewEditor(st, outbox), outbox
 	bs := billingStore{st, outbox, cfg.SupportEmail}
-	s.billing = billing.NewService(billing.Deps{
-		Store: bs, Processor: proc, Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
-	})
+	s.billingStore = bs
+	s.billing = s.billingWith(proc)
 	s.resolve = newResolve(cfg, bs, proc, s.billing, logger)
 	catchUp.Handler = s.billing
 	statusLinks.Links = s.billing
 	s.recon.connect(s.billing, outbox, cfg.BaseURL)
 	return s, nil
+}
+
+// billingWith is the billing service on the stack's store and outbox,
+// asking p: the stack's processor client, or a benchmark's stub at the port.
+func (s *stack) billingWith(p billing.Processor) *billing.Service {
+	return billing.NewService(billing.Deps{
+		Store: s.billingStore, Processor: p, Faults: s.cfg.Faults, Logger: s.logger, BaseURL: s.cfg.BaseURL,
+	})
 }
 
 func (s *stack) close() { s.store.Close() }

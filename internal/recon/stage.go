@@ -55,10 +55,11 @@ func (r *recentIDs) repeated(id string) bool {
 	return false
 }
 
-// stageAll lists the five resources in turn while its writer copies what
-// was listed into staging. Any error ends the run: a partial listing must
-// not look like a complete one, or the diff would auto-resolve what it
-// merely did not see.
+// stageAll lists the five resources while its writer copies what was
+// listed into staging: checkout sessions, then payment intents and charges
+// side by side (listPayments), then refunds and disputes. Any error ends
+// the run: a partial listing must not look like a complete one, or the
+// diff would auto-resolve what it merely did not see.
 func (g *stager) stageAll(ctx context.Context, p Lister, r billing.Range) error {
 	g.w = startWriter(ctx, g.st, g.runID, g.faults)
 	err := g.listAll(ctx, p, r)
@@ -69,38 +70,41 @@ func (g *stager) stageAll(ctx context.Context, p Lister, r billing.Range) error 
 }
 
 func (g *stager) listAll(ctx context.Context, p Lister, r billing.Range) error {
-	lists := []struct {
-		name string
-		list func() error
-	}{
-		{"checkout sessions", func() error {
+	steps := []func() error{
+		g.listOne("checkout sessions", func() error {
 			return p.ListCheckoutSessions(ctx, r, func(s billing.Session) error { return g.add(fromSession(s)) })
-		}},
-		{"payment intents", func() error {
-			return p.ListPaymentIntents(ctx, r, func(pi billing.Payment) error { return g.add(fromPayment(pi)) })
-		}},
-		{"charges", func() error {
-			return p.ListCharges(ctx, r, func(c billing.Charge) error { return g.add(fromCharge(c)) })
-		}},
-		{"refunds", func() error {
+		}),
+		func() error { return g.listPayments(ctx, p, r) },
+		g.listOne("refunds", func() error {
 			return p.ListRefunds(ctx, r, func(re billing.Refund) error { return g.add(fromRefund(re)) })
-		}},
-		{"disputes", func() error {
+		}),
+		g.listOne("disputes", func() error {
 			return p.ListDisputes(ctx, r, func(d billing.Dispute) error { return g.add(fromDispute(d)) })
-		}},
+		}),
 	}
-	for _, l := range lists {
-		before := g.seen
-		err := l.list()
-		g.calls += listCalls(g.seen-before, err != nil)
-		if err != nil {
-			return fmt.Errorf("list %s: %w", l.name, err)
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
 		}
 		if err := g.flush(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// listOne is a step listing one resource through add, counting its list
+// calls and naming it in its error.
+func (g *stager) listOne(name string, list func() error) func() error {
+	return func() error {
+		before := g.seen
+		err := list()
+		g.calls += listCalls(g.seen-before, err != nil)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", name, err)
+		}
+		return nil
+	}
 }
 
 // listCalls is how many list requests returned n objects: one per full or
@@ -112,11 +116,17 @@ func listCalls(n int, failed bool) int {
 	return max(1, (n+pageSize-1)/pageSize)
 }
 
+// add stages o, counting it, unless a page boundary repeated it.
 func (g *stager) add(o store.StagedObject) error {
 	g.seen++
 	if g.recent.repeated(o.ID) {
 		return nil
 	}
+	return g.stage(o)
+}
+
+// stage buffers o for the writer.
+func (g *stager) stage(o store.StagedObject) error {
 	g.buf = append(g.buf, o)
 	if len(g.buf) >= batchSize {
 		return g.flush()

@@ -123,7 +123,8 @@ func bindWindow(q string, w DiffWindow) (string, []any) {
 
 // buildPayments writes one row per succeeded payment intent, with what its
 // charge, session, refunds and disputes say, linked to our order by its
-// public reference. The order and the processor agree when that order is
+// public reference. The charge is on the payment intent's own row when the
+// two were listed side by side (nearly always), else on a row of its own. The order and the processor agree when that order is
 // served, recorded this payment, and the payment is neither refunded nor
 // disputed: such a payment is written with examine false. Any other
 // payment's email is dropped when it is no address (checking every email
@@ -137,7 +138,13 @@ const buildPayments = `
 		m.order_ref, m.public_ref, m.plan, pi.created, pi.created <= {cutoff}, m.refunded, m.disputed,
 		ch.status, GREATEST(ch.amount_refunded, rd.refunded, 0), o.id, o.plan_code, NOT a.agreed
 	FROM recon_objects pi
-	LEFT JOIN recon_objects ch ON ch.run_id = pi.run_id AND ch.object = 'charge' AND ch.id = pi.charge_id
+	LEFT JOIN recon_objects lone ON lone.run_id = pi.run_id AND lone.object = 'charge' AND lone.id = pi.charge_id
+		AND pi.charge_status IS NULL
+	CROSS JOIN LATERAL (SELECT COALESCE(pi.charge_status, lone.status) AS status,
+		COALESCE(pi.charge_email, lone.email) AS email,
+		COALESCE(pi.charge_amount_refunded, lone.amount_refunded) AS amount_refunded,
+		COALESCE(pi.charge_refunded, lone.refunded) AS refunded,
+		COALESCE(pi.charge_disputed, lone.disputed) AS disputed) ch
 	LEFT JOIN (SELECT DISTINCT ON (payment_intent_id) payment_intent_id, id, email, order_ref, public_ref, plan
 		FROM recon_objects WHERE run_id = {run} AND object = 'session' AND payment_intent_id IS NOT NULL
 		ORDER BY payment_intent_id, created DESC) cs ON cs.payment_intent_id = pi.id

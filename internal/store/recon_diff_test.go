@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -21,8 +22,10 @@ type diffWorld struct {
 	now time.Time
 	ids int
 	// charges are staged with the next classify: the charge of every
-	// payment the test made.
+	// payment the test made, on its own row, or on its payment intent's
+	// when merged (as the sweep stages a pair listed side by side).
 	charges []store.StagedObject
+	merged  bool
 }
 
 func newDiffWorld(t *testing.T) *diffWorld {
@@ -88,7 +91,7 @@ func (w *diffWorld) classify(objs ...store.StagedObject) []string {
 	ctx := w.t.Context()
 	run, err := w.s.StartReconRun(ctx, "sweep", true)
 	require.NoError(w.t, err)
-	require.NoError(w.t, w.s.StageObjects(ctx, run, append(objs, w.charges...)))
+	require.NoError(w.t, w.s.StageObjects(ctx, run, w.withCharges(objs)))
 	w.charges = nil
 	require.NoError(w.t, w.s.Classify(ctx, store.DiffWindow{RunID: run, From: w.now.Add(-72 * time.Hour), To: w.now, Cutoff: w.now}))
 	var rows []struct {
@@ -106,6 +109,22 @@ func (w *diffWorld) classify(objs ...store.StagedObject) []string {
 		out = append(out, line)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// withCharges is objs and the charges of the payments made, each charge on
+// its own row or, when merged, on its payment intent's.
+func (w *diffWorld) withCharges(objs []store.StagedObject) []store.StagedObject {
+	if !w.merged {
+		return append(objs, w.charges...)
+	}
+	out := append([]store.StagedObject(nil), objs...)
+	for _, ch := range w.charges {
+		i := slices.IndexFunc(out, func(o store.StagedObject) bool { return o.ID == ch.PaymentIntentID })
+		require.GreaterOrEqual(w.t, i, 0, "the charge's payment intent is staged")
+		out[i].Charge = &store.StagedCharge{Status: ch.Status, Email: ch.Email, AmountRefunded: ch.AmountRefunded,
+			Refunded: ch.Refunded, Disputed: ch.Disputed, Created: ch.Created}
+	}
 	return out
 }
 
@@ -210,11 +229,14 @@ func TestClassifyDuplicatesByEmail(t *testing.T) {
 		}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			w := newDiffWorld(t)
-			require.Equal(t, c.want, w.classify(c.world(w)...))
-		})
+		for _, merged := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, charges merged %v", c.name, merged), func(t *testing.T) {
+				t.Parallel()
+				w := newDiffWorld(t)
+				w.merged = merged
+				require.Equal(t, c.want, w.classify(c.world(w)...))
+			})
+		}
 	}
 }
 

@@ -89,7 +89,7 @@ const disputedFinding = findingColumns + `
 	ON CONFLICT DO NOTHING`
 
 // refundedFinding queues a charge refunded in full (by the charge's own
-// flag, or by the refunds listed adding up to the order's amount) whose
+// flag, on its row or its payment intent's, or by the refunds listed adding up to the order's amount) whose
 // order still grants access that has not run out.
 const refundedFinding = findingColumns + `
 	SELECT {run}, '` + billing.KindRefundedActive + `', c.charge_id, 'queue', c.at, o.id, o.email, o.payment_intent_id, c.charge_id,
@@ -102,6 +102,9 @@ const refundedFinding = findingColumns + `
 		FROM (
 			SELECT id AS charge_id, payment_intent_id, 0 AS amount, refunded AS full_flag, created
 			FROM recon_objects WHERE run_id = {run} AND object = 'charge' AND refunded
+			UNION ALL
+			SELECT charge_id, payment_intent_id, 0, true, charge_created
+			FROM recon_objects WHERE run_id = {run} AND object = 'payment_intent' AND charge_refunded
 			UNION ALL
 			SELECT charge_id, payment_intent_id, amount, false, created
 			FROM recon_objects WHERE run_id = {run} AND object = 'refund' AND status IN ('succeeded', 'pending')

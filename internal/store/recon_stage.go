@@ -3,13 +3,17 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // StagedObject is one processor object a sweep listed, flattened to what
 // the diff reads. Object is session, payment_intent, charge, refund or
-// dispute; empty strings are stored as NULL.
+// dispute; empty strings are stored as NULL. A payment intent listed beside
+// its latest charge carries that charge in Charge, and the two are one row
+// (the charge_* columns); a charge staged on its own row has none.
 type StagedObject struct {
+	Charge          *StagedCharge
 	Object          string
 	ID              string
 	Status          string
@@ -32,7 +36,8 @@ type StagedObject struct {
 
 // copyStaged is the COPY that StageObjects feeds, one line per object.
 const copyStaged = `COPY recon_objects (run_id, object, id, status, payment_intent_id, charge_id, amount,
-	amount_refunded, currency, email, order_ref, public_ref, plan, paid, refunded, disputed, reason, due_by, created)
+	amount_refunded, currency, email, order_ref, public_ref, plan, paid, refunded, disputed, reason, due_by, created,
+	charge_status, charge_email, charge_amount_refunded, charge_refunded, charge_disputed, charge_created)
 	FROM STDIN`
 
 // StageObjects copies one batch of listed objects for a run into staging,
@@ -47,13 +52,35 @@ func (s *Store) StageObjects(ctx context.Context, runID int64, objs []StagedObje
 		o := &objs[i]
 		return l.int(runID).text(o.Object).text(o.ID).text(o.Status).null(o.PaymentIntentID).null(o.ChargeID).
 			int(o.Amount).int(o.AmountRefunded).text(o.Currency).null(o.Email).null(o.OrderRef).null(o.PublicRef).
-			null(o.Plan).bool(o.Paid).bool(o.Refunded).bool(o.Disputed).null(o.Reason).time(o.DueBy).time(o.Created)
+			null(o.Plan).bool(o.Paid).bool(o.Refunded).bool(o.Disputed).null(o.Reason).time(o.DueBy).time(o.Created).
+			charge(o.Charge)
 	})
 	if err != nil {
 		return fmt.Errorf("stage %d objects: %w", len(objs), mapErr(err))
 	}
 	return nil
 }
+
+// StagedCharge is what the diff reads of a charge staged on its payment
+// intent's row.
+type StagedCharge struct {
+	Status         string
+	Email          string
+	AmountRefunded int64
+	Refunded       bool
+	Disputed       bool
+	Created        time.Time
+}
+
+// charge appends the charge_* columns: those of c, or NULLs.
+func (l copyLine) charge(c *StagedCharge) copyLine {
+	if c == nil {
+		return append(l, noCharge...)
+	}
+	return l.text(c.Status).null(c.Email).int(c.AmountRefunded).bool(c.Refunded).bool(c.Disputed).time(c.Created)
+}
+
+var noCharge = strings.Repeat(`\N`+"\t", 6)
 
 // DropAllStaging empties the staging of every run. The sweep calls it when
 // a run starts (a run killed mid-way leaves its rows behind) and when it

@@ -49,7 +49,8 @@ const (
 // Client is the Stripe adapter; it implements billing.Processor and is safe
 // for concurrent use.
 type Client struct {
-	api *client.API
+	api  *client.API
+	rate float64
 }
 
 var _ billing.Processor = (*Client)(nil)
@@ -95,8 +96,12 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 		Connect: backend(stripe.ConnectBackend),
 		Uploads: backend(stripe.UploadsBackend),
 	}
-	return &Client{api: client.New(cfg.SecretKey, backends)}, nil
+	return &Client{api: client.New(cfg.SecretKey, backends), rate: cfg.RatePerSec}, nil
 }
+
+// RatePerSec is the client's rate budget: requests a second, the default
+// for its key's mode unless configured.
+func (c *Client) RatePerSec() float64 { return c.rate }
 
 // baseTransport is a private copy of the default transport, so that the
 // client's connection pool is its own.

@@ -1,0 +1,445 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/stripeapi"
+)
+
+// Knobs of BenchmarkWebhookThroughput: how many events each instant-port
+// phase posts, and how many concurrent clients post them (pgbench runs
+// with as many).
+const (
+	throughputEventsEnv  = "BACKSTOP_BENCH_EVENTS"
+	throughputClientsEnv = "BACKSTOP_BENCH_CLIENTS"
+)
+
+// simEvents is how many events the run against the simulator posts: at
+// the processor's budget (two calls an event) that is about twenty seconds.
+const simEvents = 200
+
+// BenchmarkWebhookThroughput is the load generator of issue 15. It makes
+// real paid checkouts at the simulator (through a client of its own with
+// no rate budget, so the setup is not what is measured), takes each
+// checkout.session.completed event the simulator recorded, and posts it,
+// signed with the webhook secret, to the app over HTTP: every event is
+// verified, stored, deduplicated, checked against the processor (the
+// session, then its charge) and fulfilled. It prints three figures:
+//
+//   - against the simulator through the stack's own client, at its default
+//     rate budget: events/s and the share of the budget's bound (two calls
+//     an event) that reached;
+//   - with the processor answered instantly at the port (the same sessions
+//     and charges, read from the simulator beforehand): the peak events/s
+//     with N clients, beside pgbench's single-row inserts on the same
+//     database with N clients;
+//   - p50/p99 latency of events posted at a steady 80% of that peak.
+func BenchmarkWebhookThroughput(b *testing.B) {
+	events, clients := envInt(b, throughputEventsEnv, 3000), envInt(b, throughputClientsEnv, 8)
+	ts := newTestStack(b)
+	fast, err := stripeapi.New(stripeapi.Config{SecretKey: testAPIKey, APIBase: ts.sim.URL, RatePerSec: 1e6})
+	if err != nil {
+		b.Fatal(err)
+	}
+	port := &recordedPort{Processor: ts.proc}
+	ts.billing = ts.billingWith(port)
+	url := serveApp(b, ts)
+	setup := ts.billingWith(fast)
+
+	for b.Loop() {
+		start := time.Now()
+		evs := paidCheckoutEvents(b, ts, setup, simEvents+2*events, clients)
+		b.Logf("set up %d paid checkouts in %s", len(evs), time.Since(start).Round(time.Millisecond))
+		simRun, instant, steady := evs[:simEvents], evs[simEvents:simEvents+events], evs[simEvents+events:]
+		port.record(b, fast, append(slices.Clone(instant), steady...))
+
+		r := throughputReport{clients: clients, budget: ts.proc.RatePerSec()}
+		r.sim = postClosed(b, url, ts.cfg.StripeWebhookSecret, simRun, clients)
+		port.instant.Store(true)
+		r.peak = postClosed(b, url, ts.cfg.StripeWebhookSecret, instant, clients)
+		r.steady = postAtRate(b, url, ts.cfg.StripeWebhookSecret, steady, 0.8*r.peak.rate())
+		port.instant.Store(false)
+		r.pgbench, r.pgbenchNote = pgbenchInserts(b, ts.store.DB(), ts.cfg.DatabaseURL, clients)
+		checkAllServed(b, ts, len(evs))
+		r.print()
+		b.ReportMetric(r.sim.rate(), "sim_events/s")
+		b.ReportMetric(r.peak.rate(), "instant_events/s")
+		b.ReportMetric(r.steady.quantile(0.99).Seconds()*1000, "p99_ms_at_80%")
+	}
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s: %q is not a positive count", name, v)
+	}
+	return n
+}
+
+// serveApp serves the stack's app on a loopback port and returns its URL.
+func serveApp(b *testing.B, ts *testStack) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	app := ts.webApp()
+	go app.Listener(ln) //nolint:errcheck // ends with Shutdown
+	b.Cleanup(func() { app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+// simEvent is one checkout.session.completed the simulator recorded.
+type simEvent struct {
+	session string
+	body    []byte
+}
+
+// paidCheckoutEvents makes n checkouts through setup (our checkout,
+// creating the order and the session), pays each at the simulator, and
+// returns the simulator's completion event of each.
+func paidCheckoutEvents(b *testing.B, ts *testStack, setup *billing.Service, n, workers int) []simEvent {
+	ctx := context.Background()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for int(next.Add(1)) <= n {
+				_, payURL, err := setup.StartCheckout(ctx, billing.CheckoutForm{
+					Email: "load-" + randHex(6) + "@example.test", PlanCode: demoPlan.Code, FormToken: "form-" + randHex(10),
+				})
+				if err == nil {
+					err = simPay(ts.sim.URL, payURL[strings.LastIndex(payURL, "/")+1:])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	evs := listCompletions(b, ts.sim.URL)
+	if len(evs) != n {
+		b.Fatalf("the simulator recorded %d completions for %d payments", len(evs), n)
+	}
+	return evs
+}
+
+func simPay(base, session string) error {
+	resp, err := http.Post(base+"/_sim/checkout/"+session+"/pay", "application/json",
+		strings.NewReader(`{"card":"4242424242424242"}`))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pay %s: %s", session, resp.Status)
+	}
+	return nil
+}
+
+// listCompletions reads every checkout.session.completed event from the
+// simulator as the processor would deliver it, oldest first.
+func listCompletions(b *testing.B, base string) []simEvent {
+	var out []simEvent
+	after := ""
+	for {
+		req, _ := http.NewRequest(http.MethodGet, base+"/v1/events?limit=100&type=checkout.session.completed"+after, nil)
+		req.SetBasicAuth(testAPIKey, "")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var page struct {
+			Data    []json.RawMessage `json:"data"`
+			HasMore bool              `json:"has_more"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, raw := range page.Data {
+			var ev struct {
+				ID   string
+				Data struct{ Object struct{ ID string } }
+			}
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				b.Fatal(err)
+			}
+			out = append(out, simEvent{session: ev.Data.Object.ID, body: raw})
+			after = "&starting_after=" + ev.ID
+		}
+		if !page.HasMore {
+			slices.Reverse(out)
+			return out
+		}
+	}
+}
+
+// recordedPort is the processor at the port: the stack's client, or, once
+// instant, the sessions and charges read from the simulator beforehand,
+// answered at once. Only what handling a completion asks is recorded.
+type recordedPort struct {
+	billing.Processor
+	instant  atomic.Bool
+	sessions map[string]billing.Session
+	charges  map[string]billing.Charge
+}
+
+func (p *recordedPort) record(b *testing.B, from billing.Processor, evs []simEvent) {
+	ctx := context.Background()
+	p.sessions, p.charges = map[string]billing.Session{}, map[string]billing.Charge{}
+	for _, ev := range evs {
+		sess, err := from.GetCheckoutSession(ctx, ev.session)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.sessions[sess.ID] = sess
+		id := billing.FromSession(sess).ChargeID
+		ch, err := from.GetCharge(ctx, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.charges[id] = ch
+	}
+}
+
+func (p *recordedPort) GetCheckoutSession(ctx context.Context, id string) (billing.Session, error) {
+	if !p.instant.Load() {
+		return p.Processor.GetCheckoutSession(ctx, id)
+	}
+	if s, ok := p.sessions[id]; ok {
+		return s, nil
+	}
+	return billing.Session{}, fmt.Errorf("session %s was not recorded", id)
+}
+
+func (p *recordedPort) GetCharge(ctx context.Context, id string) (billing.Charge, error) {
+	if !p.instant.Load() {
+		return p.Processor.GetCharge(ctx, id)
+	}
+	if c, ok := p.charges[id]; ok {
+		return c, nil
+	}
+	return billing.Charge{}, fmt.Errorf("charge %s was not recorded", id)
+}
+
+// posted is what one phase measured: each event's latency, the time from
+// the first post to the last answer, and the events not answered 200
+// (posted again afterwards, as the processor redelivers).
+type posted struct {
+	latencies []time.Duration
+	elapsed   time.Duration
+	failed    []simEvent
+}
+
+func (p posted) rate() float64 { return float64(len(p.latencies)) / p.elapsed.Seconds() }
+
+func (p posted) quantile(q float64) time.Duration {
+	s := slices.Clone(p.latencies)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// post signs ev now, as the processor does each delivery, and posts it;
+// anything but 200 fails the benchmark, which counts only handled events.
+func post(hc *http.Client, url, secret string, ev simEvent) error {
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev.body, Secret: secret, Timestamp: time.Now()})
+	req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/stripe", strings.NewReader(string(ev.body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Stripe-Signature", sp.Header)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("event for %s answered %s", ev.session, resp.Status)
+	}
+	return nil
+}
+
+func benchClient(conns int) *http.Client {
+	return &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
+}
+
+// postClosed posts evs with clients concurrent posters, each posting its
+// next event when the last is answered: the peak rate.
+func postClosed(b *testing.B, url, secret string, evs []simEvent, clients int) posted {
+	hc := benchClient(clients)
+	lat := make([]time.Duration, len(evs))
+	var next atomic.Int64
+	var failed atomic.Pointer[error]
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(evs) && failed.Load() == nil; i = int(next.Add(1)) - 1 {
+				t := time.Now()
+				if err := post(hc, url, secret, evs[i]); err != nil {
+					failed.Store(&err)
+					return
+				}
+				lat[i] = time.Since(t)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	return posted{latencies: lat, elapsed: time.Since(start)}
+}
+
+// postAtRate posts evs at a steady rate, each at its scheduled moment
+// whatever the answers before it, and measures each latency from that
+// moment, so a slow answer cannot hide the ones queued behind it. An event
+// not answered 200 (the request timed out under overload) is counted, and
+// posted again once the phase is over.
+func postAtRate(b *testing.B, url, secret string, evs []simEvent, rate float64) posted {
+	// Connections are reused as a processor's deliveries would be: opening
+	// one per event would measure TCP setup, not the webhook.
+	hc := benchClient(64)
+	lat := make([]time.Duration, len(evs))
+	var mu sync.Mutex
+	var failed []simEvent
+	var wg sync.WaitGroup
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	for i := range evs {
+		at := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(at))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := post(hc, url, secret, evs[i]); err != nil {
+				mu.Lock()
+				failed = append(failed, evs[i])
+				mu.Unlock()
+			}
+			lat[i] = time.Since(at)
+		}()
+	}
+	wg.Wait()
+	p := posted{latencies: lat, elapsed: time.Since(start), failed: failed}
+	if len(failed) > 0 {
+		postClosed(b, url, secret, failed, 1)
+	}
+	return p
+}
+
+// checkAllServed fails unless every paid checkout became a fulfilled order
+// with its grant: the events were handled, not merely answered.
+func checkAllServed(b *testing.B, ts *testStack, n int) {
+	var served, grants int
+	db := ts.store.DB()
+	if err := db.Get(&served, `SELECT count(*) FROM orders WHERE status = 'fulfilled'`); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Get(&grants, `SELECT count(*) FROM entitlement_grants`); err != nil {
+		b.Fatal(err)
+	}
+	if served != n || grants != n {
+		b.Fatalf("%d events posted, %d orders served, %d grants", n, served, grants)
+	}
+}
+
+// pgbenchInserts runs pgbench for five seconds on dbURL with clients
+// clients, each transaction one single-row insert, and returns its rate;
+// zero and why when pgbench is not installed or fails.
+func pgbenchInserts(b *testing.B, db *sqlx.DB, dbURL string, clients int) (float64, string) {
+	bin, err := exec.LookPath("pgbench")
+	if err != nil {
+		found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+		if len(found) == 0 {
+			return 0, "pgbench not found (apt-get install postgresql-contrib): no comparison"
+		}
+		bin = found[len(found)-1]
+	}
+	st := `CREATE TABLE IF NOT EXISTS pgbench_single_rows (id bigserial PRIMARY KEY, v int NOT NULL, at timestamptz NOT NULL DEFAULT now())`
+	if _, err := db.Exec(st); err != nil {
+		b.Fatal(err)
+	}
+	script := filepath.Join(b.TempDir(), "insert.sql")
+	if err := os.WriteFile(script, []byte("INSERT INTO pgbench_single_rows (v) VALUES (1);\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-n", "-f", script, "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, 2)),
+		"-T", "5", dbURL).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Sprintf("pgbench failed: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	if m == nil {
+		return 0, "pgbench printed no rate: " + string(out)
+	}
+	tps, _ := strconv.ParseFloat(string(m[1]), 64)
+	return tps, ""
+}
+
+// throughputReport is the table BenchmarkWebhookThroughput prints.
+type throughputReport struct {
+	clients           int
+	budget            float64 // processor requests per second
+	sim, peak, steady posted
+	pgbench           float64
+	pgbenchNote       string
+}
+
+func (r throughputReport) print() {
+	bound := r.budget / 2 // a completion costs two processor calls
+	fmt.Println()
+	fmt.Printf("Webhook throughput, %d clients posting signed checkout.session.completed events over HTTP\n", r.clients)
+	fmt.Printf("%-44s | %9s | %8s | %8s | %s\n", "run", "events/s", "p50", "p99", "ratio")
+	fmt.Printf("%-44s | %9.1f | %8s | %8s | %.0f%% of the budget's %.0f events/s (%.0f calls/s, 2 an event)\n",
+		fmt.Sprintf("simulator, default budget (%d events)", len(r.sim.latencies)), r.sim.rate(),
+		ms(r.sim.quantile(0.5)), ms(r.sim.quantile(0.99)), 100*r.sim.rate()/bound, bound, r.budget)
+	ratio := r.pgbenchNote
+	if r.pgbench > 0 {
+		ratio = fmt.Sprintf("1/%.1f of pgbench's %.0f single-row inserts/s, %d clients", r.pgbench/r.peak.rate(), r.pgbench, r.clients)
+	}
+	fmt.Printf("%-44s | %9.1f | %8s | %8s | %s\n", fmt.Sprintf("processor instant at the port, peak (%d)", len(r.peak.latencies)),
+		r.peak.rate(), ms(r.peak.quantile(0.5)), ms(r.peak.quantile(0.99)), ratio)
+	fmt.Printf("%-44s | %9.1f | %8s | %8s | target p99 < 50 ms; %d not answered 200 at first\n",
+		fmt.Sprintf("instant, steady at 80%% of peak (%d)", len(r.steady.latencies)),
+		r.steady.rate(), ms(r.steady.quantile(0.5)), ms(r.steady.quantile(0.99)), len(r.steady.failed))
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load average at the end: %s\n", strings.Join(strings.Fields(string(load))[:3], " "))
+	}
+	fmt.Println()
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", d.Seconds()*1000) }
