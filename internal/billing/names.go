@@ -13,6 +13,13 @@ const (
 	EventChargeRefunded         = "charge.refunded"
 	EventDisputeCreated         = "charge.dispute.created"
 	EventDisputeClosed          = "charge.dispute.closed"
+	// A subscription's invoices and the subscription itself (DESIGN
+	// section 5, "Subscriptions: the year after").
+	EventInvoicePaid          = "invoice.paid"
+	EventInvoicePaymentFailed = "invoice.payment_failed"
+	EventSubscriptionCreated  = "customer.subscription.created"
+	EventSubscriptionUpdated  = "customer.subscription.updated"
+	EventSubscriptionDeleted  = "customer.subscription.deleted"
 )
 
 // HandledEvents are the event types HandleEvent acts on; catch-up lists
