@@ -21,7 +21,7 @@ func sessionCreateSpec() map[string]param {
 		"line_items":           pList(pObject(map[string]param{"price_data": priceData, "quantity": pInt(), "price": pString()})),
 		"payment_intent_data":  pObject(map[string]param{"metadata": pHash(), "description": pString(), "receipt_email": pString()}),
 		"payment_method_types": pList(pString()), "expires_at": pInt(), "locale": pString(), "expand": pList(pString()),
-		"subscription_data":    pObject(map[string]param{"metadata": pHash(), "description": pString()}),
+		"subscription_data": pObject(map[string]param{"metadata": pHash(), "description": pString()}),
 	}
 }
 

@@ -71,15 +71,15 @@ func (r *sessionRecord) objectID() string { return r.Session.ID }
 func (r *sessionRecord) createdAt() int64 { return r.Session.Created }
 
 type paymentIntent struct {
-	ID                 string            `json:"id"`
-	Object             string            `json:"object"`
-	Amount             int64             `json:"amount"`
-	AmountReceived     int64             `json:"amount_received"`
-	CaptureMethod      string            `json:"capture_method"`
-	Created            int64             `json:"created"`
-	Currency           string            `json:"currency"`
-	Customer           *string           `json:"customer"`
-	Description        *string           `json:"description"`
+	ID             string  `json:"id"`
+	Object         string  `json:"object"`
+	Amount         int64   `json:"amount"`
+	AmountReceived int64   `json:"amount_received"`
+	CaptureMethod  string  `json:"capture_method"`
+	Created        int64   `json:"created"`
+	Currency       string  `json:"currency"`
+	Customer       *string `json:"customer"`
+	Description    *string `json:"description"`
 	// Invoice is the invoice this payment pays, for a subscription's.
 	Invoice            *string           `json:"invoice"`
 	LastPaymentError   *errorBody        `json:"last_payment_error"`

@@ -91,20 +91,20 @@ type webhookStats struct {
 // state is everything the simulator knows; it is exactly what StatePath
 // holds, so a restart loses nothing a client could observe.
 type state struct {
-	Sessions       table[*sessionRecord]  `json:"sessions"`
-	PaymentIntents table[*paymentIntent]  `json:"payment_intents"`
-	Charges        table[*charge]         `json:"charges"`
-	Refunds        table[*refund]         `json:"refunds"`
-	Disputes       table[*dispute]        `json:"disputes"`
-	Events         table[*event]          `json:"events"`
+	Sessions       table[*sessionRecord]      `json:"sessions"`
+	PaymentIntents table[*paymentIntent]      `json:"payment_intents"`
+	Charges        table[*charge]             `json:"charges"`
+	Refunds        table[*refund]             `json:"refunds"`
+	Disputes       table[*dispute]            `json:"disputes"`
+	Events         table[*event]              `json:"events"`
 	Subscriptions  table[*subscriptionRecord] `json:"subscriptions"`
-	Invoices       table[*invoice]        `json:"invoices"`
+	Invoices       table[*invoice]            `json:"invoices"`
 	// ClockOffset is how far POST /_sim/clock/advance moved the clock, so
 	// a restart keeps the simulated time.
-	ClockOffset time.Duration `json:"clock_offset"`
-	Deliveries     []*delivery            `json:"deliveries"`
-	Idempotency    map[string]*idemRecord `json:"idempotency"`
-	Webhooks       webhookStats           `json:"webhooks"`
+	ClockOffset time.Duration          `json:"clock_offset"`
+	Deliveries  []*delivery            `json:"deliveries"`
+	Idempotency map[string]*idemRecord `json:"idempotency"`
+	Webhooks    webhookStats           `json:"webhooks"`
 }
 
 func newState() *state {
