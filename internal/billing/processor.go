@@ -91,8 +91,8 @@ type Session struct {
 	// session completed: the subscription and its first invoice.
 	SubscriptionID string
 	InvoiceID      string
-	Created       time.Time
-	ExpiresAt     time.Time
+	Created        time.Time
+	ExpiresAt      time.Time
 }
 
 // Paid reports whether the customer's money is in.
