@@ -52,6 +52,12 @@ func (s *Service) preparePayment(ctx context.Context, id string, via Via) (effec
 	if err != nil || !pi.Succeeded() {
 		return nil, err
 	}
+	if pi.InvoiceID != "" {
+		// A subscription's payment is served through its invoice (and the
+		// first one through its checkout session too): it carries none of
+		// our metadata, and serving it here would rebuild a second order.
+		return nil, nil
+	}
 	facts, err := s.withCharge(ctx, FromPayment(pi))
 	if err != nil {
 		return nil, err

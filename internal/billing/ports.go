@@ -135,4 +135,7 @@ type Email struct {
 	// ClaimURL is the Claim my purchase page, for the emails that point
 	// to it (status_link).
 	ClaimURL string
+	// InvoiceURL is the processor's page of an unpaid invoice
+	// (payment_failed).
+	InvoiceURL string
 }

@@ -111,7 +111,11 @@ type Payment struct {
 	// through that invoice (its session for the first one), never as a
 	// payment of its own.
 	InvoiceID string
-	Created   time.Time
+	// InvoiceReason is that invoice's billing_reason when the processor
+	// returned it expanded (listings): subscription_create for the
+	// purchase, subscription_cycle for a renewal.
+	InvoiceReason string
+	Created       time.Time
 }
 
 // Succeeded reports whether the payment took the money.
@@ -140,6 +144,11 @@ type Charge struct {
 	Metadata      map[string]string
 	// Payment is the charge's payment intent, when the listing expanded it.
 	Payment *Payment
+	// InvoiceID is the subscription invoice the charge pays; with the
+	// invoice expanded (ListChargesWithPayer), InvoiceMetadata is its
+	// subscription's metadata (our order's links).
+	InvoiceID       string
+	InvoiceMetadata map[string]string
 	Created time.Time
 }
 

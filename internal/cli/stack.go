@@ -169,6 +169,7 @@ func (t billingTx) QueueEmail(ctx context.Context, e billing.Email) (bool, error
 	data := mail.Data{
 		Email: e.To, PlanName: e.PlanName, Amount: e.Amount, PublicRef: e.PublicRef,
 		StatusURL: e.StatusURL, SupportEmail: t.b.supportEmail, Reason: e.Reason, ClaimURL: e.ClaimURL,
+		InvoiceURL: e.InvoiceURL,
 	}
 	if !e.ValidUntil.IsZero() {
 		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")

@@ -77,7 +77,16 @@ func (g *stager) listAll(ctx context.Context, p Lister, r billing.Range) error {
 			return p.ListCheckoutSessions(ctx, r, func(s billing.Session) error { return g.add(fromSession(s)) })
 		}},
 		{"payment intents", func() error {
-			return p.ListPaymentIntents(ctx, r, func(pi billing.Payment) error { return g.add(fromPayment(pi)) })
+			return p.ListPaymentIntents(ctx, r, func(pi billing.Payment) error {
+				if renewalPayment(pi) {
+					// Reconciled as its invoice (unserved_renewal), never as a
+					// payment of its own: with no order metadata it would look
+					// like an orphan and be served a second time.
+					g.seen++
+					return nil
+				}
+				return g.add(fromPayment(pi))
+			})
 		}},
 		{"charges", func() error {
 			return p.ListCharges(ctx, r, func(c billing.Charge) error { return g.add(fromCharge(c)) })
@@ -145,6 +154,12 @@ func fromSession(s billing.Session) store.StagedObject {
 		PublicRef: s.Metadata[billing.MetaPublicRef], Plan: s.Metadata[billing.MetaPlan],
 		Paid: s.Paid(), Created: s.Created,
 	}
+}
+
+// renewalPayment reports whether pi pays a subscription invoice other than
+// the first (which is the purchase, linked to its order by its session).
+func renewalPayment(pi billing.Payment) bool {
+	return pi.InvoiceID != "" && pi.InvoiceReason != "subscription_create"
 }
 
 func fromPayment(p billing.Payment) store.StagedObject {

@@ -55,8 +55,17 @@ func toPayment(pi *stripe.PaymentIntent) billing.Payment {
 		LatestChargeID: chargeID(pi.LatestCharge),
 		ReceiptEmail:   pi.ReceiptEmail,
 		InvoiceID:      invoiceID(pi.Invoice),
+		InvoiceReason:  invoiceReason(pi.Invoice),
 		Created:        unixTime(pi.Created),
 	}
+}
+
+// invoiceReason is the billing reason of an expanded invoice.
+func invoiceReason(in *stripe.Invoice) string {
+	if in == nil || !expanded(in.Object) {
+		return ""
+	}
+	return string(in.BillingReason)
 }
 
 func invoiceID(in *stripe.Invoice) string {
@@ -94,6 +103,12 @@ func toCharge(ch *stripe.Charge) billing.Charge {
 	if pi := ch.PaymentIntent; pi != nil && expanded(pi.Object) {
 		p := toPayment(pi)
 		c.Payment = &p
+	}
+	if in := ch.Invoice; in != nil {
+		c.InvoiceID = in.ID
+		if expanded(in.Object) && in.SubscriptionDetails != nil {
+			c.InvoiceMetadata = in.SubscriptionDetails.Metadata
+		}
 	}
 	return c
 }
