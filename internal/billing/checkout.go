@@ -193,7 +193,7 @@ func (s *Service) checkoutRequest(o Order, plan Plan) CheckoutRequest {
 		interval = plan.Interval
 	}
 	return CheckoutRequest{
-		Interval:          interval,
+		Interval: interval,
 		// The public reference, not the id: a database restored from an
 		// older backup hands ids out again, and the processor would answer
 		// a new order with an old order's session (or an idempotency error).

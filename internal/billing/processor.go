@@ -149,7 +149,7 @@ type Charge struct {
 	// subscription's metadata (our order's links).
 	InvoiceID       string
 	InvoiceMetadata map[string]string
-	Created time.Time
+	Created         time.Time
 }
 
 // RefundRequest refunds a payment intent, fully when Amount is zero.
