@@ -234,6 +234,9 @@ func (s *Service) serveSession(ctx context.Context, sess Session) (Order, error)
 	if err != nil {
 		return Order{}, err
 	}
+	if facts, err = s.withSubscription(ctx, facts, sess); err != nil {
+		return Order{}, err
+	}
 	if sess.Paid() {
 		out, err := s.Fulfill(ctx, facts, ViaReturnPage)
 		if err != nil {

@@ -25,6 +25,10 @@ func (s *Service) prepare(ctx context.Context, ev Event, via Via) (effect, error
 		return s.prepareRefund(ctx, ev)
 	case EventDisputeCreated, EventDisputeClosed:
 		return s.prepareDispute(ctx, ev)
+	case EventInvoicePaid, EventInvoicePaymentFailed:
+		return s.prepareInvoice(ctx, ev.ObjectID, via)
+	case EventSubscriptionUpdated, EventSubscriptionDeleted:
+		return s.prepareSubscription(ctx, ev.ObjectID)
 	}
 	return nil, nil // stored and acknowledged; nothing to do
 }
@@ -37,6 +41,9 @@ func (s *Service) prepareCompletion(ctx context.Context, sessionID string, via V
 	}
 	facts, err := s.withCharge(ctx, FromSession(sess))
 	if err != nil {
+		return nil, err
+	}
+	if facts, err = s.withSubscription(ctx, facts, sess); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, tx Tx) (Outcome, error) {

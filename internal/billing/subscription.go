@@ -62,3 +62,79 @@ func (i Invoice) First() bool { return i.BillingReason == "subscription_create" 
 
 // Renewal reports whether the invoice bills a later period.
 func (i Invoice) Renewal() bool { return i.BillingReason == "subscription_cycle" }
+
+// SubscriptionRecord is our row of a subscription: the processor's facts
+// and the order and account it belongs to.
+type SubscriptionRecord struct {
+	ID                 string     `db:"id"`
+	OrderID            int64      `db:"order_id"`
+	AccountID          *int64     `db:"account_id"`
+	Email              string     `db:"email"`
+	PlanCode           string     `db:"plan_code"`
+	Status             string     `db:"status"`
+	CurrentPeriodStart *time.Time `db:"current_period_start"`
+	CurrentPeriodEnd   *time.Time `db:"current_period_end"`
+	CancelAtPeriodEnd  bool       `db:"cancel_at_period_end"`
+	EndedAt            *time.Time `db:"ended_at"`
+}
+
+// InvoiceRecord is our row of an invoice.
+type InvoiceRecord struct {
+	ID              string     `db:"id"`
+	SubscriptionID  string     `db:"subscription_id"`
+	Status          string     `db:"status"`
+	BillingReason   string     `db:"billing_reason"`
+	Amount          int64      `db:"amount"`
+	Currency        string     `db:"currency"`
+	PeriodStart     *time.Time `db:"period_start"`
+	PeriodEnd       *time.Time `db:"period_end"`
+	HostedURL       string     `db:"hosted_invoice_url"`
+	PaymentIntentID string     `db:"payment_intent_id"`
+	ChargeID        string     `db:"charge_id"`
+	PaidAt          *time.Time `db:"paid_at"`
+	Created         time.Time  `db:"created_at"`
+}
+
+// InvoiceGrant is one paid invoice's access: the entitlement runs at least
+// to Until. Extend is false for the first invoice, whose access the
+// order's own grant gave.
+type InvoiceGrant struct {
+	InvoiceID      string
+	SubscriptionID string
+	AccountID      int64
+	OrderID        int64
+	PlanCode       string
+	Until          time.Time
+	Via            Via
+	Extend         bool
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func recordOf(sub Subscription, o Order, accountID int64) SubscriptionRecord {
+	return SubscriptionRecord{
+		ID: sub.ID, OrderID: o.ID, AccountID: &accountID, Email: o.Email, PlanCode: o.PlanCode,
+		Status: sub.Status, CurrentPeriodStart: timePtr(sub.CurrentPeriodStart),
+		CurrentPeriodEnd: timePtr(sub.CurrentPeriodEnd), CancelAtPeriodEnd: sub.CancelAtPeriodEnd,
+		EndedAt: timePtr(sub.EndedAt),
+	}
+}
+
+func invoiceRecordOf(in Invoice) InvoiceRecord {
+	amount := in.AmountPaid
+	if !in.Paid {
+		amount = in.AmountDue
+	}
+	return InvoiceRecord{
+		ID: in.ID, SubscriptionID: in.SubscriptionID, Status: in.Status, BillingReason: in.BillingReason,
+		Amount: amount, Currency: in.Currency, PeriodStart: timePtr(in.PeriodStart), PeriodEnd: timePtr(in.PeriodEnd),
+		HostedURL: in.HostedURL, PaymentIntentID: in.PaymentIntentID, ChargeID: in.ChargeID,
+		PaidAt: timePtr(in.PaidAt), Created: in.Created.UTC(),
+	}
+}

@@ -106,6 +106,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	bs := billingStore{st, outbox, cfg.SupportEmail}
 	s.billing = billing.NewService(billing.Deps{
 		Store: bs, Processor: proc, Faults: cfg.Faults, Logger: logger, BaseURL: cfg.BaseURL,
+		RenewalGrace: cfg.RenewalGrace,
 	})
 	s.resolve = newResolve(cfg, bs, proc, s.billing, logger)
 	catchUp.Handler = s.billing

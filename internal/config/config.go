@@ -46,6 +46,9 @@ type Config struct {
 	ReconSweepInterval  time.Duration
 	ReconLookback       time.Duration
 	ReconGrace          time.Duration
+	// RenewalGrace is how long a subscription whose renewal failed keeps
+	// its access after the paid period ends (RENEWAL_GRACE, default 7d).
+	RenewalGrace time.Duration
 
 	Faults *fault.Points
 
@@ -78,6 +81,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ReconSweepInterval:  r.duration("RECON_SWEEP_INTERVAL", time.Hour),
 		ReconLookback:       r.duration("RECON_LOOKBACK", 72*time.Hour),
 		ReconGrace:          r.duration("RECON_GRACE", 2*time.Minute),
+		RenewalGrace:        r.duration("RENEWAL_GRACE", 7*24*time.Hour),
 		TrustedProxies:      r.addrs("TRUSTED_PROXIES"),
 	}
 	c.MailFrom = r.email("MAIL_FROM", false)
@@ -212,8 +216,15 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok && err != nil {
+		// Whole days, as RENEWAL_GRACE=7d reads best.
+		var n int
+		if _, serr := fmt.Sscanf(days, "%d", &n); serr == nil && fmt.Sprint(n) == days {
+			d, err = time.Duration(n)*24*time.Hour, nil
+		}
+	}
 	if err != nil || d <= 0 {
-		r.fail(name, fmt.Sprintf("must be a positive duration like 30s or 2m, got %q", v))
+		r.fail(name, fmt.Sprintf("must be a positive duration like 30s, 2m or 7d, got %q", v))
 		return def
 	}
 	return d

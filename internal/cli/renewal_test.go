@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/billing"
+)
+
+const simYear = 365 * 24 * 3600
+
+// boughtYearly buys the yearly subscription and serves it through the
+// return page, returning the order and its subscription's id.
+func (s *testStack) boughtYearly(t *testing.T, email, card string) (billing.Order, string) {
+	t.Helper()
+	order, payURL, err := s.billing.StartCheckout(context.Background(), billing.CheckoutForm{
+		Email: email, PlanCode: demoPlan.Code, FormToken: "form-" + randHex(10),
+	})
+	require.NoError(t, err)
+	session := payURL[len(payURL)-len("cs_test_")-58:]
+	s.simPost(t, "/_sim/checkout/"+session+"/pay", `{"card":"`+card+`"}`)
+	served, err := s.billing.ReturnFromCheckout(context.Background(), session)
+	require.NoError(t, err)
+	require.Equal(t, billing.StatusFulfilled, served.Status)
+	var sub string
+	require.NoError(t, s.store.DB().Get(&sub, `SELECT id FROM subscriptions WHERE order_id = $1`, order.ID))
+	return order, sub
+}
+
+func (s *testStack) advanceSim(t *testing.T, seconds int64) map[string]any {
+	t.Helper()
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(s.simPost(t, "/_sim/clock/advance", `{"seconds":`+itoa64(seconds)+`}`), &out))
+	return out
+}
+
+func itoa64(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// simSubscription is the processor's subscription, as JSON.
+func (s *testStack) simSubscription(t *testing.T, id string) map[string]any {
+	t.Helper()
+	var out map[string]any
+	s.simGet(t, "/v1/subscriptions/"+id, &out)
+	return out
+}
+
+// TestRenewalIsGrantedOnceToTheNewPeriodEnd: a year after the purchase the
+// renewal is paid; its invoice.paid, delivered twice and then replayed by
+// event catch-up, grants the new period once, to the processor's period
+// end, with one renewal_receipt. The purchase's first invoice is recorded
+// as granted by the order.
+func TestRenewalIsGrantedOnceToTheNewPeriodEnd(t *testing.T) {
+	s := newTestStack(t)
+	order, sub := s.boughtYearly(t, "renew@example.test", "4242424242424242")
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1`, sub))
+	firstEnd := s.accessUntil(t, "renew@example.test")
+
+	res := s.advanceSim(t, simYear+3600)
+	require.EqualValues(t, 1, res["renewed"])
+	body := s.event(t, billing.EventInvoicePaid)
+	for range 2 {
+		require.Equal(t, http.StatusOK, s.deliver(t, body))
+	}
+	_, err := s.catchUp.Run(context.Background())
+	require.NoError(t, err)
+
+	periodEnd := time.Unix(int64(s.simSubscription(t, sub)["current_period_end"].(float64)), 0)
+	require.True(t, periodEnd.Equal(s.accessUntil(t, "renew@example.test")), "access runs to the new period's end")
+	require.True(t, periodEnd.After(firstEnd))
+	require.Equal(t, 2, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1`, sub))
+	require.Len(t, s.emailMessages(t, "renew@example.test", "renewal_receipt"), 1)
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM orders`), "a renewal is no new order")
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM order_events WHERE order_id = $1 AND kind = 'renewed'`, order.ID))
+}
+
+// TestRenewalPaymentEventsServeNothing: the renewal's payment_intent.succeeded
+// carries none of our metadata; handled alone (invoice.paid lost), it
+// neither rebuilds a second order nor grants anything: the invoice does.
+func TestRenewalPaymentEventsServeNothing(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "quiet@example.test", "4242424242424242")
+	before := s.accessUntil(t, "quiet@example.test")
+	s.advanceSim(t, simYear+3600)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventPaymentSucceeded)))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM orders`))
+	require.True(t, before.Equal(s.accessUntil(t, "quiet@example.test")))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1`, sub))
+}
+
+// TestFailedRenewalKeepsAccessThroughTheGraceOnly: with the card that fails
+// later, the renewal fails: past_due, one payment_failed with the invoice's
+// link however often the event comes, and access to the period's end plus
+// RENEWAL_GRACE; the subscription ended unpaid changes nothing (access ends
+// at the grace, never before). Paid later with a new card, the period is
+// granted.
+func TestFailedRenewalKeepsAccessThroughTheGraceOnly(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "late@example.test", "4000000000000341")
+	periodEnd := time.Unix(int64(s.simSubscription(t, sub)["current_period_end"].(float64)), 0)
+	res := s.advanceSim(t, simYear+3600)
+	require.EqualValues(t, 1, res["failed"])
+	failed := s.event(t, billing.EventInvoicePaymentFailed)
+	for range 2 {
+		require.Equal(t, http.StatusOK, s.deliver(t, failed))
+	}
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventSubscriptionUpdated)))
+	var status string
+	require.NoError(t, s.store.DB().Get(&status, `SELECT status FROM subscriptions WHERE id = $1`, sub))
+	require.Equal(t, "past_due", status)
+	mails := s.emailMessages(t, "late@example.test", "payment_failed")
+	require.Len(t, mails, 1)
+	var hosted string
+	require.NoError(t, s.store.DB().Get(&hosted, `SELECT hosted_invoice_url FROM invoices WHERE subscription_id = $1 AND status = 'open'`, sub))
+	require.NotEmpty(t, hosted)
+	require.Contains(t, mails[0].TextBody, hosted)
+	graceEnd := periodEnd.Add(billing.DefaultRenewalGrace)
+	require.True(t, graceEnd.Equal(s.accessUntil(t, "late@example.test")), "access through the grace")
+
+	// The retries fail; the processor ends the subscription unpaid.
+	s.advanceSim(t, 10*24*3600)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventSubscriptionDeleted)))
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventInvoicePaymentFailed)))
+	require.NoError(t, s.store.DB().Get(&status, `SELECT status FROM subscriptions WHERE id = $1`, sub))
+	require.Equal(t, "canceled", status)
+	require.True(t, graceEnd.Equal(s.accessUntil(t, "late@example.test")), "ended unpaid: access ends at the grace, not before")
+	require.Len(t, s.emailMessages(t, "late@example.test", "payment_failed"), 1, "one email per failed invoice")
+}
+
+// TestFailedRenewalPaidBeforeTheGraceNeverLapses: the customer pays the
+// open invoice with a new card within the grace: the period is granted to
+// its end and the subscription is active again.
+func TestFailedRenewalPaidBeforeTheGraceNeverLapses(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "fixed@example.test", "4000000000000341")
+	s.advanceSim(t, simYear+3600)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventInvoicePaymentFailed)))
+	var inv string
+	require.NoError(t, s.store.DB().Get(&inv, `SELECT id FROM invoices WHERE subscription_id = $1 AND status = 'open'`, sub))
+	s.advanceSim(t, 24*3600)
+	s.simPost(t, "/_sim/invoices/"+inv+"/pay", `{"card":"4242424242424242"}`)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventInvoicePaid)))
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventSubscriptionUpdated)))
+	processor := s.simSubscription(t, sub)
+	require.Equal(t, "active", processor["status"])
+	periodEnd := time.Unix(int64(processor["current_period_end"].(float64)), 0)
+	require.True(t, periodEnd.Equal(s.accessUntil(t, "fixed@example.test")))
+	require.Len(t, s.emailMessages(t, "fixed@example.test", "renewal_receipt"), 1)
+	var status string
+	require.NoError(t, s.store.DB().Get(&status, `SELECT status FROM subscriptions WHERE id = $1`, sub))
+	require.Equal(t, "active", status)
+}
