@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/store"
 )
 
 const simYear = 365 * 24 * 3600
@@ -153,4 +154,85 @@ func TestFailedRenewalPaidBeforeTheGraceNeverLapses(t *testing.T) {
 	var status string
 	require.NoError(t, s.store.DB().Get(&status, `SELECT status FROM subscriptions WHERE id = $1`, sub))
 	require.Equal(t, "active", status)
+}
+
+// TestRenewalServedByAnotherPathIsAlreadyGranted: after the webhook granted
+// the renewal, the same invoice reported by another path (staff, the
+// sweep) is Already: no second period, no second email, no error.
+func TestRenewalServedByAnotherPathIsAlreadyGranted(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "twice@example.test", "4242424242424242")
+	s.advanceSim(t, simYear+3600)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventInvoicePaid)))
+	until := s.accessUntil(t, "twice@example.test")
+
+	ctx := context.Background()
+	proc := s.proc
+	latest, err := proc.GetSubscription(ctx, sub)
+	require.NoError(t, err)
+	in, err := proc.GetInvoice(ctx, latest.LatestInvoiceID)
+	require.NoError(t, err)
+	out, err := s.billing.Fulfill(ctx, billing.FromInvoice(in, latest), billing.ViaStaff)
+	require.NoError(t, err)
+	require.True(t, out.Already)
+	require.False(t, out.Fulfilled)
+	require.True(t, until.Equal(s.accessUntil(t, "twice@example.test")))
+	require.Len(t, s.emailMessages(t, "twice@example.test", "renewal_receipt"), 1)
+}
+
+// TestInvoiceGrantIsUniquePerInvoice is the last line of defence: a second
+// grant row for one invoice is refused by the database.
+func TestInvoiceGrantIsUniquePerInvoice(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "unique@example.test", "4242424242424242")
+	var g struct {
+		Invoice string `db:"invoice_id"`
+		Account int64  `db:"account_id"`
+	}
+	require.NoError(t, s.store.DB().Get(&g, `SELECT invoice_id, account_id FROM invoice_grants WHERE subscription_id = $1`, sub))
+	_, err := s.store.DB().Exec(`INSERT INTO invoice_grants (invoice_id, subscription_id, account_id, plan_code, valid_until, granted_via)
+		VALUES ($1, $2, $3, $4, now(), 'staff')`, g.Invoice, sub, g.Account, demoPlan.Code)
+	require.Error(t, err, "a second grant for one invoice")
+}
+
+// TestKeepingAccessNeverShortensIt: the grace of a failed invoice never
+// ends access the customer already has for longer (a later paid period).
+func TestKeepingAccessNeverShortensIt(t *testing.T) {
+	s := newTestStack(t)
+	s.boughtYearly(t, "keep@example.test", "4242424242424242")
+	until := s.accessUntil(t, "keep@example.test")
+	var account int64
+	require.NoError(t, s.store.DB().Get(&account, `SELECT id FROM accounts WHERE email = 'keep@example.test'`))
+	ctx := context.Background()
+	var got time.Time
+	require.NoError(t, s.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		got, err = tx.KeepAccessUntil(ctx, account, demoPlan.Code, until.Add(-30*24*time.Hour))
+		return err
+	}))
+	require.True(t, until.Equal(got))
+	require.True(t, until.Equal(s.accessUntil(t, "keep@example.test")))
+}
+
+// TestForgedInvoicePaidGrantsNothing: a signed invoice.paid whose payload
+// says paid, for an invoice the processor says is open, grants nothing:
+// the processor is asked, the payload only names the invoice.
+func TestForgedInvoicePaidGrantsNothing(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "forged@example.test", "4000000000000341")
+	s.advanceSim(t, simYear+3600)
+	failed := s.event(t, billing.EventInvoicePaymentFailed)
+	require.Equal(t, http.StatusOK, s.deliver(t, failed))
+	var ev map[string]any
+	require.NoError(t, json.Unmarshal(failed, &ev))
+	ev["id"], ev["type"] = "evt_forged"+randHex(8), billing.EventInvoicePaid
+	obj := ev["data"].(map[string]any)["object"].(map[string]any)
+	obj["paid"], obj["status"], obj["amount_paid"] = true, "paid", 24900
+	body, err := json.Marshal(ev)
+	require.NoError(t, err)
+	before := s.accessUntil(t, "forged@example.test")
+	require.Equal(t, http.StatusOK, s.deliver(t, body))
+	require.True(t, before.Equal(s.accessUntil(t, "forged@example.test")))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1`, sub))
+	require.Empty(t, s.emailMessages(t, "forged@example.test", "renewal_receipt"))
 }
