@@ -236,3 +236,66 @@ func TestForgedInvoicePaidGrantsNothing(t *testing.T) {
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1`, sub))
 	require.Empty(t, s.emailMessages(t, "forged@example.test", "renewal_receipt"))
 }
+
+// TestSubscriptionsJSON is `backstop subscriptions --json` exactly as DESIGN
+// section 12 has it, after a renewal: two invoices, both granted, access to
+// the processor's period end.
+func TestSubscriptionsJSON(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "Listed@Example.test", "4242424242424242")
+	s.boughtYearly(t, "other@example.test", "4242424242424242")
+	s.advanceSim(t, simYear+3600)
+	_, err := s.catchUp.Run(context.Background())
+	require.NoError(t, err)
+
+	out, _, err := runInProcess(t, map[string]string{"DATABASE_URL": s.cfg.DatabaseURL}, "subscriptions", "--email", "listed@example.test", "--json")
+	require.NoError(t, err)
+	var rows []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &rows))
+	require.Len(t, rows, 1)
+	row := rows[0]
+	keys := []string{}
+	for k := range row {
+		keys = append(keys, k)
+	}
+	require.ElementsMatch(t, []string{"id", "email", "plan", "status", "current_period_end", "access_until", "invoices"}, keys)
+	require.Equal(t, sub, row["id"])
+	require.Equal(t, "active", row["status"])
+	require.Equal(t, demoPlan.Code, row["plan"])
+	require.Equal(t, row["current_period_end"], row["access_until"])
+	invoices := row["invoices"].([]any)
+	require.Len(t, invoices, 2)
+	for _, in := range invoices {
+		line := in.(map[string]any)
+		require.ElementsMatch(t, []string{"id", "status", "amount", "currency", "granted"}, keysOf(line))
+		require.Equal(t, "paid", line["status"])
+		require.EqualValues(t, 24900, line["amount"])
+		require.Equal(t, true, line["granted"])
+	}
+}
+
+func keysOf(m map[string]any) []string {
+	out := []string{}
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestRenewalWithItsWebhooksLostIsGrantedByCatchUp: no webhook arrives for
+// the renewal; event catch-up alone grants the period once, with one
+// renewal_receipt, and a second run changes nothing.
+func TestRenewalWithItsWebhooksLostIsGrantedByCatchUp(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "dropped@example.test", "4242424242424242")
+	s.advanceSim(t, simYear+3600)
+	for range 2 {
+		_, err := s.catchUp.Run(context.Background())
+		require.NoError(t, err)
+	}
+	periodEnd := time.Unix(int64(s.simSubscription(t, sub)["current_period_end"].(float64)), 0)
+	require.True(t, periodEnd.Equal(s.accessUntil(t, "dropped@example.test")))
+	require.Equal(t, 2, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1`, sub))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1 AND granted_via = 'event_catchup'`, sub))
+	require.Len(t, s.emailMessages(t, "dropped@example.test", "renewal_receipt"), 1)
+}
