@@ -81,7 +81,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ReconSweepInterval:  r.duration("RECON_SWEEP_INTERVAL", time.Hour),
 		ReconLookback:       r.duration("RECON_LOOKBACK", 72*time.Hour),
 		ReconGrace:          r.duration("RECON_GRACE", 2*time.Minute),
-		RenewalGrace:        r.duration("RENEWAL_GRACE", 7*24*time.Hour),
+		RenewalGrace:        r.days("RENEWAL_GRACE", 7*24*time.Hour),
 		TrustedProxies:      r.addrs("TRUSTED_PROXIES"),
 	}
 	c.MailFrom = r.email("MAIL_FROM", false)
@@ -216,16 +216,24 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	d, err := time.ParseDuration(v)
-	if days, ok := strings.CutSuffix(v, "d"); ok && err != nil {
-		// Whole days, as RENEWAL_GRACE=7d reads best.
-		var n int
-		if _, serr := fmt.Sscanf(days, "%d", &n); serr == nil && fmt.Sprint(n) == days {
-			d, err = time.Duration(n)*24*time.Hour, nil
-		}
-	}
 	if err != nil || d <= 0 {
-		r.fail(name, fmt.Sprintf("must be a positive duration like 30s, 2m or 7d, got %q", v))
+		r.fail(name, fmt.Sprintf("must be a positive duration like 30s or 2m, got %q", v))
 		return def
 	}
 	return d
+}
+
+// days is duration that also takes whole days ("7d"), as RENEWAL_GRACE
+// reads best in days.
+func (r *reader) days(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(name))
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+	if strings.HasSuffix(v, "d") && err == nil && n > 0 {
+		return time.Duration(n) * 24 * time.Hour
+	}
+	if strings.HasSuffix(v, "d") {
+		r.fail(name, fmt.Sprintf("must be a positive duration like 7d or 72h, got %q", v))
+		return def
+	}
+	return r.duration(name, def)
 }
