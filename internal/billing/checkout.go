@@ -188,7 +188,12 @@ func busy(err error) error {
 
 func (s *Service) checkoutRequest(o Order, plan Plan) CheckoutRequest {
 	id := strconv.FormatInt(o.ID, 10)
+	interval := ""
+	if plan.Renews() {
+		interval = plan.Interval
+	}
 	return CheckoutRequest{
+		Interval: interval,
 		// The public reference, not the id: a database restored from an
 		// older backup hands ids out again, and the processor would answer
 		// a new order with an old order's session (or an idempotency error).
@@ -227,6 +232,9 @@ func (s *Service) ReturnFromCheckout(ctx context.Context, sessionID string) (Ord
 func (s *Service) serveSession(ctx context.Context, sess Session) (Order, error) {
 	facts, err := s.withCharge(ctx, FromSession(sess))
 	if err != nil {
+		return Order{}, err
+	}
+	if facts, err = s.withSubscription(ctx, facts, sess); err != nil {
 		return Order{}, err
 	}
 	if sess.Paid() {

@@ -176,6 +176,10 @@ func (c Claim) claimedPayment(ch Charge) PaidCheckout {
 	if ch.Payment != nil {
 		applyMetadata(&p, ch.Payment.Metadata)
 	}
+	// A subscription's payment carries our links on its subscription.
+	if len(p.PublicRef) == 0 && ch.InvoiceMetadata != nil {
+		applyMetadata(&p, ch.InvoiceMetadata)
+	}
 	return p
 }
 

@@ -25,6 +25,10 @@ func (s *Service) prepare(ctx context.Context, ev Event, via Via) (effect, error
 		return s.prepareRefund(ctx, ev)
 	case EventDisputeCreated, EventDisputeClosed:
 		return s.prepareDispute(ctx, ev)
+	case EventInvoicePaid, EventInvoicePaymentFailed:
+		return s.prepareInvoice(ctx, ev.ObjectID, via)
+	case EventSubscriptionUpdated, EventSubscriptionDeleted:
+		return s.prepareSubscription(ctx, ev.ObjectID)
 	}
 	return nil, nil // stored and acknowledged; nothing to do
 }
@@ -39,6 +43,9 @@ func (s *Service) prepareCompletion(ctx context.Context, sessionID string, via V
 	if err != nil {
 		return nil, err
 	}
+	if facts, err = s.withSubscription(ctx, facts, sess); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context, tx Tx) (Outcome, error) {
 		return s.FulfillTx(ctx, tx, facts, via)
 	}, nil
@@ -51,6 +58,12 @@ func (s *Service) preparePayment(ctx context.Context, id string, via Via) (effec
 	pi, err := s.proc.GetPaymentIntent(ctx, id)
 	if err != nil || !pi.Succeeded() {
 		return nil, err
+	}
+	if pi.InvoiceID != "" {
+		// A subscription's payment is served through its invoice (and the
+		// first one through its checkout session too): it carries none of
+		// our metadata, and serving it here would rebuild a second order.
+		return nil, nil
 	}
 	facts, err := s.withCharge(ctx, FromPayment(pi))
 	if err != nil {

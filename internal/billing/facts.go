@@ -34,6 +34,11 @@ type PaidCheckout struct {
 	// is contested, is never served automatically.
 	Refunded bool
 	Disputed bool
+	// Invoice and Subscription are set when the payment is a
+	// subscription's invoice, read from the processor: a renewal is served
+	// as a grant of that invoice's period, the first invoice as its order.
+	Invoice      *Invoice
+	Subscription *Subscription
 }
 
 // FromSession reads the facts of a paid session. The payment intent should

@@ -57,8 +57,21 @@ func (s *Service) Fulfill(ctx context.Context, p PaidCheckout, via Via) (Outcome
 
 // FulfillTx is Fulfill inside the caller's transaction, for paths that must
 // commit other writes atomically with it (a processor event marked handled).
-// The caller hits fault.FulfillAfterCommit after its commit.
+// The caller hits fault.FulfillAfterCommit after its commit. A paid
+// renewal invoice is a grant of its own period (renewal.go); the first
+// invoice of a subscription is its order, and is recorded as granted too.
 func (s *Service) FulfillTx(ctx context.Context, tx Tx, p PaidCheckout, via Via) (Outcome, error) {
+	if p.Invoice != nil && !p.Invoice.First() {
+		return s.fulfillRenewal(ctx, tx, p, via)
+	}
+	out, err := s.fulfillOrder(ctx, tx, p, via)
+	if err == nil && p.Invoice != nil && p.Subscription != nil && (out.Fulfilled || out.Already) {
+		err = s.recordFirstInvoice(ctx, tx, out.Order, p, via)
+	}
+	return out, err
+}
+
+func (s *Service) fulfillOrder(ctx context.Context, tx Tx, p PaidCheckout, via Via) (Outcome, error) {
 	id, err := s.resolveOrder(ctx, tx, p)
 	if earlier, dup := asDuplicate(err); dup {
 		return s.holdDuplicate(ctx, tx, p, earlier)

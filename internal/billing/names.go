@@ -13,6 +13,13 @@ const (
 	EventChargeRefunded         = "charge.refunded"
 	EventDisputeCreated         = "charge.dispute.created"
 	EventDisputeClosed          = "charge.dispute.closed"
+	// A subscription's invoices and the subscription itself (DESIGN
+	// section 5, "Subscriptions: the year after").
+	EventInvoicePaid          = "invoice.paid"
+	EventInvoicePaymentFailed = "invoice.payment_failed"
+	EventSubscriptionCreated  = "customer.subscription.created"
+	EventSubscriptionUpdated  = "customer.subscription.updated"
+	EventSubscriptionDeleted  = "customer.subscription.deleted"
 )
 
 // HandledEvents are the event types HandleEvent acts on; catch-up lists
@@ -20,6 +27,7 @@ const (
 var HandledEvents = []string{
 	EventCheckoutCompleted, EventCheckoutAsyncSucceeded, EventCheckoutExpired,
 	EventPaymentSucceeded, EventChargeRefunded, EventDisputeCreated, EventDisputeClosed,
+	EventInvoicePaid, EventInvoicePaymentFailed, EventSubscriptionUpdated, EventSubscriptionDeleted,
 }
 
 // The kinds of mismatch between the processor and our database, DESIGN
@@ -43,13 +51,21 @@ const (
 	// KindEventFailed is a processor event whose handling kept failing
 	// until event catch-up gave up on it (its subject is "event:<id>").
 	KindEventFailed = "event_failed"
+	// KindUnservedRenewal is a paid invoice of a subscription whose period
+	// we have not granted (its subject is "invoice:<id>"); the sweep heals
+	// it through Fulfill.
+	KindUnservedRenewal = "unserved_renewal"
+	// KindLapsedUnpaid is a subscription past due beyond RENEWAL_GRACE, or
+	// ended unpaid, whose access is still active (subject
+	// "subscription:<id>").
+	KindLapsedUnpaid = "lapsed_unpaid"
 )
 
 // Kinds lists every kind of mismatch.
 var Kinds = []string{
 	KindOrphanPayment, KindStuckPending, KindUnpaidFulfilled, KindRefundedActive, KindDisputed,
 	KindDuplicatePayment, KindAmountMismatch, KindIdentityUnknown, KindExpiredPending, KindClaimReview,
-	KindStatusMismatch, KindEventFailed,
+	KindStatusMismatch, KindEventFailed, KindUnservedRenewal, KindLapsedUnpaid,
 }
 
 // Hold reasons: a payment is in but a person must finish the order. Two

@@ -14,8 +14,15 @@ type Plan struct {
 	Amount   int64  `db:"amount" json:"amount"`
 	Currency string `db:"currency" json:"currency"`
 	Interval string `db:"interval" json:"interval"` // month | year
-	Active   bool   `db:"active" json:"active"`
+	// OneTime sells the plan as one payment for one interval of access (a
+	// lifetime deal, a season pass); otherwise it renews as a subscription.
+	OneTime bool `db:"one_time" json:"one_time"`
+	Active  bool `db:"active" json:"active"`
 }
+
+// Renews reports whether the plan is sold as a subscription, in
+// Checkout's subscription mode.
+func (p Plan) Renews() bool { return p.Interval != "" && !p.OneTime }
 
 // Extend returns the end of one interval of the plan starting at from.
 func (p Plan) Extend(from time.Time) time.Time {

@@ -83,6 +83,21 @@ type Tx interface {
 	// order's customer access, under dedupeKey, once per key; NotFound
 	// when the order has no such email.
 	ResendAccessEmail(ctx context.Context, orderID int64, dedupeKey string) (queued bool, err error)
+	// UpsertSubscription stores the processor's latest facts about a
+	// subscription (its order and account are kept once set).
+	UpsertSubscription(ctx context.Context, r SubscriptionRecord) error
+	// LockInvoice stores the invoice's latest facts, locks its row until
+	// the transaction ends, and reports whether a grant exists for it.
+	LockInvoice(ctx context.Context, r InvoiceRecord) (granted bool, err error)
+	// GrantInvoice records the invoice's grant (once per invoice: the
+	// grant row is the unique defence, a second is Conflict) and, with
+	// g.Extend, raises the entitlement to at least g.Until; it never
+	// lowers it. It returns the entitlement's end.
+	GrantInvoice(ctx context.Context, g InvoiceGrant) (time.Time, error)
+	// KeepAccessUntil raises the account's entitlement to the plan to at
+	// least until (never lowers it), and returns its end.
+	KeepAccessUntil(ctx context.Context, accountID int64, planCode string, until time.Time) (time.Time, error)
+
 	// Purchases returns the orders of email (case-insensitively) that took
 	// money (paid, fulfilled, refunded or disputed), newest first, at most
 	// twenty.
@@ -135,4 +150,7 @@ type Email struct {
 	// ClaimURL is the Claim my purchase page, for the emails that point
 	// to it (status_link).
 	ClaimURL string
+	// InvoiceURL is the processor's page of an unpaid invoice
+	// (payment_failed).
+	InvoiceURL string
 }

@@ -34,6 +34,15 @@ type Processor interface {
 	ListDisputes(ctx context.Context, r Range, fn func(Dispute) error) error
 	// ListEvents streams events of the given types (all types when empty).
 	ListEvents(ctx context.Context, r Range, types []string, fn func(Event) error) error
+
+	// A subscription's invoices and the subscription itself, asked for
+	// whenever an invoice or subscription event arrives (the payload alone
+	// never grants or ends access), and listed by the sweep: every status,
+	// canceled included.
+	GetInvoice(ctx context.Context, id string) (Invoice, error)
+	GetSubscription(ctx context.Context, id string) (Subscription, error)
+	ListInvoices(ctx context.Context, r Range, fn func(Invoice) error) error
+	ListSubscriptions(ctx context.Context, r Range, fn func(Subscription) error) error
 }
 
 // Range bounds a listing by creation time, both ends inclusive.
@@ -54,8 +63,12 @@ type CheckoutRequest struct {
 	Currency          string
 	SuccessURL        string
 	CancelURL         string
-	// Metadata is set on the session and on the payment intent it creates.
+	// Metadata is set on the session and on the payment intent it creates,
+	// or, for a subscription, on the session and the subscription.
 	Metadata map[string]string
+	// Interval (month or year) sells a subscription renewing at that
+	// interval, in Checkout's subscription mode; empty sells one payment.
+	Interval string
 }
 
 // Session is a checkout session as Backstop needs it.
@@ -70,10 +83,16 @@ type Session struct {
 	CustomerEmail     string
 	Metadata          map[string]string
 	PaymentIntentID   string
-	// PaymentIntent is set when the processor returned it expanded.
+	// PaymentIntent is set when the processor returned it expanded. For a
+	// subscription-mode session both are its first invoice's payment (the
+	// session itself has none).
 	PaymentIntent *Payment
-	Created       time.Time
-	ExpiresAt     time.Time
+	// SubscriptionID and InvoiceID are set when a subscription-mode
+	// session completed: the subscription and its first invoice.
+	SubscriptionID string
+	InvoiceID      string
+	Created        time.Time
+	ExpiresAt      time.Time
 }
 
 // Paid reports whether the customer's money is in.
@@ -88,7 +107,15 @@ type Payment struct {
 	Metadata       map[string]string
 	LatestChargeID string
 	ReceiptEmail   string
-	Created        time.Time
+	// InvoiceID is the invoice this payment pays: a subscription's, served
+	// through that invoice (its session for the first one), never as a
+	// payment of its own.
+	InvoiceID string
+	// InvoiceReason is that invoice's billing_reason when the processor
+	// returned it expanded (listings): subscription_create for the
+	// purchase, subscription_cycle for a renewal.
+	InvoiceReason string
+	Created       time.Time
 }
 
 // Succeeded reports whether the payment took the money.
@@ -117,7 +144,12 @@ type Charge struct {
 	Metadata      map[string]string
 	// Payment is the charge's payment intent, when the listing expanded it.
 	Payment *Payment
-	Created time.Time
+	// InvoiceID is the subscription invoice the charge pays; with the
+	// invoice expanded (ListChargesWithPayer), InvoiceMetadata is its
+	// subscription's metadata (our order's links).
+	InvoiceID       string
+	InvoiceMetadata map[string]string
+	Created         time.Time
 }
 
 // RefundRequest refunds a payment intent, fully when Amount is zero.

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
 
@@ -19,6 +20,8 @@ type Service struct {
 	now     func() time.Time
 	started time.Time
 	baseURL string
+	// renewalGrace: how long a failed renewal keeps access.
+	renewalGrace time.Duration
 	// inflight joins deliveries of one event that arrive together, so
 	// they cost one handling and one set of processor calls.
 	inflight singleflight.Group
@@ -34,7 +37,13 @@ type Deps struct {
 	BaseURL string
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// RenewalGrace is how long a failed renewal keeps access after the
+	// paid period's end; zero means DefaultRenewalGrace.
+	RenewalGrace time.Duration
 }
+
+// DefaultRenewalGrace is RENEWAL_GRACE's default.
+const DefaultRenewalGrace = 7 * 24 * time.Hour
 
 // NewService returns a Service. Its start time matters: a fulfilment by a
 // process that started after the payment came after a crash or a restart,
@@ -50,7 +59,7 @@ func NewService(d Deps) *Service {
 	}
 	return &Service{
 		store: d.Store, proc: d.Processor, faults: d.Faults,
-		logger: logger, now: now, started: now(), baseURL: d.BaseURL,
+		logger: logger, now: now, started: now(), baseURL: d.BaseURL, renewalGrace: cmp.Or(d.RenewalGrace, DefaultRenewalGrace),
 	}
 }
 

@@ -27,6 +27,7 @@ func commands() []command {
 		{"migrate", "apply or show our migrations and River's: migrate [up|status]", cmdMigrate},
 		{"plans", "the plan catalogue: plans add|list", cmdPlans},
 		{"orders", "orders as a table or JSON: orders [--email E] [--json]", cmdOrders},
+		{"subscriptions", "subscriptions with their invoices: subscriptions [--email E] [--json]", cmdSubscriptions},
 		{"emails", "every email queued, with its delivery status: emails [--to E] [--json]", cmdEmails},
 		{"reconcile", "one reconciliation sweep now: reconcile [--lookback 72h] [--dry-run] [--json]", cmdReconcile},
 		{"mismatches", "what reconciliation queued for a person: mismatches [--status open] [--json]", cmdMismatches},

@@ -14,8 +14,10 @@ import (
 
 const plansUsage = `plans add|list
 
-  plans add --code C --name N --amount 24900 --currency usd --interval year
-      adds the plan, or updates the plan with that code
+  plans add --code C --name N --amount 24900 --currency usd --interval year [--one-time]
+      adds the plan, or updates the plan with that code; it renews as a
+      subscription every interval unless --one-time (one payment, one
+      interval of access)
   plans list [--json] [--active]
       the catalogue, cheapest first
 
@@ -27,13 +29,14 @@ func cmdPlans(ctx context.Context, e *env, args []string) error {
 }
 
 func plansAdd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "plans add", "plans add --code C --name N --amount 24900 --currency usd --interval year")
+	fs := newFlags(e, "plans add", "plans add --code C --name N --amount 24900 --currency usd --interval year [--one-time]")
 	var p billing.Plan
 	fs.StringVar(&p.Code, "code", "", "plan code, e.g. pro-yearly (lowercase letters, digits, dashes)")
 	fs.StringVar(&p.Name, "name", "", "name shown to customers")
 	fs.Int64Var(&p.Amount, "amount", 0, "price in minor units, e.g. 24900 for 249.00")
 	fs.StringVar(&p.Currency, "currency", "usd", "ISO currency, 3 lowercase letters")
 	fs.StringVar(&p.Interval, "interval", "", "billing interval: month or year")
+	fs.BoolVar(&p.OneTime, "one-time", false, "sell one payment for one interval of access instead of a subscription")
 	fs.BoolVar(&p.Active, "active", true, "customers can buy it; --active=false retires it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -52,7 +55,11 @@ func plansAdd(ctx context.Context, e *env, args []string) error {
 	if err := st.UpsertPlan(ctx, p); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "plan %s saved: %s, %s per %s\n", p.Code, p.Name, p.Price(), p.Interval)
+	if p.OneTime {
+		fmt.Fprintf(e.stdout, "plan %s saved: %s, %s once for one %s of access\n", p.Code, p.Name, p.Price(), p.Interval)
+	} else {
+		fmt.Fprintf(e.stdout, "plan %s saved: %s, %s per %s, renewing as a subscription\n", p.Code, p.Name, p.Price(), p.Interval)
+	}
 	return nil
 }
 

@@ -15,18 +15,19 @@ func TestPlansAddAndList(t *testing.T) {
 	out, _, err := runInProcess(t, env, "plans", "add", "--code", "pro-yearly", "--name", "Pro",
 		"--amount", "24900", "--currency", "usd", "--interval", "year")
 	require.NoError(t, err)
-	require.Equal(t, "plan pro-yearly saved: Pro, $249.00 per year\n", out)
-	_, _, err = runInProcess(t, env, "plans", "add", "--code", "old", "--name", "Old",
-		"--amount", "900", "--currency", "eur", "--interval", "month", "--active=false")
+	require.Equal(t, "plan pro-yearly saved: Pro, $249.00 per year, renewing as a subscription\n", out)
+	out, _, err = runInProcess(t, env, "plans", "add", "--code", "old", "--name", "Old",
+		"--amount", "900", "--currency", "eur", "--interval", "month", "--active=false", "--one-time")
 	require.NoError(t, err)
+	require.Equal(t, "plan old saved: Old, 9.00 EUR once for one month of access\n", out)
 
 	out, _, err = runInProcess(t, env, "plans", "list", "--json")
 	require.NoError(t, err)
 	var plans []map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &plans))
 	require.Equal(t, []map[string]any{
-		{"code": "old", "name": "Old", "amount": 900.0, "currency": "eur", "interval": "month", "active": false},
-		{"code": "pro-yearly", "name": "Pro", "amount": 24900.0, "currency": "usd", "interval": "year", "active": true},
+		{"code": "old", "name": "Old", "amount": 900.0, "currency": "eur", "interval": "month", "one_time": true, "active": false},
+		{"code": "pro-yearly", "name": "Pro", "amount": 24900.0, "currency": "usd", "interval": "year", "one_time": false, "active": true},
 	}, plans)
 
 	out, _, err = runInProcess(t, env, "plans", "list", "--active")
@@ -47,7 +48,7 @@ func TestPlansAddUpdatesExistingCode(t *testing.T) {
 	add("200")
 	out, _, err := runInProcess(t, env, "plans", "list", "--json")
 	require.NoError(t, err)
-	require.JSONEq(t, `[{"code":"pro","name":"Pro","amount":200,"currency":"usd","interval":"year","active":true}]`, out)
+	require.JSONEq(t, `[{"code":"pro","name":"Pro","amount":200,"currency":"usd","interval":"year","one_time":false,"active":true}]`, out)
 }
 
 func TestPlansListEmptyIsEmptyArray(t *testing.T) {

@@ -128,6 +128,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 func (s *stack) billingWith(p billing.Processor) *billing.Service {
 	return billing.NewService(billing.Deps{
 		Store: s.billingStore, Processor: p, Faults: s.cfg.Faults, Logger: s.logger, BaseURL: s.cfg.BaseURL,
+		RenewalGrace: s.cfg.RenewalGrace,
 	})
 }
 
@@ -186,6 +187,7 @@ func (t billingTx) QueueEmail(ctx context.Context, e billing.Email) (bool, error
 	data := mail.Data{
 		Email: e.To, PlanName: e.PlanName, Amount: e.Amount, PublicRef: e.PublicRef,
 		StatusURL: e.StatusURL, SupportEmail: t.b.supportEmail, Reason: e.Reason, ClaimURL: e.ClaimURL,
+		InvoiceURL: e.InvoiceURL,
 	}
 	if !e.ValidUntil.IsZero() {
 		data.ValidUntil = e.ValidUntil.UTC().Format("2 January 2006")

@@ -224,7 +224,7 @@ func TestSweepRebuildsRestoredDatabase(t *testing.T) {
 		o, _ := s.served(t, fmt.Sprintf("restored%d@example.test", i))
 		refs = append(refs, o.PublicRef)
 	}
-	for _, table := range []string{"email_messages", "order_events", "entitlement_grants", "entitlements", "orders", "accounts"} {
+	for _, table := range []string{"invoice_grants", "invoices", "subscriptions", "email_messages", "order_events", "entitlement_grants", "entitlements", "orders", "accounts"} {
 		_, err := s.store.DB().Exec(`DELETE FROM ` + table)
 		require.NoError(t, err)
 	}

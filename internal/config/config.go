@@ -46,6 +46,9 @@ type Config struct {
 	ReconSweepInterval  time.Duration
 	ReconLookback       time.Duration
 	ReconGrace          time.Duration
+	// RenewalGrace is how long a subscription whose renewal failed keeps
+	// its access after the paid period ends (RENEWAL_GRACE, default 7d).
+	RenewalGrace time.Duration
 
 	Faults *fault.Points
 
@@ -78,6 +81,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ReconSweepInterval:  r.duration("RECON_SWEEP_INTERVAL", time.Hour),
 		ReconLookback:       r.duration("RECON_LOOKBACK", 72*time.Hour),
 		ReconGrace:          r.duration("RECON_GRACE", 2*time.Minute),
+		RenewalGrace:        r.days("RENEWAL_GRACE", 7*24*time.Hour),
 		TrustedProxies:      r.addrs("TRUSTED_PROXIES"),
 	}
 	c.MailFrom = r.email("MAIL_FROM", false)
@@ -217,4 +221,19 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// days is duration that also takes whole days ("7d"), as RENEWAL_GRACE
+// reads best in days.
+func (r *reader) days(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(name))
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+	if strings.HasSuffix(v, "d") && err == nil && n > 0 {
+		return time.Duration(n) * 24 * time.Hour
+	}
+	if strings.HasSuffix(v, "d") {
+		r.fail(name, fmt.Sprintf("must be a positive duration like 7d or 72h, got %q", v))
+		return def
+	}
+	return r.duration(name, def)
 }

@@ -32,6 +32,7 @@ func TestLoadDefaults(t *testing.T) {
 	require.Equal(t, time.Hour, c.ReconSweepInterval)
 	require.Equal(t, 72*time.Hour, c.ReconLookback)
 	require.Equal(t, 2*time.Minute, c.ReconGrace)
+	require.Equal(t, 7*24*time.Hour, c.RenewalGrace)
 	require.Zero(t, c.StripeRateLimit, "the adapter's default")
 	require.Nil(t, c.Faults)
 
@@ -44,6 +45,16 @@ func TestLoadDefaults(t *testing.T) {
 
 // TestLoadTakesASocketDatabaseURL: the URL backstop dev prints names the
 // socket's directory instead of a host.
+func TestLoadRenewalGraceInDaysOrHours(t *testing.T) {
+	for value, want := range map[string]time.Duration{"3d": 72 * time.Hour, "36h": 36 * time.Hour} {
+		env := validEnv()
+		env["RENEWAL_GRACE"] = value
+		c, err := load(env)
+		require.NoError(t, err)
+		require.Equal(t, want, c.RenewalGrace, value)
+	}
+}
+
 func TestLoadTakesASocketDatabaseURL(t *testing.T) {
 	env := validEnv()
 	env["DATABASE_URL"] = "postgres://postgres@/backstop?host=%2Fvar%2Flib%2Fbackstop%2Fdev-1%2Fpg&port=5432"
@@ -78,6 +89,8 @@ func TestLoadNamesEachBadVariable(t *testing.T) {
 		{"RECON_SWEEP_INTERVAL", "-1h", "positive duration"},
 		{"RECON_LOOKBACK", "3d", "positive duration"},
 		{"RECON_GRACE", "0s", "positive duration"},
+		{"RENEWAL_GRACE", "-2d", "positive duration"},
+		{"RENEWAL_GRACE", "soon", "positive duration"},
 		{"BACKSTOP_FAULTS", "fulfill.never", "unknown fault point"},
 	}
 	for _, tc := range cases {

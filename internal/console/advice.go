@@ -30,6 +30,8 @@ var kindLabels = map[string]string{
 	billing.KindClaimReview:      "Claim to check",
 	billing.KindStatusMismatch:   "Our status, not the processor's",
 	billing.KindEventFailed:      "Processor event not handled",
+	billing.KindUnservedRenewal:  "Renewal paid, period not granted",
+	billing.KindLapsedUnpaid:     "Renewal unpaid, access still on",
 }
 
 // KindLabel names a kind of mismatch for people; an unknown kind is shown
@@ -138,6 +140,16 @@ func explainOpen(m store.MismatchSummary, w words, now time.Time) Advice {
 		return Advice{
 			Problem: "A processor event kept failing to be handled, so after repeated tries (about five hours) Backstop stopped trying and left it to you.",
 			Action:  "Read the event's id, type and last error in the evidence and look its object up at the processor; put right what it was about, then dismiss this with what you did.",
+		}
+	case billing.KindUnservedRenewal:
+		return Advice{
+			Problem: "The processor says this subscription's renewal invoice is paid, but the customer's access was not extended for that period.",
+			Action:  "Nothing to click if it healed: the sweep grants the period through the usual path and sends the renewal receipt. If it is still open, compare the invoice at the processor with the customer's access.",
+		}
+	case billing.KindLapsedUnpaid:
+		return Advice{
+			Problem: "The subscription's renewal was not paid within the grace period (or the processor ended it unpaid), yet the customer still has access.",
+			Action:  "Check the invoice at the processor: if it is paid, the next sweep grants it; if not, the customer was sent the invoice link, and access ends at the grace.",
 		}
 	}
 	return Advice{

@@ -67,6 +67,9 @@ type Data struct {
 	// ClaimURL is the Claim my purchase page, absolute: where a customer
 	// charged for something they cannot find tells us the amount and day.
 	ClaimURL string
+	// InvoiceURL is the processor's page for an unpaid invoice, where the
+	// customer pays it or changes the card (payment_failed).
+	InvoiceURL string
 }
 
 // OrderLine is one order in a list, formatted for people.
@@ -101,6 +104,7 @@ var variableDocs = map[string]string{
 	"Outcome":        "what we did about it for this customer, in plain words",
 	"PaidOn":         "the day the customer says they paid, formatted",
 	"ClaimURL":       "the link to the Claim my purchase page",
+	"InvoiceURL":     "the link to the unpaid invoice at the processor, where the card can be changed",
 }
 
 // orderLineDocs documents each field of OrderLine, the dot inside
@@ -127,7 +131,7 @@ var templateVariables = map[string][]string{
 	ClaimReceived:      {"Email", "Amount", "SupportEmail", "PaidOn"},
 	IncidentApology:    {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason", "IncidentWindow", "Outcome"},
 	RenewalReceipt:     {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail"},
-	PaymentFailed:      {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason"},
+	PaymentFailed:      {"Email", "PlanName", "Amount", "PublicRef", "StatusURL", "ValidUntil", "SupportEmail", "Reason", "InvoiceURL"},
 	StaffAlert:         {"AlertSubject", "AlertBody", "StatusURL"},
 }
 

@@ -204,13 +204,14 @@ You do not need to do anything: you can go on signing in with {{.Email}}. If you
 		Subject: "We could not renew your {{.PlanName}} ({{.PublicRef}})",
 		HTML: htmlPage(`<p>Hello,</p>
 <p>We tried to renew your <strong>{{.PlanName}}</strong> for <strong>{{.Amount}}</strong>, but the payment did not go through: {{.Reason}}. Nothing was charged.</p>
-<p>Your access goes on until <strong>{{.ValidUntil}}</strong>. We will try the card again over the next few days. If your card has changed, or you would like to pay another way, reply to this email and we will help you; you can sign in with {{.Email}} meanwhile.</p>
+<p>Your access goes on until <strong>{{.ValidUntil}}</strong>. We will try the card again over the next few days. If your card has changed, you can pay the invoice with another card here: <a href="{{.InvoiceURL}}">{{.InvoiceURL}}</a>. Or reply to this email and we will help you; you can sign in with {{.Email}} meanwhile.</p>
 ` + htmlRef + "\n" + htmlReply),
 		Text: `Hello,
 
 We tried to renew your {{.PlanName}} for {{.Amount}}, but the payment did not go through: {{.Reason}}. Nothing was charged.
 
-Your access goes on until {{.ValidUntil}}. We will try the card again over the next few days. If your card has changed, or you would like to pay another way, reply to this email and we will help you; you can sign in with {{.Email}} meanwhile.
+Your access goes on until {{.ValidUntil}}. We will try the card again over the next few days. If your card has changed, you can pay the invoice with another card here: {{.InvoiceURL}}
+Or reply to this email and we will help you; you can sign in with {{.Email}} meanwhile.
 
 ` + textRef + "\n" + textReply,
 	},

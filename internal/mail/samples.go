@@ -116,6 +116,7 @@ func renewal() Data {
 func failedRenewal() Data {
 	d := purchase()
 	d.Reason = "your bank declined the card"
+	d.InvoiceURL = "https://invoice.stripe.com/i/acct_1/test_inv"
 	return d
 }
 

@@ -157,6 +157,12 @@ func fromSession(s billing.Session) store.StagedObject {
 	}
 }
 
+// renewalPayment reports whether pi pays a subscription invoice other than
+// the first (which is the purchase, linked to its order by its session).
+func renewalPayment(pi billing.Payment) bool {
+	return pi.InvoiceID != "" && pi.InvoiceReason != "subscription_create"
+}
+
 func fromPayment(p billing.Payment) store.StagedObject {
 	email := p.Metadata["email"]
 	if email == "" {

@@ -51,11 +51,20 @@ func (g *stager) listPayments(ctx context.Context, p Lister, r billing.Range) er
 	defer cancel()
 	intents := &sideList{name: "payment intents", pages: make(chan page)}
 	charges := &sideList{name: "charges", pages: make(chan page)}
-	go listPages(ctx, intents.pages, func(add func(store.StagedObject) error) error {
-		return p.ListPaymentIntents(ctx, r, func(pi billing.Payment) error { return add(fromPayment(pi)) })
+	go listPages(ctx, intents.pages, func(add func(*store.StagedObject) error) error {
+		return p.ListPaymentIntents(ctx, r, func(pi billing.Payment) error {
+			if renewalPayment(pi) {
+				// Reconciled as its invoice (unserved_renewal), never as a
+				// payment of its own: with no order metadata it would look
+				// like an orphan and be served a second time.
+				return add(nil)
+			}
+			o := fromPayment(pi)
+			return add(&o)
+		})
 	})
-	go listPages(ctx, charges.pages, func(add func(store.StagedObject) error) error {
-		return p.ListCharges(ctx, r, func(c billing.Charge) error { return add(fromCharge(c)) })
+	go listPages(ctx, charges.pages, func(add func(*store.StagedObject) error) error {
+		return p.ListCharges(ctx, r, func(c billing.Charge) error { o := fromCharge(c); return add(&o) })
 	})
 	pr := newPairer()
 	var firstErr error
@@ -108,14 +117,18 @@ func behind(a, b *sideList) *sideList {
 
 // listPages runs one list, sending what it lists a page at a time and
 // dropping an object a page boundary repeats; the last page sent is done.
-func listPages(ctx context.Context, out chan<- page, list func(add func(store.StagedObject) error) error) {
+// A nil object is one the list saw but leaves out of the staging: it
+// counts toward the page (and the calls), nothing more.
+func listPages(ctx context.Context, out chan<- page, list func(add func(*store.StagedObject) error) error) {
 	recent := recentIDs{cur: map[string]bool{}, prev: map[string]bool{}}
 	pg := page{objs: make([]store.StagedObject, 0, pageSize)}
-	err := list(func(o store.StagedObject) error {
+	err := list(func(o *store.StagedObject) error {
 		pg.seen++
-		pg.oldest = o.Created
-		if !recent.repeated(o.ID) {
-			pg.objs = append(pg.objs, o)
+		if o != nil {
+			pg.oldest = o.Created
+			if !recent.repeated(o.ID) {
+				pg.objs = append(pg.objs, *o)
+			}
 		}
 		if pg.seen < pageSize {
 			return nil

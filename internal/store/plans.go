@@ -13,13 +13,14 @@ import (
 // plan never changes what an existing order charged.
 func (s *Store) UpsertPlan(ctx context.Context, p billing.Plan) error {
 	const q = `
-		INSERT INTO plans (code, name, amount, currency, interval, active)
-		VALUES (:code, :name, :amount, :currency, :interval, :active)
+		INSERT INTO plans (code, name, amount, currency, interval, one_time, active)
+		VALUES (:code, :name, :amount, :currency, :interval, :one_time, :active)
 		ON CONFLICT (code) DO UPDATE SET
 			name = EXCLUDED.name,
 			amount = EXCLUDED.amount,
 			currency = EXCLUDED.currency,
 			interval = EXCLUDED.interval,
+			one_time = EXCLUDED.one_time,
 			active = EXCLUDED.active`
 	if _, err := s.db.NamedExecContext(ctx, q, p); err != nil {
 		return fmt.Errorf("upsert plan %s: %w", p.Code, mapErr(err))
@@ -31,7 +32,7 @@ func (s *Store) UpsertPlan(ctx context.Context, p billing.Plan) error {
 // only the plans customers can buy now.
 func (s *Store) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error) {
 	const q = `
-		SELECT code, name, amount, currency, interval, active
+		SELECT code, name, amount, currency, interval, one_time, active
 		FROM plans
 		WHERE active OR NOT $1
 		ORDER BY amount, code`
@@ -45,7 +46,7 @@ func (s *Store) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, err
 // Plan returns the plan with code, active or not, or an apperr NotFound.
 func (s *Store) Plan(ctx context.Context, code string) (billing.Plan, error) {
 	const q = `
-		SELECT code, name, amount, currency, interval, active
+		SELECT code, name, amount, currency, interval, one_time, active
 		FROM plans
 		WHERE code = $1`
 	var p billing.Plan

@@ -36,6 +36,16 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, req billing.Checkout
 		Metadata:          req.Metadata,
 		PaymentIntentData: &stripe.CheckoutSessionPaymentIntentDataParams{Metadata: req.Metadata},
 	}
+	if req.Interval != "" {
+		// A subscription: the price recurs, the metadata goes on the
+		// subscription (Checkout refuses payment_intent_data in this mode).
+		p.Mode = stripe.String(string(stripe.CheckoutSessionModeSubscription))
+		p.LineItems[0].PriceData.Recurring = &stripe.CheckoutSessionLineItemPriceDataRecurringParams{
+			Interval: stripe.String(req.Interval),
+		}
+		p.PaymentIntentData = nil
+		p.SubscriptionData = &stripe.CheckoutSessionSubscriptionDataParams{Metadata: req.Metadata}
+	}
 	p.Context = ctx
 	p.SetIdempotencyKey(req.IdempotencyKey)
 	cs, err := c.api.CheckoutSessions.New(p)
@@ -45,7 +55,8 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, req billing.Checkout
 	return toSession(cs), nil
 }
 
-// GetCheckoutSession retrieves a session with its payment intent expanded.
+// GetCheckoutSession retrieves a session with its payment intent expanded,
+// or for a subscription-mode session its first invoice's payment intent.
 // Errors: Invalid for an empty id, NotFound for an unknown one, Unavailable.
 func (c *Client) GetCheckoutSession(ctx context.Context, id string) (billing.Session, error) {
 	if err := required("checkout session id", id); err != nil {
@@ -54,6 +65,7 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (billing.Ses
 	p := &stripe.CheckoutSessionParams{}
 	p.Context = ctx
 	p.AddExpand("payment_intent")
+	p.AddExpand("invoice.payment_intent")
 	cs, err := c.api.CheckoutSessions.Get(id, p)
 	if err != nil {
 		return billing.Session{}, fail("get checkout session "+id, err)
@@ -61,9 +73,12 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (billing.Ses
 	return toSession(cs), nil
 }
 
-// ListCheckoutSessions streams the sessions created in r, newest first.
+// ListCheckoutSessions streams the sessions created in r, newest first,
+// each subscription-mode session with its invoice expanded (in the same
+// calls) so that its payment intent is known.
 func (c *Client) ListCheckoutSessions(ctx context.Context, r billing.Range, fn func(billing.Session) error) error {
 	p := &stripe.CheckoutSessionListParams{CreatedRange: createdRange(r)}
+	p.AddExpand("data.invoice")
 	p.Context = ctx
 	p.Limit = stripe.Int64(pageSize)
 	it := c.api.CheckoutSessions.List(p)

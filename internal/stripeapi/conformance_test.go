@@ -45,6 +45,23 @@ func TestConformanceWithStripeMock(t *testing.T) {
 	require.NotNil(t, got.PaymentIntent, "payment_intent was expanded")
 	require.Equal(t, got.PaymentIntentID, got.PaymentIntent.ID)
 
+	yearly, err := c.CreateCheckoutSession(ctx, billing.CheckoutRequest{
+		IdempotencyKey: "checkout:order_43", ClientReferenceID: "order_43", Email: "buyer@example.test",
+		ProductName: "Pro, yearly", Amount: 24900, Currency: "usd", Interval: "year",
+		SuccessURL: "https://shop.test/checkout/return?session_id={CHECKOUT_SESSION_ID}",
+		CancelURL:  "https://shop.test/checkout/cancel",
+		Metadata:   map[string]string{"order_id": "order_43", "ref": "BK-7Q2N", "plan": "pro-yearly"},
+	})
+	require.NoError(t, err, "a subscription-mode session")
+	require.True(t, strings.HasPrefix(yearly.ID, "cs_"), yearly.ID)
+
+	inv, err := c.GetInvoice(ctx, "in_conformance")
+	require.NoError(t, err)
+	require.Equal(t, "in_conformance", inv.ID)
+	sub, err := c.GetSubscription(ctx, "sub_conformance")
+	require.NoError(t, err)
+	require.Equal(t, "sub_conformance", sub.ID)
+
 	pi, err := c.GetPaymentIntent(ctx, "pi_conformance")
 	require.NoError(t, err)
 	require.Equal(t, "pi_conformance", pi.ID)
@@ -84,7 +101,13 @@ func TestConformanceWithStripeMock(t *testing.T) {
 	requireListed(t, "disputes", func(fn func(string)) error {
 		return c.ListDisputes(ctx, billing.Range{}, func(v billing.Dispute) error { fn(v.ID); return nil })
 	})
-	types := []string{"checkout.session.completed", "charge.refunded", "charge.dispute.created"}
+	requireListed(t, "invoices", func(fn func(string)) error {
+		return c.ListInvoices(ctx, week, func(v billing.Invoice) error { fn(v.ID); return nil })
+	})
+	requireListed(t, "subscriptions", func(fn func(string)) error {
+		return c.ListSubscriptions(ctx, week, func(v billing.Subscription) error { fn(v.ID); return nil })
+	})
+	types := []string{"checkout.session.completed", "charge.refunded", "charge.dispute.created", "invoice.paid"}
 	requireListed(t, "events", func(fn func(string)) error {
 		return c.ListEvents(ctx, week, types, func(v billing.Event) error {
 			var ev stripe.Event

@@ -24,7 +24,18 @@ func toSession(cs *stripe.CheckoutSession) billing.Session {
 	if s.CustomerEmail == "" && cs.CustomerDetails != nil {
 		s.CustomerEmail = cs.CustomerDetails.Email
 	}
-	if pi := cs.PaymentIntent; pi != nil {
+	pi := cs.PaymentIntent
+	if sub := cs.Subscription; sub != nil {
+		s.SubscriptionID = sub.ID
+	}
+	if inv := cs.Invoice; inv != nil {
+		s.InvoiceID = inv.ID
+		if pi == nil && inv.PaymentIntent != nil {
+			// Subscription mode: the payment is the first invoice's.
+			pi = inv.PaymentIntent
+		}
+	}
+	if pi != nil {
 		s.PaymentIntentID = pi.ID
 		if expanded(pi.Object) {
 			p := toPayment(pi)
@@ -43,8 +54,25 @@ func toPayment(pi *stripe.PaymentIntent) billing.Payment {
 		Metadata:       pi.Metadata,
 		LatestChargeID: chargeID(pi.LatestCharge),
 		ReceiptEmail:   pi.ReceiptEmail,
+		InvoiceID:      invoiceID(pi.Invoice),
+		InvoiceReason:  invoiceReason(pi.Invoice),
 		Created:        unixTime(pi.Created),
 	}
+}
+
+// invoiceReason is the billing reason of an expanded invoice.
+func invoiceReason(in *stripe.Invoice) string {
+	if in == nil || !expanded(in.Object) {
+		return ""
+	}
+	return string(in.BillingReason)
+}
+
+func invoiceID(in *stripe.Invoice) string {
+	if in == nil {
+		return ""
+	}
+	return in.ID
 }
 
 func toCharge(ch *stripe.Charge) billing.Charge {
@@ -75,6 +103,12 @@ func toCharge(ch *stripe.Charge) billing.Charge {
 	if pi := ch.PaymentIntent; pi != nil && expanded(pi.Object) {
 		p := toPayment(pi)
 		c.Payment = &p
+	}
+	if in := ch.Invoice; in != nil {
+		c.InvoiceID = in.ID
+		if expanded(in.Object) && in.SubscriptionDetails != nil {
+			c.InvoiceMetadata = in.SubscriptionDetails.Metadata
+		}
 	}
 	return c
 }

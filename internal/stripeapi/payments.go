@@ -37,9 +37,12 @@ func (c *Client) GetCharge(ctx context.Context, id string) (billing.Charge, erro
 	return toCharge(ch), nil
 }
 
-// ListPaymentIntents streams the payment intents created in r, newest first.
+// ListPaymentIntents streams the payment intents created in r, newest
+// first, each with its invoice expanded (in the same calls), so that a
+// renewal's payment is told from a purchase.
 func (c *Client) ListPaymentIntents(ctx context.Context, r billing.Range, fn func(billing.Payment) error) error {
 	p := &stripe.PaymentIntentListParams{CreatedRange: createdRange(r)}
+	p.AddExpand("data.invoice")
 	p.Context = ctx
 	p.Limit = stripe.Int64(pageSize)
 	it := c.api.PaymentIntents.List(p)
@@ -64,6 +67,7 @@ func (c *Client) ListChargesWithPayer(ctx context.Context, r billing.Range, fn f
 	p.Limit = stripe.Int64(pageSize)
 	p.AddExpand("data.payment_intent")
 	p.AddExpand("data.customer")
+	p.AddExpand("data.invoice")
 	it := c.api.Charges.List(p)
 	return stream(it, it.Charge, toCharge, fn, "list charges with payer")
 }

@@ -13,6 +13,7 @@ func sessionCreateSpec() map[string]param {
 	})
 	priceData := pObject(map[string]param{
 		"currency": pString(), "unit_amount": pInt(), "product_data": productData,
+		"recurring": pObject(map[string]param{"interval": pString(), "interval_count": pInt()}),
 	})
 	return map[string]param{
 		"mode": pString(), "success_url": pString(), "cancel_url": pString(),
@@ -20,6 +21,7 @@ func sessionCreateSpec() map[string]param {
 		"line_items":           pList(pObject(map[string]param{"price_data": priceData, "quantity": pInt(), "price": pString()})),
 		"payment_intent_data":  pObject(map[string]param{"metadata": pHash(), "description": pString(), "receipt_email": pString()}),
 		"payment_method_types": pList(pString()), "expires_at": pInt(), "locale": pString(), "expand": pList(pString()),
+		"subscription_data": pObject(map[string]param{"metadata": pHash(), "description": pString()}),
 	}
 }
 
@@ -44,19 +46,28 @@ func (s *Server) newSession(c *call) (*sessionRecord, *apiError) {
 	switch {
 	case !f.has("mode"):
 		return nil, missingParam("mode")
-	case f.str("mode") != "payment":
-		return nil, invalidValue("mode", "Invalid mode: the simulator supports only mode=payment, got %q.", f.str("mode"))
+	case f.str("mode") != "payment" && f.str("mode") != "subscription":
+		return nil, invalidValue("mode", "Invalid mode: the simulator supports mode=payment and mode=subscription, got %q.", f.str("mode"))
 	case f.str("success_url") == "":
 		return nil, missingParam("success_url")
 	}
-	items, currency, err := parseLineItems(f)
+	mode := f.str("mode")
+	items, currency, err := parseLineItems(f, mode)
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case mode == "subscription" && f.has("payment_intent_data"):
+		return nil, invalidValue("payment_intent_data", "You can not pass `payment_intent_data` in `subscription` mode.")
+	case mode == "payment" && f.has("subscription_data"):
+		return nil, invalidValue("subscription_data", "You can not pass `subscription_data` in `payment` mode.")
+	case mode == "subscription" && len(items) != 1:
+		return nil, invalidValue("line_items", "The simulator sells one recurring price per subscription.")
 	}
 	now := s.now()
 	sess := &session{
 		ID: newID("cs_test_", 58), Object: "checkout.session", Created: now.Unix(),
-		ExpiresAt: now.Add(24 * time.Hour).Unix(), Currency: currency, Mode: "payment",
+		ExpiresAt: now.Add(24 * time.Hour).Unix(), Currency: currency, Mode: mode,
 		CancelURL: optional(f.str("cancel_url")), ClientReferenceID: optional(f.str("client_reference_id")),
 		CustomerEmail: optional(f.str("customer_email")), Metadata: f.strMap("metadata"),
 		PaymentMethodTypes: []string{"card"}, PaymentStatus: "unpaid", Status: "open",
@@ -71,12 +82,17 @@ func (s *Server) newSession(c *call) (*sessionRecord, *apiError) {
 	sess.AmountSubtotal = sess.AmountTotal
 	sess.URL = ptr(s.publicURL(c.r) + "/pay/" + sess.ID)
 	pid := f.sub("payment_intent_data")
-	return &sessionRecord{Session: sess, Items: items, PIMetadata: pid.strMap("metadata"),
-		PIDesc: optional(pid.str("description"))}, nil
+	rec := &sessionRecord{Session: sess, Items: items, PIMetadata: pid.strMap("metadata"),
+		PIDesc: optional(pid.str("description"))}
+	if mode == "subscription" {
+		rec.PIMetadata, rec.SubMetadata = nil, f.sub("subscription_data").strMap("metadata")
+	}
+	return rec, nil
 }
 
-// parseLineItems reads line_items[i][price_data]; all items share one currency.
-func parseLineItems(f form) ([]lineItem, string, *apiError) {
+// parseLineItems reads line_items[i][price_data]; all items share one
+// currency, and a subscription's are recurring while a payment's are not.
+func parseLineItems(f form, mode string) ([]lineItem, string, *apiError) {
 	raw := f.list("line_items")
 	if len(raw) == 0 {
 		return nil, "", missingParam("line_items")
@@ -107,8 +123,17 @@ func parseLineItems(f form) ([]lineItem, string, *apiError) {
 		case currency != "" && cur != currency:
 			return nil, "", invalidValue(name+"[price_data][currency]", "All line items must share one currency.")
 		}
+		interval := pd.sub("recurring").str("interval")
+		switch {
+		case mode == "subscription" && interval == "":
+			return nil, "", invalidValue(name+"[price_data][recurring]", "You must provide at least one recurring price in `subscription` mode when using prices.")
+		case mode == "payment" && interval != "":
+			return nil, "", invalidValue(name+"[price_data][recurring]", "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.")
+		case interval != "" && interval != "day" && interval != "week" && interval != "month" && interval != "year":
+			return nil, "", invalidValue(name+"[price_data][recurring][interval]", "Invalid interval: must be one of day, week, month, or year")
+		}
 		currency = cur
-		items = append(items, lineItem{Name: pd.sub("product_data").str("name"), UnitAmount: amount, Quantity: qty})
+		items = append(items, lineItem{Name: pd.sub("product_data").str("name"), UnitAmount: amount, Quantity: qty, Interval: interval})
 	}
 	return items, currency, nil
 }

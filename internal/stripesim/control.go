@@ -220,7 +220,7 @@ func (s *Server) simStats(*http.Request) (int, any, *apiError) {
 
 // simReset forgets every object, event, delivery, fault and counter.
 func (s *Server) simReset(*http.Request) (int, any, *apiError) {
-	s.st, s.faults, s.offset = newState(), faults{}, 0
+	s.st, s.faults = newState(), faults{}
 	s.apiCalls, s.byRoute = 0, map[string]int64{}
 	s.dirty = true
 	return http.StatusNoContent, nil, nil
@@ -240,8 +240,7 @@ func (s *Server) simClock(r *http.Request) (int, any, *apiError) {
 		if err != nil || d < 0 {
 			return 0, nil, invalidValue("advance", "advance must be a positive duration such as 25h")
 		}
-		s.offset += d
-		s.expireDue()
+		s.advance(d)
 	}
 	return http.StatusOK, map[string]int64{"now": s.now().Unix()}, nil
 }

@@ -73,7 +73,7 @@
 //
 // One mutex guards everything. With StatePath set, the whole state —
 // objects, events, pending deliveries, idempotency records, webhook
-// counters — is rewritten atomically (temp file + rename) after every
-// change, and New loads it, so a restart loses nothing. Faults, the clock
-// offset and the API request counters live in memory only.
+// counters, the clock's offset — is rewritten atomically (temp file +
+// rename) after every change, and New loads it, so a restart loses
+// nothing. Faults and the API request counters live in memory only.
 package stripesim

@@ -11,9 +11,13 @@ import (
 // holds s.mu.
 func (s *Server) emit(typ string, obj any, req eventRequest) *event {
 	raw, _ := json.Marshal(obj)
+	// An event is stamped when it is emitted, on the wall clock, like its
+	// webhook: the objects it carries bear the simulated time (a renewal a
+	// year ahead), but a client listing events "up to now" after advancing
+	// the clock must still find them, as it finds a test clock's at Stripe.
 	ev := &event{
 		ID: newID("evt_", 24), Object: "event", APIVersion: apiVersion,
-		Created: s.now().Unix(), Data: eventData{Object: raw}, Request: req, Type: typ,
+		Created: s.opts.Now().Unix(), Data: eventData{Object: raw}, Request: req, Type: typ,
 	}
 	s.st.Events.add(ev)
 	s.enqueue(ev)

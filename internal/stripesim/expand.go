@@ -10,13 +10,17 @@ import (
 func expandable(objType string) map[string]string {
 	switch objType {
 	case "checkout.session":
-		return map[string]string{"payment_intent": "payment_intent"}
+		return map[string]string{"payment_intent": "payment_intent", "subscription": "subscription", "invoice": "invoice"}
+	case "subscription":
+		return map[string]string{"latest_invoice": "invoice"}
+	case "invoice":
+		return map[string]string{"payment_intent": "payment_intent", "charge": "charge", "subscription": "subscription"}
 	case "payment_intent":
-		return map[string]string{"latest_charge": "charge"}
+		return map[string]string{"latest_charge": "charge", "invoice": "invoice"}
 	case "charge":
 		// customer is always null here (no customer objects), so
 		// expanding it leaves it null, as Stripe does for a guest payment.
-		return map[string]string{"payment_intent": "payment_intent", "customer": "customer"}
+		return map[string]string{"payment_intent": "payment_intent", "customer": "customer", "invoice": "invoice"}
 	case "refund", "dispute":
 		return map[string]string{"charge": "charge", "payment_intent": "payment_intent"}
 	}

@@ -165,8 +165,11 @@ func listOf[T object](s *Server, c *call, t *table[T], objType, url string, keep
 
 // view is the public object behind a stored one.
 func view(v any) any {
-	if r, ok := v.(*sessionRecord); ok {
+	switch r := v.(type) {
+	case *sessionRecord:
 		return r.Session
+	case *subscriptionRecord:
+		return r.Sub
 	}
 	return v
 }

@@ -33,8 +33,13 @@ type session struct {
 	PaymentMethodTypes []string          `json:"payment_method_types"`
 	PaymentStatus      string            `json:"payment_status"`
 	Status             string            `json:"status"`
-	SuccessURL         string            `json:"success_url"`
-	URL                *string           `json:"url"`
+	// Subscription and Invoice are set when a subscription-mode session
+	// completes: its subscription and that subscription's first invoice
+	// (payment_intent stays null in that mode, as at Stripe).
+	Subscription *string `json:"subscription"`
+	Invoice      *string `json:"invoice"`
+	SuccessURL   string  `json:"success_url"`
+	URL          *string `json:"url"`
 }
 
 // lineItem is what the hosted page shows and what amount_total sums.
@@ -42,6 +47,9 @@ type lineItem struct {
 	Name       string `json:"name"`
 	UnitAmount int64  `json:"unit_amount"`
 	Quantity   int64  `json:"quantity"`
+	// Interval is price_data[recurring][interval] (day, week, month or
+	// year) for a subscription's price; empty for a one-time price.
+	Interval string `json:"interval,omitempty"`
 }
 
 // sessionRecord keeps, next to the public session, what Stripe remembers
@@ -54,21 +62,26 @@ type sessionRecord struct {
 	// AttemptPI is the payment intent of a declined attempt, reused when
 	// the customer pays, as Checkout does.
 	AttemptPI string `json:"attempt_pi,omitempty"`
+	// SubMetadata is subscription_data[metadata], for the subscription a
+	// subscription-mode session creates.
+	SubMetadata map[string]string `json:"sub_metadata,omitempty"`
 }
 
 func (r *sessionRecord) objectID() string { return r.Session.ID }
 func (r *sessionRecord) createdAt() int64 { return r.Session.Created }
 
 type paymentIntent struct {
-	ID                 string            `json:"id"`
-	Object             string            `json:"object"`
-	Amount             int64             `json:"amount"`
-	AmountReceived     int64             `json:"amount_received"`
-	CaptureMethod      string            `json:"capture_method"`
-	Created            int64             `json:"created"`
-	Currency           string            `json:"currency"`
-	Customer           *string           `json:"customer"`
-	Description        *string           `json:"description"`
+	ID             string  `json:"id"`
+	Object         string  `json:"object"`
+	Amount         int64   `json:"amount"`
+	AmountReceived int64   `json:"amount_received"`
+	CaptureMethod  string  `json:"capture_method"`
+	Created        int64   `json:"created"`
+	Currency       string  `json:"currency"`
+	Customer       *string `json:"customer"`
+	Description    *string `json:"description"`
+	// Invoice is the invoice this payment pays, for a subscription's.
+	Invoice            *string           `json:"invoice"`
 	LastPaymentError   *errorBody        `json:"last_payment_error"`
 	LatestCharge       *string           `json:"latest_charge"`
 	Livemode           bool              `json:"livemode"`
@@ -116,6 +129,7 @@ type charge struct {
 	Customer             *string               `json:"customer"`
 	Description          *string               `json:"description"`
 	Disputed             bool                  `json:"disputed"`
+	Invoice              *string               `json:"invoice"`
 	Livemode             bool                  `json:"livemode"`
 	Metadata             map[string]string     `json:"metadata"`
 	Paid                 bool                  `json:"paid"`

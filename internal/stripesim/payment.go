@@ -16,6 +16,8 @@ const (
 	cardMastercard = "5555555555554444" // succeeds too, with another last4
 	cardDeclines   = "4000000000000002"
 	cardNoFunds    = "4000000000009995"
+	// cardFailsLater (renew.go) pays a subscription's first invoice and
+	// declines every renewal.
 )
 
 // checkCard returns nil for a card that pays, or the card_error Stripe
@@ -29,6 +31,8 @@ func checkCard(number string) *apiError {
 		return cardDeclined("generic_decline", "Your card was declined.")
 	case cardNoFunds:
 		return cardDeclined("insufficient_funds", "Your card has insufficient funds.")
+	case cardFailsLater:
+		return cardDeclined("card_declined", "Your card was declined.")
 	}
 	return &apiError{Status: http.StatusPaymentRequired, Body: errorBody{Type: "card_error", Code: "incorrect_number",
 		Message: "Your card number is incorrect. Use 4242 4242 4242 4242 (succeeds) or 4000 0000 0000 0002 (declines)."}}
@@ -51,6 +55,9 @@ func (s *Server) payCheckout(rec *sessionRecord, card, email string) (paymentRes
 	if email == "" {
 		email = deref(sess.CustomerEmail)
 	}
+	if sess.Mode == "subscription" {
+		return s.paySubscriptionCheckout(rec, card, email)
+	}
 	pi := s.attemptIntent(rec, email)
 	if err := checkCard(card); err != nil {
 		pi.Status, pi.LastPaymentError = "requires_payment_method", &err.Body
@@ -64,6 +71,27 @@ func (s *Server) payCheckout(rec *sessionRecord, card, email string) (paymentRes
 	s.emit(billing.EventCheckoutCompleted, sess, eventRequest{})
 	redirect := strings.ReplaceAll(sess.SuccessURL, "{CHECKOUT_SESSION_ID}", sess.ID)
 	return paymentResult{PaymentIntent: pi.ID, Charge: ch.ID, Redirect: redirect}, nil
+}
+
+// paySubscriptionCheckout pays a subscription-mode session: a declined card
+// leaves it open with no subscription; a good one starts the subscription
+// with its first invoice paid and completes the session, whose
+// payment_intent stays null (the payment is the invoice's).
+func (s *Server) paySubscriptionCheckout(rec *sessionRecord, card, email string) (paymentResult, *apiError) {
+	sess := rec.Session
+	if normalCard(card) != cardFailsLater {
+		if err := checkCard(card); err != nil {
+			return paymentResult{}, err
+		}
+	}
+	sr, inv, ch := s.startSubscription(rec, card, email)
+	sess.Status, sess.PaymentStatus = "complete", "paid"
+	sess.Subscription, sess.Invoice = &sr.Sub.ID, &inv.ID
+	sess.CustomerDetails = &customerDetails{Email: optional(email)}
+	sess.URL = nil
+	s.emit(billing.EventCheckoutCompleted, sess, eventRequest{})
+	redirect := strings.ReplaceAll(sess.SuccessURL, "{CHECKOUT_SESSION_ID}", sess.ID)
+	return paymentResult{PaymentIntent: deref(inv.PaymentIntent), Charge: ch.ID, Redirect: redirect}, nil
 }
 
 // attemptIntent returns the session's payment intent, creating it on the

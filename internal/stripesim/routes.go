@@ -22,6 +22,10 @@ func (s *Server) routes() http.Handler {
 	v1("GET /v1/refunds/{id}", retrieveSpec(), s.getRefund)
 	v1("GET /v1/disputes", byChargeSpec(), s.listDisputes)
 	v1("GET /v1/disputes/{id}", retrieveSpec(), s.getDispute)
+	v1("GET /v1/subscriptions", subscriptionListSpec(), s.listSubscriptions)
+	v1("GET /v1/subscriptions/{id}", retrieveSpec(), s.getSubscription)
+	v1("GET /v1/invoices", invoiceListSpec(), s.listInvoices)
+	v1("GET /v1/invoices/{id}", retrieveSpec(), s.getInvoice)
 	v1("GET /v1/events", eventListSpec(), s.listEvents)
 	v1("GET /v1/events/{id}", retrieveSpec(), s.getEvent)
 	unrecognized := s.api("", nil, func(c *call) (any, *apiError) { return nil, unrecognizedURL(c.r) })
@@ -48,6 +52,10 @@ func (s *Server) routes() http.Handler {
 	sim("GET /_sim/stats", s.control(s.simStats))
 	sim("POST /_sim/reset", s.control(s.simReset))
 	sim("POST /_sim/clock", s.control(s.simClock))
+	sim("POST /_sim/clock/advance", s.control(s.simClockAdvance))
+	sim("POST /_sim/invoices/{id}/pay", s.control(s.simPayInvoice))
+	sim("POST /_sim/subscriptions/{id}/card", s.control(s.simSubscriptionCard))
+	sim("POST /_sim/subscriptions/{id}/cancel", s.control(s.simCancelSubscription))
 	if len(s.opts.AllowedHosts) > 0 {
 		return onlyHosts(s.opts.AllowedHosts, mux)
 	}

@@ -55,7 +55,6 @@ type Server struct {
 	st       *state
 	dirty    bool
 	faults   faults
-	offset   time.Duration // added to Now by POST /_sim/clock
 	apiCalls int64
 	byRoute  map[string]int64
 }
@@ -106,7 +105,7 @@ func (s *Server) Close() error {
 }
 
 // now is the simulated clock for created timestamps.
-func (s *Server) now() time.Time { return s.opts.Now().Add(s.offset) }
+func (s *Server) now() time.Time { return s.opts.Now().Add(s.st.ClockOffset) }
 
 // locked runs fn under the state lock and saves the state afterwards if fn
 // changed it, so every change reaches StatePath before the answer does.

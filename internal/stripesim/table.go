@@ -91,15 +91,20 @@ type webhookStats struct {
 // state is everything the simulator knows; it is exactly what StatePath
 // holds, so a restart loses nothing a client could observe.
 type state struct {
-	Sessions       table[*sessionRecord]  `json:"sessions"`
-	PaymentIntents table[*paymentIntent]  `json:"payment_intents"`
-	Charges        table[*charge]         `json:"charges"`
-	Refunds        table[*refund]         `json:"refunds"`
-	Disputes       table[*dispute]        `json:"disputes"`
-	Events         table[*event]          `json:"events"`
-	Deliveries     []*delivery            `json:"deliveries"`
-	Idempotency    map[string]*idemRecord `json:"idempotency"`
-	Webhooks       webhookStats           `json:"webhooks"`
+	Sessions       table[*sessionRecord]      `json:"sessions"`
+	PaymentIntents table[*paymentIntent]      `json:"payment_intents"`
+	Charges        table[*charge]             `json:"charges"`
+	Refunds        table[*refund]             `json:"refunds"`
+	Disputes       table[*dispute]            `json:"disputes"`
+	Events         table[*event]              `json:"events"`
+	Subscriptions  table[*subscriptionRecord] `json:"subscriptions"`
+	Invoices       table[*invoice]            `json:"invoices"`
+	// ClockOffset is how far POST /_sim/clock/advance moved the clock, so
+	// a restart keeps the simulated time.
+	ClockOffset time.Duration          `json:"clock_offset"`
+	Deliveries  []*delivery            `json:"deliveries"`
+	Idempotency map[string]*idemRecord `json:"idempotency"`
+	Webhooks    webhookStats           `json:"webhooks"`
 }
 
 func newState() *state {
@@ -123,6 +128,14 @@ func (st *state) lookup(id string) (any, bool) {
 		return found(st.Refunds.get(id))
 	case hasPrefix(id, "dp_"):
 		return found(st.Disputes.get(id))
+	case hasPrefix(id, "sub_"):
+		r, ok := st.Subscriptions.get(id)
+		if !ok {
+			return nil, false
+		}
+		return r.Sub, true
+	case hasPrefix(id, "in_"):
+		return found(st.Invoices.get(id))
 	}
 	return nil, false
 }
