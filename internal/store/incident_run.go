@@ -71,7 +71,7 @@ func (s *Store) IncidentApologyTargets(ctx context.Context, id int64) ([]Apology
 	var list []ApologyTarget
 	err := s.db.SelectContext(ctx, &list, `SELECT DISTINCT ON (lower(p.email)) p.email, p.order_id,
 			COALESCE(o.public_ref, p.public_ref) AS public_ref, p.amount, p.currency,
-			COALESCE(o.plan_code, p.plan_code) AS plan_code, p.outcome
+			COALESCE(o.plan_code, p.plan_code) AS plan_code, COALESCE(p.outcome, '') AS outcome
 		FROM incident_payments p
 		LEFT JOIN orders o ON o.id = p.order_id OR (p.order_id IS NULL AND o.payment_intent_id = p.payment_intent_id)
 		WHERE p.incident_id = $1 AND p.outcome IN ('provisioned', 'told') AND p.email IS NOT NULL
