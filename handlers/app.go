@@ -62,6 +62,8 @@ type Deps struct {
 	Resolve MismatchActions
 	// Templates is the email template editor; required with Staff.
 	Templates TemplateEditor
+	// Incidents is incident mode; required with Staff.
+	Incidents Incidents
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry

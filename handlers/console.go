@@ -62,6 +62,7 @@ type staffConsole struct {
 	core      ConsoleCore
 	actions   MismatchActions
 	templates TemplateEditor
+	incidents Incidents
 	secure    bool // cookies carry Secure: BASE_URL is https
 	attempts  *attemptLimiter
 	now       func() time.Time

@@ -21,6 +21,7 @@ var consoleNav = []navItem{
 	{"Dashboard", "/console/", supportRole},
 	{"Mismatches", "/console/mismatches", supportRole},
 	{"Templates", "/console/templates", supportRole},
+	{"Incidents", "/console/incidents", supportRole},
 }
 
 // shell is what the layout shows around a page: who is signed in, the

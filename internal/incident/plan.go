@@ -124,3 +124,22 @@ func longWords(d time.Duration) string {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// recordLimit bounds the payments an incident's page and export read: a
+// 3-day window of a small SaaS holds far fewer.
+const recordLimit = 20000
+
+// Record reads an incident and its payments, for its page and its export.
+func (s *Service) Record(ctx context.Context, id int64) (store.Incident, []store.IncidentPayment, error) {
+	in, err := s.Store.Incident(ctx, id)
+	if err != nil {
+		return in, nil, err
+	}
+	payments, err := s.Store.IncidentPayments(ctx, id, "", recordLimit)
+	return in, payments, err
+}
+
+// Recent lists the newest incidents.
+func (s *Service) Recent(ctx context.Context) ([]store.Incident, error) {
+	return s.Store.RecentIncidents(ctx, 50)
+}
