@@ -66,9 +66,19 @@ func TestIncidentConsolePlanRunAdminOnly(t *testing.T) {
 	running := admin.get(t, where)
 	require.Equal(t, "running", running.one(t, "incident-status"))
 	require.Len(t, running.all("action-incident-cancel"), 1)
-	require.Equal(t, 2, s.workIncidentJobs(t))
+	progress := func() string {
+		p := admin.get(t, where+"/progress", "HX-Request", "true")
+		require.Contains(t, p.body, `hx-trigger="every 1s"`, "it polls while the run goes on")
+		return attrOf(p.all("incident-progress")[0], "value")
+	}
+	require.Equal(t, "0", progress())
+	first := s.incidentPayments(t, id)[0]
+	require.NoError(t, s.incidents.ActOn(t.Context(), id, first))
+	require.Equal(t, "1", progress(), "the bar moves as payments are done")
+	require.Equal(t, 2, s.workIncidentJobs(t), "both jobs run; the one whose payment is done acts no more")
 
 	done := admin.get(t, where)
+	require.NotContains(t, done.body, `hx-trigger="every 1s"`, "polling stops once the run is finished")
 	require.Equal(t, "done", done.one(t, "incident-status"))
 	require.Equal(t, "2", done.one(t, "incident-apologies"))
 	require.Equal(t, "2", done.one(t, "incident-done"))
