@@ -64,6 +64,8 @@ type Deps struct {
 	Templates TemplateEditor
 	// Resender is the Resend button of the customer and emails pages.
 	Resender EmailResender
+	// Incidents is incident mode; required with Staff.
+	Incidents Incidents
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry

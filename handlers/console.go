@@ -77,6 +77,7 @@ type staffConsole struct {
 	actions   MismatchActions
 	templates TemplateEditor
 	resender  EmailResender
+	incidents Incidents
 	secure    bool // cookies carry Secure: BASE_URL is https
 	attempts  *attemptLimiter
 	now       func() time.Time

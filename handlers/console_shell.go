@@ -23,6 +23,7 @@ var consoleNav = []navItem{
 	{"Customers", "/console/customers", supportRole},
 	{"Emails", "/console/emails", supportRole},
 	{"Templates", "/console/templates", supportRole},
+	{"Incidents", "/console/incidents", supportRole},
 }
 
 // shell is what the layout shows around a page: who is signed in, the

@@ -60,6 +60,7 @@ func addRoutes(app *fiber.App, d Deps) {
 	if d.Staff != nil {
 		h := newConsole(d.Staff, d.Console, d.Resolve, d.BaseURL)
 		h.templates, h.resender = d.Templates, d.Resender
+		h.incidents = d.Incidents
 		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
 	}
 }
@@ -107,5 +108,15 @@ func consoleRoutes(h staffConsole) []consoleRoute {
 		{method: fiber.MethodPost, path: "/templates/:name/test", access: supportRole, handle: h.handleTestSend},
 		{method: fiber.MethodPost, path: "/templates/:name/publish", access: adminRole, handle: h.handlePublish},
 		{method: fiber.MethodPost, path: "/templates/:name/revert", access: adminRole, handle: h.handleRevert},
+
+		// Incident mode (DESIGN.md section 9): support plans and reads;
+		// only an admin runs or cancels a run.
+		{method: fiber.MethodGet, path: "/incidents", access: supportRole, handle: h.handleIncidents},
+		{method: fiber.MethodPost, path: "/incidents", access: supportRole, handle: h.handlePlanIncident},
+		{method: fiber.MethodGet, path: "/incidents/:id<int>", access: supportRole, handle: h.handleIncident},
+		{method: fiber.MethodGet, path: "/incidents/:id<int>/progress", access: supportRole, poll: true, handle: h.handleIncidentProgress},
+		{method: fiber.MethodGet, path: "/incidents/:id<int>/export.csv", access: supportRole, handle: h.handleIncidentCSV},
+		{method: fiber.MethodPost, path: "/incidents/:id<int>/run", access: adminRole, handle: h.handleRunIncident},
+		{method: fiber.MethodPost, path: "/incidents/:id<int>/cancel", access: adminRole, handle: h.handleCancelIncident},
 	}
 }

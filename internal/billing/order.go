@@ -29,6 +29,9 @@ const (
 	// ViaClaim: the customer claimed the payment on /claim and the
 	// processor, asked live, confirmed it was theirs.
 	ViaClaim Via = "claim"
+	// ViaIncident: incident mode served a payment a window's outage left
+	// unserved (DESIGN section 9).
+	ViaIncident Via = "incident"
 )
 
 // Order is one attempt to buy a plan, from the form submit to access.

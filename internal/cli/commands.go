@@ -31,6 +31,7 @@ func commands() []command {
 		{"emails", "every email queued, with its delivery status: emails [--to E] [--json]", cmdEmails},
 		{"reconcile", "one reconciliation sweep now: reconcile [--lookback 72h] [--dry-run] [--json]", cmdReconcile},
 		{"mismatches", "what reconciliation queued for a person: mismatches [--status open] [--json]", cmdMismatches},
+		{"incident", "incident mode for an outage's window: incident plan|run --from T --to T [--no-apology] [--json]", cmdIncident},
 		{"staff", "staff logins for the console: staff add --email E --role support|admin", cmdStaff},
 		{"fallback-page", "print the static error page for a reverse proxy", cmdFallbackPage},
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/console"
 	"github.com/backstophq/backstop/internal/health"
+	"github.com/backstophq/backstop/internal/incident"
 	"github.com/backstophq/backstop/internal/mail"
 	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/resolve"
@@ -44,6 +45,8 @@ type stack struct {
 	// live is the processor port the console's pages ask for live facts:
 	// proc, unless a test or benchmark stubs it.
 	live console.Processor
+	// incidents is incident mode: plans and runs over a window.
+	incidents *incident.Service
 	// templates is the console's email template editor.
 	templates *mail.Editor
 	// outbox queues emails; the console's Resend goes through it.
@@ -58,11 +61,31 @@ type stack struct {
 // openStack connects everything; work says whether this process runs jobs.
 // The database must already be migrated (serve and dev migrate first).
 func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work bool) (*stack, error) {
+	mode := jobsNone
+	if work {
+		mode = jobsAll
+	}
+	return openStackMode(ctx, cfg, logger, mode)
+}
+
+// jobMode says which jobs a process's River client works.
+type jobMode int
+
+const (
+	jobsNone jobMode = iota // insert only
+	jobsAll                 // every job and the periodic schedule (serve, worker, dev)
+	// jobsOnDemand works the jobs others insert but schedules none: a
+	// command that runs its own jobs to the end (incident run) must not
+	// start sweeps as a side effect of becoming River's leader.
+	jobsOnDemand
+)
+
+func openStackMode(ctx context.Context, cfg config.Config, logger *slog.Logger, mode jobMode) (*stack, error) {
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
-	s, err := wireStack(ctx, cfg, logger, st, work)
+	s, err := wireStack(ctx, cfg, logger, st, mode)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -73,7 +96,7 @@ func openStack(ctx context.Context, cfg config.Config, logger *slog.Logger, work
 // wireStack builds every part on the open store. River's client needs its
 // workers first, while billing and the outbox need the client, so the
 // catch-up and the sweep get their billing service last.
-func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *store.Store, work bool) (*stack, error) {
+func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *store.Store, mode jobMode) (*stack, error) {
 	procHealth := stripeapi.NewHealth()
 	proc, err := stripeapi.New(stripeapi.Config{
 		SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase, RatePerSec: cfg.StripeRateLimit,
@@ -107,7 +130,12 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	catchUp.Alerts = s.recon.alerter
 	s.catchUp = catchUp
 	periodic = append(periodic, s.recon.register(workers, cfg)...)
-	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Periodic: periodic, Work: work})
+	s.incidents = &incident.Service{Store: st, Proc: proc, Logger: logger, Now: time.Now}
+	registerIncidents(workers, s.incidents)
+	if mode != jobsAll {
+		periodic = nil
+	}
+	s.jobs, err = jobs.NewClient(st.DB().DB, jobs.Options{Logger: logger, Workers: workers, Periodic: periodic, Work: mode != jobsNone})
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +148,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	catchUp.Handler = s.billing
 	statusLinks.Links = s.billing
 	s.recon.connect(s.billing, outbox, cfg.BaseURL)
+	s.connectIncidents(bs)
 	return s, nil
 }
 

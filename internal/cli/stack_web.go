@@ -24,6 +24,7 @@ func (s *stack) webDeps() handlers.Deps {
 		SelfService: selfService{jobs.NewStatusLinks(s.jobs), s.billing},
 		Staff:       s.staff,
 		Templates:   s.templates,
+		Incidents:   s.incidents,
 		Console:     console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
 		Resolve:     s.resolve,
 		Resender:    s.outbox,

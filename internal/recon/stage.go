@@ -69,6 +69,16 @@ func (g *stager) stageAll(ctx context.Context, p Lister, r billing.Range) error 
 	return err
 }
 
+// StageWindow lists every checkout session, payment intent, charge, refund
+// and dispute created in r into staging under runID, as the sweep does (one
+// list call per 100 objects), and returns the calls made and the objects
+// seen. Incident mode lists its window through it.
+func StageWindow(ctx context.Context, st *store.Store, p Lister, r billing.Range, runID int64) (calls, seen int, err error) {
+	g := newStager(st, runID, nil)
+	err = g.stageAll(ctx, p, r)
+	return g.calls, g.seen, err
+}
+
 func (g *stager) listAll(ctx context.Context, p Lister, r billing.Range) error {
 	steps := []func() error{
 		g.listOne("checkout sessions", func() error {
