@@ -24,10 +24,14 @@ type stager struct {
 	runID  int64
 	faults *fault.Points
 	w      *writer
+	phase  string
 	buf    []store.StagedObject
 	recent recentIDs
 	seen   int
 	calls  int
+	// report, when set, is told what is being listed and the counts so
+	// far: at the start of each resource and at each batch.
+	report func(phase string, calls, seen int)
 }
 
 func newStager(st *store.Store, runID int64, faults *fault.Points) *stager {
@@ -91,6 +95,8 @@ func (g *stager) listAll(ctx context.Context, p Lister, r billing.Range) error {
 	}
 	for _, l := range lists {
 		before := g.seen
+		g.phase = "listing " + l.name
+		g.progress()
 		err := l.list()
 		g.calls += listCalls(g.seen-before, err != nil)
 		if err != nil {
@@ -131,7 +137,16 @@ func (g *stager) flush() error {
 	}
 	var err error
 	g.buf, err = g.w.write(g.buf)
+	g.progress()
 	return err
+}
+
+// progress reports the phase with the calls so far: the finished
+// resources' count plus the pages of the one being listed.
+func (g *stager) progress() {
+	if g.report != nil {
+		g.report(g.phase, g.calls, g.seen)
+	}
 }
 
 func fromSession(s billing.Session) store.StagedObject {
