@@ -21,7 +21,12 @@ import (
 // 30 minutes: a unique sweep would block every later sweep, on every
 // machine, for that long. The sweep's own advisory lock is what keeps one
 // sweep at a time; an extra job finds it taken and ends at once.
-type SweepArgs struct{}
+type SweepArgs struct {
+	// DryRun and RequestedBy come from the console's Run now; the
+	// schedule's sweep leaves both empty.
+	DryRun      bool   `json:"dry_run,omitempty"`
+	RequestedBy string `json:"requested_by,omitempty"`
+}
 
 // Kind names the job in river_job.
 func (SweepArgs) Kind() string { return "recon_sweep" }
@@ -48,7 +53,7 @@ func (w *SweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return swee
 // held the sweep lock then lets River finish the sweep jobs that died with
 // their process (see cancelDead).
 func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
-	res, err := w.Sweeper.Run(ctx, recon.SweepOptions{})
+	res, err := w.Sweeper.Run(ctx, recon.SweepOptions{DryRun: job.Args.DryRun, RequestedBy: job.Args.RequestedBy})
 	if errors.Is(err, recon.ErrBusy) {
 		return nil
 	}

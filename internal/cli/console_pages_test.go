@@ -55,7 +55,7 @@ func TestConsoleDashboard(t *testing.T) {
 		INSERT INTO mismatches (kind, subject, amount, currency, status, resolved_at) VALUES
 			('orphan_payment', 'pi_4', 100000, 'usd', 'resolved', now())`)
 	require.NoError(t, err)
-	run, err := s.store.StartReconRun(ctx, "sweep", false)
+	run, err := s.store.StartReconRun(ctx, "sweep", false, "")
 	require.NoError(t, err)
 	require.NoError(t, s.store.FinishReconRun(ctx, store.ReconRun{ID: run, ObjectsSeen: 40, Healed: 2, MismatchesOpened: 3}))
 
@@ -111,7 +111,7 @@ func TestConsoleBannerWhenReconciliationFails(t *testing.T) {
 	s := newTestStack(t)
 	ctx := context.Background()
 	s.recon.alerter.Watches = []recon.Watch{{Kind: "sweep", Interval: time.Hour}}
-	run, err := s.store.StartReconRun(ctx, "sweep", false)
+	run, err := s.store.StartReconRun(ctx, "sweep", false, "")
 	require.NoError(t, err)
 	require.NoError(t, s.store.FinishReconRun(ctx, store.ReconRun{ID: run, Error: ptr("processor unavailable")}))
 	require.NoError(t, s.recon.alerter.Check(ctx))

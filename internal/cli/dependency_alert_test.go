@@ -137,7 +137,7 @@ func TestRunFailingForADependencyIsNotASecondAlert(t *testing.T) {
 	ctx := context.Background()
 	a.Watches = append(a.Watches, recon.Watch{Kind: "events", Interval: time.Hour})
 	failRun := func() {
-		id, err := s.store.StartReconRun(ctx, "events", false)
+		id, err := s.store.StartReconRun(ctx, "events", false, "")
 		require.NoError(t, err)
 		msg := "list events: 500 Internal Server Error"
 		require.NoError(t, s.store.FinishReconRun(ctx, store.ReconRun{ID: id, Kind: "events", Error: &msg}))

@@ -389,7 +389,7 @@ func TestAlertWhenNoRunCompletes(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, "an alert does not take the instance out of rotation")
 	require.Contains(t, body, "alert: events reconciliation: no events run has completed")
 
-	id, err := s.store.StartReconRun(ctx, "events", false)
+	id, err := s.store.StartReconRun(ctx, "events", false, "")
 	require.NoError(t, err)
 	require.NoError(t, s.store.FinishReconRun(ctx, store.ReconRun{ID: id, Kind: "events"}))
 	clock = time.Now()
@@ -410,7 +410,7 @@ func TestAlertFlappingSendsNoStorm(t *testing.T) {
 	a.Email = "ops@shop.test"
 	a.Watches = []recon.Watch{{Kind: "events", Interval: 30 * time.Second}}
 	run := func(failed bool) {
-		id, err := s.store.StartReconRun(ctx, "events", false)
+		id, err := s.store.StartReconRun(ctx, "events", false, "")
 		require.NoError(t, err)
 		r := store.ReconRun{ID: id, Kind: "events"}
 		if failed {

@@ -55,7 +55,7 @@ type CatchUp struct {
 // Run does one catch-up pass and records it in recon_runs. Events whose
 // handling fails hold the cursor back, so the next run sees them again.
 func (c *CatchUp) Run(ctx context.Context) (store.ReconRun, error) {
-	id, err := c.Store.StartReconRun(ctx, "events", false)
+	id, err := c.Store.StartReconRun(ctx, "events", false, "")
 	if err != nil {
 		return store.ReconRun{}, err
 	}

@@ -24,10 +24,14 @@ type stager struct {
 	runID  int64
 	faults *fault.Points
 	w      *writer
+	phase  string
 	buf    []store.StagedObject
 	recent recentIDs
 	seen   int
 	calls  int
+	// report, when set, is told what is being listed and the counts so
+	// far: at the start of each resource and at each batch.
+	report func(phase string, calls, seen int)
 }
 
 func newStager(st *store.Store, runID int64, faults *fault.Points) *stager {
@@ -108,6 +112,8 @@ func (g *stager) listAll(ctx context.Context, p Lister, r billing.Range) error {
 func (g *stager) listOne(name string, list func() error) func() error {
 	return func() error {
 		before := g.seen
+		g.phase = "listing " + name
+		g.progress()
 		err := list()
 		g.calls += listCalls(g.seen-before, err != nil)
 		if err != nil {
@@ -151,7 +157,16 @@ func (g *stager) flush() error {
 	}
 	var err error
 	g.buf, err = g.w.write(g.buf)
+	g.progress()
 	return err
+}
+
+// progress reports the phase with the calls so far: the finished
+// resources' count plus the pages of the one being listed.
+func (g *stager) progress() {
+	if g.report != nil {
+		g.report(g.phase, g.calls, g.seen)
+	}
 }
 
 func fromSession(s billing.Session) store.StagedObject {

@@ -47,6 +47,8 @@ type sideList struct {
 // pairWindow is staged alone, which the diff reads too. Either list
 // failing stops both.
 func (g *stager) listPayments(ctx context.Context, p Lister, r billing.Range) error {
+	g.phase = "listing payment intents and charges"
+	g.progress()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	intents := &sideList{name: "payment intents", pages: make(chan page)}

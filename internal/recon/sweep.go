@@ -61,6 +61,9 @@ type SweepOptions struct {
 	// DryRun lists and classifies but heals nothing, writes no mismatch
 	// and no watermark; the result says what a real run would do.
 	DryRun bool
+	// RequestedBy names who pressed Run now in the console; "" for the
+	// schedule and the command line.
+	RequestedBy string
 }
 
 // Result is what one sweep did, exactly as `backstop reconcile --json`
@@ -94,7 +97,7 @@ func (s *Sweeper) Run(ctx context.Context, opts SweepOptions) (Result, error) {
 	}
 	defer release()
 	start := time.Now()
-	id, err := s.Store.StartReconRun(ctx, "sweep", opts.DryRun)
+	id, err := s.Store.StartReconRun(ctx, "sweep", opts.DryRun, opts.RequestedBy)
 	if err != nil {
 		return Result{}, err
 	}
@@ -125,21 +128,32 @@ func (s *Sweeper) run(ctx context.Context, res *Result, opts SweepOptions) error
 	}
 	res.WindowFrom, res.WindowTo = w.From, w.To
 	st := newStager(s.Store, res.RunID, s.Faults)
+	st.report = func(phase string, calls, seen int) { s.progress(ctx, res.RunID, phase, calls, seen) }
 	err = st.stageAll(ctx, s.Proc, billing.Range{From: w.From, To: w.To})
 	res.APICalls, res.ObjectsSeen = st.calls, st.seen
 	if err != nil {
 		return err
 	}
+	s.progress(ctx, res.RunID, "comparing with our orders", res.APICalls, res.ObjectsSeen)
 	if err := s.Store.Classify(ctx, w); err != nil {
 		return err
 	}
 	if opts.DryRun {
 		return s.preview(ctx, res, w)
 	}
+	s.progress(ctx, res.RunID, "healing and writing mismatches", res.APICalls, res.ObjectsSeen)
 	if err := s.apply(ctx, res, w); err != nil {
 		return err
 	}
 	return s.Store.SetReconState(ctx, watermarkName, w.Cutoff.UTC().Format(time.RFC3339Nano))
+}
+
+// progress records what the run is doing, for the console. It is only
+// shown, never relied on, so a failed write is logged and the run goes on.
+func (s *Sweeper) progress(ctx context.Context, id int64, phase string, calls, seen int) {
+	if err := s.Store.ReportReconProgress(ctx, id, phase, calls, seen); err != nil {
+		s.Logger.WarnContext(ctx, "sweep progress not recorded", "run_id", id, "err", err)
+	}
 }
 
 // window is [now − lookback, now], started earlier when the watermark says

@@ -89,7 +89,7 @@ func (w *diffWorld) order(email, status string) (int64, string) {
 func (w *diffWorld) classify(objs ...store.StagedObject) []string {
 	w.t.Helper()
 	ctx := w.t.Context()
-	run, err := w.s.StartReconRun(ctx, "sweep", true)
+	run, err := w.s.StartReconRun(ctx, "sweep", true, "")
 	require.NoError(w.t, err)
 	require.NoError(w.t, w.s.StageObjects(ctx, run, w.withCharges(objs)))
 	w.charges = nil

@@ -27,13 +27,18 @@ type ReconRun struct {
 	Error              *string        `db:"error" json:"error,omitempty"`
 	StartedAt          time.Time      `db:"started_at" json:"started_at"`
 	FinishedAt         *time.Time     `db:"finished_at" json:"finished_at"`
+	// Phase is what a run still going is doing (recon_progress.go);
+	// RequestedBy names who pressed Run now, "" for the schedule.
+	Phase       string `db:"phase" json:"-"`
+	RequestedBy string `db:"requested_by" json:"-"`
 }
 
-// StartReconRun records the start of a run and returns its id.
-func (s *Store) StartReconRun(ctx context.Context, kind string, dryRun bool) (int64, error) {
-	const q = `INSERT INTO recon_runs (kind, dry_run) VALUES ($1, $2) RETURNING id`
+// StartReconRun records the start of a run and returns its id; by names
+// who asked for it from the console, "" for the schedule or a command.
+func (s *Store) StartReconRun(ctx context.Context, kind string, dryRun bool, by string) (int64, error) {
+	const q = `INSERT INTO recon_runs (kind, dry_run, requested_by) VALUES ($1, $2, $3) RETURNING id`
 	var id int64
-	if err := s.db.GetContext(ctx, &id, q, kind, dryRun); err != nil {
+	if err := s.db.GetContext(ctx, &id, q, kind, dryRun, auditText(by)); err != nil {
 		return 0, fmt.Errorf("start recon run: %w", mapErr(err))
 	}
 	return id, nil
@@ -54,7 +59,7 @@ func (s *Store) FinishReconRun(ctx context.Context, r ReconRun) error {
 			window_from = $2, window_to = $3, cursor_before = $4, cursor_after = $5,
 			api_calls = $6, objects_seen = $7, healed = $8, mismatches_opened = $9,
 			mismatches_updated = $10, mismatches_resolved = $11, by_kind = $12,
-			error = $13, finished_at = now()
+			error = $13, finished_at = now(), phase = ''
 		WHERE id = $1`
 	_, err = s.db.ExecContext(ctx, q, r.ID, r.WindowFrom, r.WindowTo, r.CursorBefore, r.CursorAfter,
 		r.APICalls, r.ObjectsSeen, r.Healed, r.MismatchesOpened, r.MismatchesUpdated, r.MismatchesResolved,
@@ -67,13 +72,17 @@ func (s *Store) FinishReconRun(ctx context.Context, r ReconRun) error {
 
 // ReconRuns lists the latest runs of a kind ("" for all), newest first.
 func (s *Store) ReconRuns(ctx context.Context, kind string, limit int) ([]ReconRun, error) {
-	const q = `
-		SELECT id, kind, dry_run, window_from, window_to, cursor_before, cursor_after, api_calls,
-			objects_seen, healed, mismatches_opened, mismatches_updated, mismatches_resolved,
-			by_kind, error, started_at, finished_at
-		FROM recon_runs WHERE $1 = '' OR kind = $1
-		ORDER BY id DESC LIMIT $2`
-	rows, err := s.db.QueryxContext(ctx, q, kind, limit)
+	const q = `SELECT ` + reconRunColumns + ` FROM recon_runs WHERE $1 = '' OR kind = $1 ORDER BY id DESC LIMIT $2`
+	return s.queryRuns(ctx, q, kind, limit)
+}
+
+// reconRunColumns are what scanRun reads, in its order.
+const reconRunColumns = `id, kind, dry_run, window_from, window_to, cursor_before, cursor_after, api_calls,
+	objects_seen, healed, mismatches_opened, mismatches_updated, mismatches_resolved,
+	by_kind, error, started_at, finished_at, phase, requested_by`
+
+func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]ReconRun, error) {
+	rows, err := s.db.QueryxContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list recon runs: %w", mapErr(err))
 	}
@@ -84,7 +93,7 @@ func (s *Store) ReconRuns(ctx context.Context, kind string, limit int) ([]ReconR
 		var byKind []byte
 		if err := rows.Scan(&r.ID, &r.Kind, &r.DryRun, &r.WindowFrom, &r.WindowTo, &r.CursorBefore, &r.CursorAfter,
 			&r.APICalls, &r.ObjectsSeen, &r.Healed, &r.MismatchesOpened, &r.MismatchesUpdated, &r.MismatchesResolved,
-			&byKind, &r.Error, &r.StartedAt, &r.FinishedAt); err != nil {
+			&byKind, &r.Error, &r.StartedAt, &r.FinishedAt, &r.Phase, &r.RequestedBy); err != nil {
 			return nil, fmt.Errorf("scan recon run: %w", err)
 		}
 		if err := json.Unmarshal(byKind, &r.ByKind); err != nil {

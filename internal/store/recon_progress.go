@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/staff"
+)
+
+// ReportReconProgress records what run id is doing and what it has counted
+// so far, for the reconciliation page to show while it runs. A finished
+// run is left alone.
+func (s *Store) ReportReconProgress(ctx context.Context, id int64, phase string, apiCalls, objects int) error {
+	const q = `
+		UPDATE recon_runs SET phase = $2, api_calls = $3, objects_seen = $4
+		WHERE id = $1 AND finished_at IS NULL`
+	if _, err := s.db.ExecContext(ctx, q, id, phase, apiCalls, objects); err != nil {
+		return fmt.Errorf("recon run %d progress: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// ReconRunPage is one page of every run, newest first: the runs older than
+// run before (0 for the newest), at most limit.
+func (s *Store) ReconRunPage(ctx context.Context, before int64, limit int) ([]ReconRun, error) {
+	const q = `SELECT ` + reconRunColumns + ` FROM recon_runs
+		WHERE $1 = 0 OR id < $1 ORDER BY id DESC LIMIT $2`
+	return s.queryRuns(ctx, q, before, limit)
+}
+
+// ReconRunsSince lists the runs newer than run after, oldest first: the
+// ones a Run now press started, for its progress.
+func (s *Store) ReconRunsSince(ctx context.Context, after int64, limit int) ([]ReconRun, error) {
+	const q = `SELECT ` + reconRunColumns + ` FROM recon_runs WHERE id > $1 ORDER BY id LIMIT $2`
+	return s.queryRuns(ctx, q, after, limit)
+}
+
+// LatestReconRunID is the newest run's id, 0 when there is none.
+func (s *Store) LatestReconRunID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := s.db.GetContext(ctx, &id, `SELECT coalesce(max(id), 0) FROM recon_runs`); err != nil {
+		return 0, fmt.Errorf("latest recon run: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// ErrSweepRunning refuses a second sweep from the console while one runs
+// or waits for a worker.
+var ErrSweepRunning = apperr.New(apperr.Conflict,
+	"A sweep is already running (or about to start), so nothing new was started. Its row below shows its progress; press Run now again once it has finished.")
+
+// runNowLockKey serializes Run now presses, so two at once cannot both see
+// no sweep and both queue one ("brunnow" in ASCII).
+const runNowLockKey int64 = 0x6272756e6e6f77
+
+// RequestSweep queues a sweep asked for from the console: enqueue inserts
+// its job in the transaction that writes the audit entry a. It refuses
+// with ErrSweepRunning, queueing nothing and auditing nothing, while a
+// sweep holds the sweep lock (on any machine) or a sweep job waits for a
+// worker. The lock stays what keeps one sweep at a time; this check is
+// what lets the page say so instead of queueing a job that would find the
+// lock taken and do nothing.
+func (s *Store) RequestSweep(ctx context.Context, a staff.AuditEntry, enqueue func(tx *Tx) error) error {
+	return s.Audited(ctx, func(tx *Tx) (staff.AuditEntry, error) {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, runNowLockKey); err != nil {
+			return a, mapErr(err)
+		}
+		busy, err := sweepBusy(ctx, tx)
+		if err != nil {
+			return a, err
+		}
+		if busy {
+			return a, ErrSweepRunning
+		}
+		return a, enqueue(tx)
+	})
+}
+
+// SweepBusy reports whether a sweep is running or queued (see RequestSweep).
+func (s *Store) SweepBusy(ctx context.Context) (bool, error) {
+	var busy bool
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		busy, err = sweepBusy(ctx, tx)
+		return err
+	})
+	return busy, err
+}
+
+// sweepBusy reads PostgreSQL's lock table for the sweep lock (a bigint
+// key is stored as its high and low 32 bits) and River's for a sweep job
+// not yet started. A job River shows as running is not counted: one whose
+// process died stays "running" for half an hour, and a live one holds the
+// lock.
+func sweepBusy(ctx context.Context, tx *Tx) (bool, error) {
+	const q = `
+		SELECT EXISTS (
+			SELECT 1 FROM pg_locks
+			WHERE locktype = 'advisory' AND granted AND objsubid = 1
+				AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid
+		) OR EXISTS (
+			SELECT 1 FROM river_job WHERE kind = 'recon_sweep' AND state IN ('available', 'pending', 'retryable')
+		)`
+	var busy bool
+	if err := tx.GetContext(ctx, &busy, q, sweepLockKey); err != nil {
+		return false, fmt.Errorf("is a sweep running: %w", mapErr(err))
+	}
+	return busy, nil
+}

@@ -1,0 +1,105 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/staff"
+	"github.com/backstophq/backstop/internal/store"
+)
+
+// TestReconProgressIsShownUntilTheRunFinishes: a running run's counts and
+// phase are readable while it runs; finishing clears the phase and a late
+// progress write cannot overwrite the final counts.
+func TestReconProgressIsShownUntilTheRunFinishes(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	id, err := s.StartReconRun(ctx, "sweep", false, "ana@example.com")
+	require.NoError(t, err)
+	require.NoError(t, s.ReportReconProgress(ctx, id, "listing charges", 3, 250))
+	runs, err := s.ReconRunPage(ctx, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	assert.Equal(t, "listing charges", runs[0].Phase)
+	assert.Equal(t, 3, runs[0].APICalls)
+	assert.Equal(t, 250, runs[0].ObjectsSeen)
+	assert.Equal(t, "ana@example.com", runs[0].RequestedBy)
+
+	require.NoError(t, s.FinishReconRun(ctx, store.ReconRun{ID: id, APICalls: 5, ObjectsSeen: 300}))
+	require.NoError(t, s.ReportReconProgress(ctx, id, "listing disputes", 4, 260))
+	runs, err = s.ReconRunPage(ctx, 0, 10)
+	require.NoError(t, err)
+	assert.Equal(t, "", runs[0].Phase)
+	assert.Equal(t, 5, runs[0].APICalls, "a finished run keeps its final counts")
+}
+
+// TestReconRunPageIsKeyset: each page holds the runs older than the last
+// one of the page before, none twice.
+func TestReconRunPageIsKeyset(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	var ids []int64
+	for range 5 {
+		id, err := s.StartReconRun(ctx, "events", false, "")
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	first, err := s.ReconRunPage(ctx, 0, 2)
+	require.NoError(t, err)
+	second, err := s.ReconRunPage(ctx, first[1].ID, 2)
+	require.NoError(t, err)
+	third, err := s.ReconRunPage(ctx, second[1].ID, 2)
+	require.NoError(t, err)
+	got := []int64{}
+	for _, p := range [][]store.ReconRun{first, second, third} {
+		for _, r := range p {
+			got = append(got, r.ID)
+		}
+	}
+	assert.Equal(t, []int64{ids[4], ids[3], ids[2], ids[1], ids[0]}, got)
+}
+
+// TestRequestSweepRefusesWhileTheSweepLockIsHeld: while a sweep holds the
+// lock, a Run now press is refused in words, queues nothing and audits
+// nothing; once it is released the press goes through with its audit row.
+func TestRequestSweepRefusesWhileTheSweepLockIsHeld(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	a := staff.AuditEntry{Actor: "ana@example.com", Action: "recon.run_requested", Target: "recon:sweep"}
+	queued := 0
+	enqueue := func(tx *store.Tx) error { queued++; return nil }
+
+	release, ok, err := s.TryLockSweep(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	err = s.RequestSweep(ctx, a, enqueue)
+	require.ErrorIs(t, err, store.ErrSweepRunning)
+	assert.True(t, apperr.Is(err, apperr.Conflict))
+	assert.Contains(t, apperr.SafeMessage(err, ""), "A sweep is already running")
+	assert.Equal(t, 0, queued)
+	assert.Equal(t, 0, count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'recon.run_requested'`))
+
+	release()
+	require.NoError(t, s.RequestSweep(ctx, a, enqueue))
+	assert.Equal(t, 1, queued)
+	assert.Equal(t, 1, count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'recon.run_requested'`))
+}
+
+// TestRequestSweepRefusesWhileASweepJobWaits: a sweep job not yet picked
+// up by a worker counts as running, so two presses queue one sweep.
+func TestRequestSweepRefusesWhileASweepJobWaits(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	a := staff.AuditEntry{Actor: "ana@example.com", Action: "recon.run_requested", Target: "recon:sweep"}
+	insertJob := func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO river_job (kind, args, max_attempts, state, queue) VALUES ('recon_sweep', '{}', 1, 'available', 'default')`)
+		return err
+	}
+	require.NoError(t, s.RequestSweep(ctx, a, insertJob))
+	require.ErrorIs(t, s.RequestSweep(ctx, a, insertJob), store.ErrSweepRunning)
+	assert.Equal(t, 1, count(t, s, `SELECT count(*) FROM river_job WHERE kind = 'recon_sweep'`))
+	assert.Equal(t, 1, count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'recon.run_requested'`))
+}
