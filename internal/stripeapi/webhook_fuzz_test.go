@@ -15,9 +15,10 @@ import (
 )
 
 // FuzzVerifyWebhook feeds VerifyWebhook any payload and Stripe-Signature
-// header. With signed set, the header is made genuine first (t= and v1= for
-// the payload at now+offset seconds) and the fuzzer's header is appended to
-// it, so forged extras ride on a real signature. The invariants, both ways:
+// header. With signed set, the header is made genuine (t= and v1= for the
+// payload at now+offset seconds) and the fuzzer's header put around it
+// (what comes before a "|" in front, the rest behind), so forged extras
+// ride on a real signature. The invariants, both ways:
 //
 //   - accepted implies exactly one t= part, within the tolerance of now, a
 //     v1= part that is the HMAC of "t.payload" under the secret, and an
@@ -39,6 +40,8 @@ func FuzzVerifyWebhook(f *testing.F) {
 		{good, "", true, 301},
 		{good, ",v1=,v0=abc,x=y", true, 0},
 		{good, ",t=1800086400", true, 0},
+		{good, "t=1800000000,|", true, 86400}, // a second t in front of one signed a day ahead
+		{good, "t=1800000000,v1=00,|,v1=", true, 0},
 		{good, ",t=" + fmt.Sprint(now.Unix()), true, 0},
 		{good, ",junk", true, 0},
 		{good, ",t=1=2", true, 0},
@@ -58,7 +61,13 @@ func FuzzVerifyWebhook(f *testing.F) {
 		if signed {
 			at := now.Add(time.Duration(offset%1_000_000) * time.Second)
 			genuine = "t=" + strconv.FormatInt(at.Unix(), 10) + ",v1=" + v1(hookSecret, at, payload)
-			header = genuine + header
+			// What the fuzzer wrote before a "|" goes in front of the
+			// genuine parts, the rest after them.
+			before, after, ok := strings.Cut(header, "|")
+			if !ok {
+				before, after = "", header
+			}
+			header = before + genuine + after
 		}
 		ev, err := VerifyWebhook(payload, header, hookSecret, now)
 		if err != nil {
