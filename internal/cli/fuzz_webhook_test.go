@@ -77,7 +77,7 @@ func FuzzWebhookEndpoint(f *testing.F) {
 		if header != "" {
 			req.Header.Set("Stripe-Signature", header)
 		}
-		resp, err := w.app.Test(req, -1)
+		resp, err := w.app.Test(req, fuzzRequestTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}

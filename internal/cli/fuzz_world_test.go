@@ -12,6 +12,11 @@ import (
 	"github.com/backstophq/backstop/internal/config"
 )
 
+// fuzzRequestTimeout bounds one fuzzed request, in milliseconds, so a
+// request that never answers fails with its input rather than stalling
+// the fuzzer (which has no time limit per input).
+const fuzzRequestTimeout = 20_000
+
 // fuzzWorld is the stack a fuzz target runs against, built once per fuzz
 // process: one order pending on an open, unpaid session, and one order
 // paid and fulfilled (its session, payment intent and charge real at the
