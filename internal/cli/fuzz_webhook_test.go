@@ -50,6 +50,7 @@ func FuzzWebhookEndpoint(f *testing.F) {
 		{string(event("checkout.session.completed", paid)), "t=1800000000,v1=00", false, 0},
 		{string(bytes.Replace(event("checkout.session.completed", paid), []byte("2023-10-16"), []byte("2024-06-20"), 1)), "", true, 0},
 		{string(event("checkout.session.completed", `{"id":"cs_\u0000"}`)), "", true, 0},
+		{`{"id":"evt_seed_nul","object":"event","api_version":"2023-10-16","type":"checkout.session.completed","data":{"object":{"id":"cs_\u0000"}}}`, "", true, 0},
 		{string(event("checkout.session.completed", `{"id":7}`)), "", true, 0},
 		{`{"id":"evt_x","type":"x","api_version":"2023-10-16","data":null}`, "", true, 0},
 		{"\x00\xff", "", true, 0},
@@ -115,10 +116,10 @@ func FuzzWebhookEndpoint(f *testing.F) {
 }
 
 // wellFormed is an event stripe-go decodes, with an id, a type and our API
-// version.
+// version, holding no NUL character (PostgreSQL stores none).
 func wellFormed(body []byte) bool {
 	var e stripe.Event
-	return json.Unmarshal(body, &e) == nil && e.ID != "" && e.Type != "" && e.APIVersion == stripe.APIVersion
+	return json.Unmarshal(body, &e) == nil && e.ID != "" && e.Type != "" && e.APIVersion == stripe.APIVersion && textOnly(body)
 }
 
 func abs64(n int64) int64 {
@@ -126,4 +127,33 @@ func abs64(n int64) int64 {
 		return -n
 	}
 	return n
+}
+
+// textOnly reports whether no key or string of the JSON holds a NUL.
+func textOnly(js []byte) bool {
+	var v any
+	if json.Unmarshal(js, &v) != nil {
+		return false
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return !strings.ContainsRune(v, 0)
+		case []any:
+			for _, e := range v {
+				if !walk(e) {
+					return false
+				}
+			}
+		case map[string]any:
+			for k, e := range v {
+				if strings.ContainsRune(k, 0) || !walk(e) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return walk(v)
 }

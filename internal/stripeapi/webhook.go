@@ -38,7 +38,30 @@ func VerifyWebhook(payload []byte, sigHeader, secret string, now time.Time) (bil
 	if ev.ID == "" || ev.Type == "" {
 		return billing.Event{}, apperr.New(apperr.Invalid, "webhook event has no id or type")
 	}
+	if hasNUL(payload) {
+		// PostgreSQL stores no NUL in text or jsonb: such an event would
+		// answer 500 on every delivery, forever, and never be recorded.
+		// Refused, it is logged once a delivery as what it is.
+		return billing.Event{}, apperr.New(apperr.Invalid, "webhook payload carries a NUL character, which cannot be stored")
+	}
 	return toEvent(&ev, json.RawMessage(payload)), nil
+}
+
+// hasNUL reports whether JSON text holds a NUL character, raw or as the
+// escape \u0000 (an escaped backslash followed by "u0000" is not one).
+func hasNUL(payload []byte) bool {
+	for i := 0; i < len(payload); i++ {
+		switch payload[i] {
+		case 0:
+			return true
+		case '\\':
+			if i+5 < len(payload) && payload[i+1] == 'u' && string(payload[i+2:i+6]) == "0000" {
+				return true
+			}
+			i++ // the escaped character
+		}
+	}
+	return false
 }
 
 // signedAt reads the one timestamp of a Stripe-Signature header

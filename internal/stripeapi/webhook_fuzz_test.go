@@ -25,6 +25,8 @@ import (
 //     event whose id and type are the payload's own, at our API version;
 //   - a genuine header alone, within the tolerance, over a well-formed
 //     event, is accepted;
+//   - accepted also implies no NUL anywhere in the payload, which
+//     PostgreSQL could not store;
 //   - every refusal is apperr.Invalid with words for the sender.
 func FuzzVerifyWebhook(f *testing.F) {
 	now := time.Unix(1_800_000_000, 0)
@@ -52,6 +54,8 @@ func FuzzVerifyWebhook(f *testing.F) {
 		{`{"id":"","type":"x","api_version":"2023-10-16"}`, "", true, 0},
 		{`{"id":"evt_2","object":"event","api_version":"2023-10-16","type":"charge.refunded","data":{"object":{"id":7}}}`, "", true, 0},
 		{`not json`, "", true, 0},
+		{`{"id":"evt_3","object":"event","api_version":"2023-10-16","type":"x","data":{"object":{"id":"cs_\u0000"}}}`, "", true, 0},
+		{`{"id":"evt_4","object":"event","api_version":"2023-10-16","type":"x","data":{"object":{"id":"cs_\\u0000"}}}`, "", true, 0},
 		{"{\"id\":\"evt_\x00\",\"type\":\"a\",\"api_version\":\"2023-10-16\"}", "", true, 0},
 	} {
 		f.Add([]byte(s.payload), s.header, s.signed, s.offset)
@@ -99,6 +103,9 @@ func FuzzVerifyWebhook(f *testing.F) {
 		if own.APIVersion != "2023-10-16" {
 			t.Fatalf("accepted api_version %q", own.APIVersion)
 		}
+		if !textOnly(payload) {
+			t.Fatal("accepted a payload with a NUL character, which cannot be stored")
+		}
 		if string(ev.Raw) != string(payload) {
 			t.Fatal("Raw is not the signed payload")
 		}
@@ -130,10 +137,11 @@ func hasSignature(header, want string) bool {
 }
 
 // wellFormedEvent is what Stripe would send: an event stripe-go decodes,
-// with an id, a type and our API version.
+// with an id, a type and our API version, holding no NUL character
+// (PostgreSQL stores none).
 func wellFormedEvent(payload []byte) bool {
 	var e stripe.Event
-	return json.Unmarshal(payload, &e) == nil && e.ID != "" && e.Type != "" && e.APIVersion == stripe.APIVersion
+	return json.Unmarshal(payload, &e) == nil && e.ID != "" && e.Type != "" && e.APIVersion == stripe.APIVersion && textOnly(payload)
 }
 
 func abs(n int64) int64 {
@@ -141,4 +149,33 @@ func abs(n int64) int64 {
 		return -n
 	}
 	return n
+}
+
+// textOnly reports whether no key or string of the JSON holds a NUL.
+func textOnly(js []byte) bool {
+	var v any
+	if json.Unmarshal(js, &v) != nil {
+		return false
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return !strings.ContainsRune(v, 0)
+		case []any:
+			for _, e := range v {
+				if !walk(e) {
+					return false
+				}
+			}
+		case map[string]any:
+			for k, e := range v {
+				if strings.ContainsRune(k, 0) || !walk(e) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return walk(v)
 }

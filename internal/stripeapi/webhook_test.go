@@ -88,3 +88,30 @@ func TestVerifyWebhookHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyWebhookRefusesNUL: a signed payload with a NUL character,
+// raw or escaped, cannot be stored (PostgreSQL refuses it in text and
+// jsonb), so it is refused rather than answered 500 on every delivery; an
+// escaped backslash before "u0000" is no NUL.
+func TestVerifyWebhookRefusesNUL(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	for _, tc := range []struct {
+		object  string
+		refused bool
+	}{
+		{`"cs_\u0000"`, true},
+		{`"cs_1","name":"a\u0000b"`, true},
+		{`"cs_\\u0000"`, false},
+		{`"cs_1","name":"a\\\u0000"`, true},
+	} {
+		payload := []byte(`{"id":"evt_1","object":"event","api_version":"2023-10-16","type":"x","data":{"object":{"id":` + tc.object + `}}}`)
+		_, err := VerifyWebhook(payload, fmt.Sprintf("t=%d,v1=%s", now.Unix(), v1(hookSecret, now, payload)), hookSecret, now)
+		if !tc.refused {
+			require.NoError(t, err, tc.object)
+			continue
+		}
+		require.Error(t, err, tc.object)
+		require.Contains(t, apperr.SafeMessage(err, ""), "NUL", tc.object)
+	}
+}
