@@ -46,6 +46,18 @@ SEED ?=
 soak: deps tools ## random kills, long: make soak N=1000 [SEED=…] (prints its seed; the invariant checker at the end)
 	BACKSTOP_SOAK_ROUNDS=$(N) BACKSTOP_SOAK_SEED=$(SEED) go test -count=1 -timeout 0 -run '^TestRandomKills$$' -v ./e2e
 
+# `make fuzz` knob: how long each fuzz target runs.
+FUZZTIME ?= 10m
+FUZZ_TARGETS := FuzzVerifyWebhook:./internal/stripeapi FuzzWebhookEndpoint:./internal/cli \
+	FuzzCheckoutForm:./internal/cli FuzzEventDispatch:./internal/cli FuzzValidate:./internal/mail
+
+.PHONY: fuzz
+fuzz: deps tools ## run each fuzz target for FUZZTIME (default 10m), one after the other: make fuzz FUZZTIME=1h
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*} ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:}; \
+	done
+
 .PHONY: bench
 bench: ## run the benchmarks (the sweep's at 1M charges takes minutes)
 	go test -run '^$$' -bench . -benchmem -timeout 30m ./...

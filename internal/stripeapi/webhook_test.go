@@ -88,3 +88,36 @@ func TestVerifyWebhookHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyWebhookRefusesNUL: a signed payload with a NUL character (raw
+// or escaped), broken UTF-8 or a lone surrogate cannot be stored
+// (PostgreSQL refuses them in text and jsonb), so it is refused rather than
+// answered 500 on every delivery; a surrogate pair, or an escaped
+// backslash before "u0000", is text.
+func TestVerifyWebhookRefusesNUL(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	for _, tc := range []struct {
+		object  string
+		refused bool
+	}{
+		{`"cs_\u0000"`, true},
+		{`"cs_1","name":"a\u0000b"`, true},
+		{`"cs_\\u0000"`, false},
+		{`"cs_1","name":"a\\\u0000"`, true},
+		{"\"cs_\x87\"", true},
+		{`"cs_\ud83d"`, true},
+		{`"cs_\udc00"`, true},
+		{`"cs_\ud83d\ude00"`, false},
+		{`"cs_\\ud83d"`, false},
+	} {
+		payload := []byte(`{"id":"evt_1","object":"event","api_version":"2023-10-16","type":"x","data":{"object":{"id":` + tc.object + `}}}`)
+		_, err := VerifyWebhook(payload, fmt.Sprintf("t=%d,v1=%s", now.Unix(), v1(hookSecret, now, payload)), hookSecret, now)
+		if !tc.refused {
+			require.NoError(t, err, tc.object)
+			continue
+		}
+		require.Error(t, err, tc.object)
+		require.Contains(t, apperr.SafeMessage(err, ""), "not text PostgreSQL can store", tc.object)
+	}
+}
