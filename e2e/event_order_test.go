@@ -32,9 +32,13 @@ func payServed(w *world, email string) string {
 	return w.chargeOf(email)
 }
 
+// chargeOf is the customer's charge: by receipt_email, or, for a
+// subscription's invoice (which Stripe charges with no receipt address),
+// by billing_details.email.
 func (w *world) chargeOf(email string) string {
 	for _, ch := range w.simList("charges") {
-		if ch["receipt_email"] == email {
+		billing, _ := ch["billing_details"].(map[string]any)
+		if ch["receipt_email"] == email || (billing != nil && billing["email"] == email) {
 			return ch["id"].(string)
 		}
 	}
