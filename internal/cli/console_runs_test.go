@@ -122,3 +122,33 @@ func without(m map[string]string, key string) map[string]string {
 	}
 	return out
 }
+
+// TestRunsPagesOlderRuns: 25 runs a page, and Older shows the rest.
+func TestRunsPagesOlderRuns(t *testing.T) {
+	t.Parallel()
+	s := newTestStack(t)
+	ctx := context.Background()
+	for range 27 {
+		id, err := s.store.StartReconRun(ctx, "events", false, "")
+		require.NoError(t, err)
+		require.NoError(t, s.store.FinishReconRun(ctx, store.ReconRun{ID: id}))
+	}
+	b := s.staffBrowser(t, "bo@example.test", staff.RoleSupport)
+	p := b.get(t, "/console/runs")
+	seen := map[string]bool{}
+	for _, r := range p.all("run-row") {
+		seen[attrOf(r, "data-run")] = true
+	}
+	assert.Len(t, seen, 25)
+	older := p.all("runs-older")
+	require.Len(t, older, 1)
+	p = b.get(t, attrOf(older[0], "href"))
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	rows := p.all("run-row")
+	require.Len(t, rows, 2)
+	for _, r := range rows {
+		assert.False(t, seen[attrOf(r, "data-run")], "no run twice")
+	}
+	assert.Empty(t, p.all("runs-older"), "the last page")
+	assert.Equal(t, http.StatusBadRequest, b.get(t, "/console/runs?before=x").status)
+}
