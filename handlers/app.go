@@ -66,6 +66,10 @@ type Deps struct {
 	Resender EmailResender
 	// Incidents is incident mode; required with Staff.
 	Incidents Incidents
+	// Runs is the reconciliation runs page and its Run now; Audit the
+	// audit log page; both required with Staff.
+	Runs  ReconRuns
+	Audit AuditLog
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry

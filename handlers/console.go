@@ -78,6 +78,8 @@ type staffConsole struct {
 	templates TemplateEditor
 	resender  EmailResender
 	incidents Incidents
+	runs      ReconRuns
+	audit     AuditLog
 	secure    bool // cookies carry Secure: BASE_URL is https
 	attempts  *attemptLimiter
 	now       func() time.Time

@@ -15,8 +15,8 @@ type navItem struct {
 	access      access
 }
 
-// consoleNav is the console's navigation, in order. Runs, Audit and
-// Staff (admin) join it as their pages land.
+// consoleNav is the console's navigation, in order. Staff (admin) joins
+// it as its page lands.
 var consoleNav = []navItem{
 	{"Dashboard", "/console/", supportRole},
 	{"Mismatches", "/console/mismatches", supportRole},
@@ -24,6 +24,8 @@ var consoleNav = []navItem{
 	{"Emails", "/console/emails", supportRole},
 	{"Templates", "/console/templates", supportRole},
 	{"Incidents", "/console/incidents", supportRole},
+	{"Runs", "/console/runs", supportRole},
+	{"Audit log", "/console/audit", supportRole},
 }
 
 // shell is what the layout shows around a page: who is signed in, the

@@ -92,7 +92,7 @@ func TestConsoleLayoutConfiguresHTMXOnce(t *testing.T) {
 		labels = append(labels, text(a))
 		assert.Equal(t, text(a) == "Dashboard", attr(a, "aria-current") == "page", text(a))
 	}
-	assert.Equal(t, []string{"Dashboard", "Mismatches", "Customers", "Emails", "Templates", "Incidents"}, labels)
+	assert.Equal(t, []string{"Dashboard", "Mismatches", "Customers", "Emails", "Templates", "Incidents", "Runs", "Audit log"}, labels)
 	assert.Equal(t, "ana@example.com admin", text(one(t, page, "console-signed-in")))
 	flash := one(t, page, "flash")
 	assert.True(t, hasAttr(flash, "hidden"), "an empty flash area is hidden")

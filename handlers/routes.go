@@ -60,7 +60,7 @@ func addRoutes(app *fiber.App, d Deps) {
 	if d.Staff != nil {
 		h := newConsole(d.Staff, d.Console, d.Resolve, d.BaseURL)
 		h.templates, h.resender = d.Templates, d.Resender
-		h.incidents = d.Incidents
+		h.incidents, h.runs, h.audit = d.Incidents, d.Runs, d.Audit
 		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
 	}
 }
@@ -118,5 +118,16 @@ func consoleRoutes(h staffConsole) []consoleRoute {
 		{method: fiber.MethodGet, path: "/incidents/:id<int>/export.csv", access: supportRole, handle: h.handleIncidentCSV},
 		{method: fiber.MethodPost, path: "/incidents/:id<int>/run", access: adminRole, handle: h.handleRunIncident},
 		{method: fiber.MethodPost, path: "/incidents/:id<int>/cancel", access: adminRole, handle: h.handleCancelIncident},
+
+		// Reconciliation runs (DESIGN.md section 9): the runs with a
+		// running one's progress, and Run now (one sweep at a time).
+		{method: fiber.MethodGet, path: "/runs", access: supportRole, handle: h.handleRuns},
+		{method: fiber.MethodGet, path: "/runs/progress", access: supportRole, poll: true, handle: h.handleRunsProgress},
+		{method: fiber.MethodPost, path: "/runs", access: supportRole, handle: h.handleRunNow},
+
+		// The audit log (DESIGN.md section 9): who did what, filtered, and
+		// the same rows as CSV.
+		{method: fiber.MethodGet, path: "/audit", access: supportRole, handle: h.handleAudit},
+		{method: fiber.MethodGet, path: "/audit.csv", access: supportRole, handle: h.handleAuditCSV},
 	}
 }

@@ -25,6 +25,8 @@ func (s *stack) webDeps() handlers.Deps {
 		Staff:       s.staff,
 		Templates:   s.templates,
 		Incidents:   s.incidents,
+		Runs:        consoleRuns{s.store, s.jobs},
+		Audit:       s.store,
 		Console:     console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
 		Resolve:     s.resolve,
 		Resender:    s.outbox,
