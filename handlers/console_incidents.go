@@ -139,7 +139,8 @@ func (h staffConsole) handleCancelIncident(c *fiber.Ctx) error {
 }
 
 // handleIncidentCSV is GET /console/incidents/:id/export.csv: every
-// payment's row, for a postmortem.
+// payment's row, for a postmortem. The email is the processor's, typed by
+// a customer, so cells pass through csvRow like the audit export's.
 func (h staffConsole) handleIncidentCSV(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
 	in, payments, err := h.incidents.Record(c.UserContext(), id)
@@ -151,9 +152,9 @@ func (h staffConsole) handleIncidentCSV(c *fiber.Ctx) error {
 	w := csv.NewWriter(c.Response().BodyWriter())
 	_ = w.Write([]string{"payment_intent", "email", "amount", "currency", "created", "paid", "served", "emailed", "action", "outcome"})
 	for _, p := range payments {
-		_ = w.Write([]string{p.PaymentIntentID, deref(p.Email), strconv.FormatInt(p.Amount, 10), p.Currency,
+		_ = w.Write(csvRow(p.PaymentIntentID, deref(p.Email), strconv.FormatInt(p.Amount, 10), p.Currency,
 			p.Created.UTC().Format(time.RFC3339), strconv.FormatBool(p.Paid), strconv.FormatBool(p.Served),
-			strconv.FormatBool(p.Emailed), p.Action, deref(p.Outcome)})
+			strconv.FormatBool(p.Emailed), p.Action, deref(p.Outcome)))
 	}
 	w.Flush()
 	return w.Error()
