@@ -66,6 +66,8 @@ type Deps struct {
 	Resender EmailResender
 	// Incidents is incident mode; required with Staff.
 	Incidents Incidents
+	// StaffAdmin is the staff page (admins); required with Staff.
+	StaffAdmin StaffAdmin
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry
@@ -138,6 +140,8 @@ func (d Deps) withDefaults() Deps {
 		panic("handlers.New: Deps.Resolve is nil while Deps.Staff is set")
 	case d.Staff != nil && d.Templates == nil:
 		panic("handlers.New: Deps.Templates is nil while Deps.Staff is set")
+	case d.Staff != nil && d.StaffAdmin == nil:
+		panic("handlers.New: Deps.StaffAdmin is nil while Deps.Staff is set")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

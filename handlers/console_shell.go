@@ -15,8 +15,8 @@ type navItem struct {
 	access      access
 }
 
-// consoleNav is the console's navigation, in order. Runs, Audit and
-// Staff (admin) join it as their pages land.
+// consoleNav is the console's navigation, in order. Runs and Audit join
+// it as their pages land.
 var consoleNav = []navItem{
 	{"Dashboard", "/console/", supportRole},
 	{"Mismatches", "/console/mismatches", supportRole},
@@ -24,6 +24,7 @@ var consoleNav = []navItem{
 	{"Emails", "/console/emails", supportRole},
 	{"Templates", "/console/templates", supportRole},
 	{"Incidents", "/console/incidents", supportRole},
+	{"Staff", "/console/staff", adminRole},
 }
 
 // shell is what the layout shows around a page: who is signed in, the

@@ -61,6 +61,7 @@ func addRoutes(app *fiber.App, d Deps) {
 		h := newConsole(d.Staff, d.Console, d.Resolve, d.BaseURL)
 		h.templates, h.resender = d.Templates, d.Resender
 		h.incidents = d.Incidents
+		h.staffAdmin = d.StaffAdmin
 		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
 	}
 }
@@ -118,5 +119,12 @@ func consoleRoutes(h staffConsole) []consoleRoute {
 		{method: fiber.MethodGet, path: "/incidents/:id<int>/export.csv", access: supportRole, handle: h.handleIncidentCSV},
 		{method: fiber.MethodPost, path: "/incidents/:id<int>/run", access: adminRole, handle: h.handleRunIncident},
 		{method: fiber.MethodPost, path: "/incidents/:id<int>/cancel", access: adminRole, handle: h.handleCancelIncident},
+
+		// Staff logins (DESIGN.md section 9): admins only.
+		{method: fiber.MethodGet, path: "/staff", access: adminRole, handle: h.handleStaff},
+		{method: fiber.MethodPost, path: "/staff", access: adminRole, handle: h.handleAddStaff},
+		{method: fiber.MethodPost, path: "/staff/:id<int>/role", access: adminRole, handle: h.handleStaffRole},
+		{method: fiber.MethodPost, path: "/staff/:id<int>/disable", access: adminRole, handle: h.handleStaffDisable},
+		{method: fiber.MethodPost, path: "/staff/:id<int>/reset", access: adminRole, handle: h.handleStaffReset},
 	}
 }

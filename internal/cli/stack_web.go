@@ -23,6 +23,7 @@ func (s *stack) webDeps() handlers.Deps {
 		Checkout:    s.billing,
 		SelfService: selfService{jobs.NewStatusLinks(s.jobs), s.billing},
 		Staff:       s.staff,
+		StaffAdmin:  s.staff,
 		Templates:   s.templates,
 		Incidents:   s.incidents,
 		Console:     console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
