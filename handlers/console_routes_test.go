@@ -27,9 +27,8 @@ func TestConsoleRouteInventory(t *testing.T) {
 }
 
 // TestConsoleRouteInventoryCoversAdminRoutes runs the same walk with an
-// admin-only route mounted the way the table's are (no console page is
-// admin-only yet; staff admin and publishing will be), so the admin check
-// is proven to bite before the first such page lands.
+// admin-only page and post mounted the way the table's are, so the admin
+// check is proven to bite on routes the table does not list too.
 func TestConsoleRouteInventoryCoversAdminRoutes(t *testing.T) {
 	t.Parallel()
 	b := newConsoleClient(t)
