@@ -70,6 +70,8 @@ type Deps struct {
 	// audit log page; both required with Staff.
 	Runs  ReconRuns
 	Audit AuditLog
+	// StaffAdmin is the staff page (admins); required with Staff.
+	StaffAdmin StaffAdmin
 	// Metrics is the registry the HTTP metrics are registered on and
 	// /metrics serves.
 	Metrics *prometheus.Registry
@@ -142,6 +144,8 @@ func (d Deps) withDefaults() Deps {
 		panic("handlers.New: Deps.Resolve is nil while Deps.Staff is set")
 	case d.Staff != nil && d.Templates == nil:
 		panic("handlers.New: Deps.Templates is nil while Deps.Staff is set")
+	case d.Staff != nil && d.StaffAdmin == nil:
+		panic("handlers.New: Deps.StaffAdmin is nil while Deps.Staff is set")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -80,9 +80,11 @@ type staffConsole struct {
 	incidents Incidents
 	runs      ReconRuns
 	audit     AuditLog
-	secure    bool // cookies carry Secure: BASE_URL is https
-	attempts  *attemptLimiter
-	now       func() time.Time
+	// staffAdmin is the staff page's logins and their changes.
+	staffAdmin StaffAdmin
+	secure     bool // cookies carry Secure: BASE_URL is https
+	attempts   *attemptLimiter
+	now        func() time.Time
 }
 
 func newConsole(auth StaffAuth, core ConsoleCore, actions MismatchActions, baseURL string) staffConsole {

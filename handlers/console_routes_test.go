@@ -27,9 +27,8 @@ func TestConsoleRouteInventory(t *testing.T) {
 }
 
 // TestConsoleRouteInventoryCoversAdminRoutes runs the same walk with an
-// admin-only route mounted the way the table's are (no console page is
-// admin-only yet; staff admin and publishing will be), so the admin check
-// is proven to bite before the first such page lands.
+// admin-only page and post mounted the way the table's are, so the admin
+// check is proven to bite on routes the table does not list too.
 func TestConsoleRouteInventoryCoversAdminRoutes(t *testing.T) {
 	t.Parallel()
 	b := newConsoleClient(t)
@@ -47,10 +46,14 @@ func TestConsoleRouteInventoryCoversAdminRoutes(t *testing.T) {
 // are support's work (an admin may do them too).
 func TestConsoleRoutesAreForWhomDesignSays(t *testing.T) {
 	t.Parallel()
-	actions := 0
+	actions, staffRoutes := 0, 0
 	for _, rt := range consoleRoutes(staffConsole{}) {
 		if rt.access == anyone {
 			assert.Equal(t, "/login", rt.path, "%s %s is open to anyone", rt.method, rt.path)
+		}
+		if rt.path == "/staff" || strings.HasPrefix(rt.path, "/staff/") {
+			staffRoutes++
+			assert.Equal(t, adminRole, rt.access, "%s %s is the staff page: admins only", rt.method, rt.path)
 		}
 		if rt.method == fiber.MethodPost && strings.HasPrefix(rt.path, "/mismatches/") {
 			actions++
@@ -58,6 +61,7 @@ func TestConsoleRoutesAreForWhomDesignSays(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 6, actions, "verify & provision, refund, link account, dismiss, claim, note")
+	assert.Equal(t, 5, staffRoutes, "the staff page, add, change role, disable, reset password")
 }
 
 // TestMountConsoleRefusesARouteWithoutAccess: forgetting to say who may use

@@ -106,7 +106,7 @@ func newConsoleClient(t *testing.T, opts ...func(*Deps)) *consoleClient {
 	t.Helper()
 	f := &fakeStaff{sessions: map[string]staff.User{}}
 	core, actions, tpl := &fakeCore{}, &fakeActions{}, newFakeTemplates()
-	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.Console, d.Resolve, d.Templates = f, core, actions, tpl }}, opts...)...)
+	ta := setup(t, append([]func(*Deps){func(d *Deps) { d.Staff, d.StaffAdmin, d.Console, d.Resolve, d.Templates = f, f, core, actions, tpl }}, opts...)...)
 	return &consoleClient{ta: ta, staff: f, core: core, actions: actions, templates: tpl, cookies: map[string]*http.Cookie{}}
 }
 

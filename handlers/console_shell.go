@@ -15,8 +15,7 @@ type navItem struct {
 	access      access
 }
 
-// consoleNav is the console's navigation, in order. Staff (admin) joins
-// it as its page lands.
+// consoleNav is the console's navigation, in order.
 var consoleNav = []navItem{
 	{"Dashboard", "/console/", supportRole},
 	{"Mismatches", "/console/mismatches", supportRole},
@@ -26,6 +25,7 @@ var consoleNav = []navItem{
 	{"Incidents", "/console/incidents", supportRole},
 	{"Runs", "/console/runs", supportRole},
 	{"Audit log", "/console/audit", supportRole},
+	{"Staff", "/console/staff", adminRole},
 }
 
 // shell is what the layout shows around a page: who is signed in, the

@@ -92,7 +92,7 @@ func TestConsoleLayoutConfiguresHTMXOnce(t *testing.T) {
 		labels = append(labels, text(a))
 		assert.Equal(t, text(a) == "Dashboard", attr(a, "aria-current") == "page", text(a))
 	}
-	assert.Equal(t, []string{"Dashboard", "Mismatches", "Customers", "Emails", "Templates", "Incidents", "Runs", "Audit log"}, labels)
+	assert.Equal(t, []string{"Dashboard", "Mismatches", "Customers", "Emails", "Templates", "Incidents", "Runs", "Audit log", "Staff"}, labels, "an admin sees Staff")
 	assert.Equal(t, "ana@example.com admin", text(one(t, page, "console-signed-in")))
 	flash := one(t, page, "flash")
 	assert.True(t, hasAttr(flash, "hidden"), "an empty flash area is hidden")
@@ -215,4 +215,18 @@ func TestAPartialLeavesTheFlashForThePage(t *testing.T) {
 	assert.Empty(t, byTestID(doc(t, partial.body), "flash"))
 	page := doc(t, b.get(t, "/console/").body)
 	assert.Equal(t, "Refunded.", text(one(t, page, "flash")), "shown on the next full page")
+}
+
+// TestConsoleNavHidesStaffFromSupport: the Staff link is for admins; a
+// support login sees the rest of the navigation without it.
+func TestConsoleNavHidesStaffFromSupport(t *testing.T) {
+	t.Parallel()
+	b := signedIn(t, bo.Email)
+	res := b.get(t, "/console/")
+	require.Equal(t, http.StatusOK, res.status)
+	var labels []string
+	for _, a := range elements(one(t, doc(t, res.body), "console-nav"), "a") {
+		labels = append(labels, text(a))
+	}
+	assert.Equal(t, []string{"Dashboard", "Mismatches", "Customers", "Emails", "Templates", "Incidents", "Runs", "Audit log"}, labels)
 }

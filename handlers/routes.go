@@ -61,6 +61,7 @@ func addRoutes(app *fiber.App, d Deps) {
 		h := newConsole(d.Staff, d.Console, d.Resolve, d.BaseURL)
 		h.templates, h.resender = d.Templates, d.Resender
 		h.incidents, h.runs, h.audit = d.Incidents, d.Runs, d.Audit
+		h.staffAdmin = d.StaffAdmin
 		mountConsole(app.Group("/console", consoleCSRF(d.BaseURL)), h, consoleRoutes(h))
 	}
 }
@@ -129,5 +130,12 @@ func consoleRoutes(h staffConsole) []consoleRoute {
 		// the same rows as CSV.
 		{method: fiber.MethodGet, path: "/audit", access: supportRole, handle: h.handleAudit},
 		{method: fiber.MethodGet, path: "/audit.csv", access: supportRole, handle: h.handleAuditCSV},
+
+		// Staff logins (DESIGN.md section 9): admins only.
+		{method: fiber.MethodGet, path: "/staff", access: adminRole, handle: h.handleStaff},
+		{method: fiber.MethodPost, path: "/staff", access: adminRole, handle: h.handleAddStaff},
+		{method: fiber.MethodPost, path: "/staff/:id<int>/role", access: adminRole, handle: h.handleStaffRole},
+		{method: fiber.MethodPost, path: "/staff/:id<int>/disable", access: adminRole, handle: h.handleStaffDisable},
+		{method: fiber.MethodPost, path: "/staff/:id<int>/reset", access: adminRole, handle: h.handleStaffReset},
 	}
 }

@@ -23,6 +23,7 @@ func (s *stack) webDeps() handlers.Deps {
 		Checkout:    s.billing,
 		SelfService: selfService{jobs.NewStatusLinks(s.jobs), s.billing},
 		Staff:       s.staff,
+		StaffAdmin:  s.staff,
 		Templates:   s.templates,
 		Incidents:   s.incidents,
 		Runs:        consoleRuns{s.store, s.jobs},

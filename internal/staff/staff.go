@@ -64,6 +64,13 @@ type Store interface {
 	PurgeStaffSessions(ctx context.Context, expiredAt, idleSince time.Time) error
 	// AppendAudit records a on its own.
 	AppendAudit(ctx context.Context, a AuditEntry) error
+	// StaffLogins lists every login for the staff page.
+	StaffLogins(ctx context.Context) ([]Login, error)
+	// ChangeStaffLogin applies ch to login id and records a (its Target
+	// set to the login's email) in one transaction; disabling or a new
+	// password deletes its sessions. It refuses, with apperr Conflict, to
+	// leave no active admin.
+	ChangeStaffLogin(ctx context.Context, id int64, ch Change, a AuditEntry) (User, error)
 }
 
 // Service manages staff logins and sessions.
@@ -110,6 +117,10 @@ const minPasswordLen = 12
 // Invalid for a malformed email, an unknown role or a short password;
 // apperr Conflict when the email already has a login.
 func (s *Service) Add(ctx context.Context, email string, role Role, password string) (User, error) {
+	return s.add(ctx, CommandActor, email, role, password)
+}
+
+func (s *Service) add(ctx context.Context, actor, email string, role Role, password string) (User, error) {
 	email, err := normalizeEmail(email)
 	if err != nil {
 		return User{}, err
@@ -125,7 +136,7 @@ func (s *Service) Add(ctx context.Context, email string, role Role, password str
 		return User{}, err
 	}
 	u, err := s.store.CreateStaffUser(ctx, User{Email: email, Role: role, PasswordHash: hash},
-		AuditEntry{Actor: CommandActor, Action: "staff.created", Target: email, Details: map[string]string{"role": string(role)}})
+		AuditEntry{Actor: actor, Action: "staff.created", Target: email, Details: map[string]string{"role": string(role)}})
 	if apperr.Is(err, apperr.Conflict) {
 		return User{}, apperr.Wrap(apperr.Conflict, fmt.Sprintf("%s already has a staff login", email), err)
 	}
