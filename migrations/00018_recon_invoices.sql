@@ -20,5 +20,16 @@ CREATE UNLOGGED TABLE recon_invoices (
     doc               JSONB NOT NULL
 );
 
+-- The processor's subscriptions one sweep listed: one it says ended or
+-- went unpaid while our access runs past what its paid invoices granted
+-- plus RENEWAL_GRACE is a lapsed_unpaid for a person.
+CREATE UNLOGGED TABLE recon_subscriptions (
+    run_id             BIGINT NOT NULL,
+    id                 TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    current_period_end TIMESTAMPTZ,
+    ended_at           TIMESTAMPTZ
+);
+
 -- +goose Down
-DROP TABLE recon_invoices;
+DROP TABLE recon_invoices, recon_subscriptions;

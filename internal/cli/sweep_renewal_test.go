@@ -101,3 +101,40 @@ func TestSweepQueuesRenewalOfNoOrder(t *testing.T) {
 	require.Zero(t, again.MismatchesOpened)
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM mismatches WHERE kind = $1`, billing.KindUnservedRenewal))
 }
+
+// TestSweepQueuesLapsedUnpaidAccess: the processor ended the subscription;
+// access that stops at the paid period's end is what we owe and raises
+// nothing, but access running past it beyond RENEWAL_GRACE opens one
+// lapsed_unpaid for a person (access is not cut behind their back), seen
+// again, not reopened, by the next sweep.
+func TestSweepQueuesLapsedUnpaidAccess(t *testing.T) {
+	s := sweepStack(t)
+	_, sub := s.boughtYearly(t, "lapsed@example.test", "4242424242424242")
+	s.simPost(t, "/_sim/subscriptions/"+sub+"/cancel", `{}`)
+	require.Equal(t, "canceled", s.simSubscription(t, sub)["status"])
+
+	res := s.sweep(t, recon.SweepOptions{})
+	require.Zero(t, res.ByKind[billing.KindLapsedUnpaid], "access to the paid period's end is owed")
+
+	extend := func(by time.Duration) {
+		t.Helper()
+		_, err := s.store.DB().Exec(`UPDATE entitlements SET valid_until = valid_until + make_interval(secs => $1)`, by.Seconds())
+		require.NoError(t, err)
+	}
+	extend(billing.DefaultRenewalGrace - time.Hour)
+	res = s.sweep(t, recon.SweepOptions{})
+	require.Zero(t, res.ByKind[billing.KindLapsedUnpaid], "within RENEWAL_GRACE of the paid period")
+
+	extend(2 * time.Hour)
+	res = s.sweep(t, recon.SweepOptions{})
+	require.Equal(t, 1, res.ByKind[billing.KindLapsedUnpaid], "by kind %v", res.ByKind)
+	require.Equal(t, 1, res.MismatchesOpened)
+	var subject string
+	require.NoError(t, s.store.DB().Get(&subject, `SELECT subject FROM mismatches WHERE kind = $1 AND status = 'open'`, billing.KindLapsedUnpaid))
+	require.Equal(t, "subscription:"+sub, subject)
+
+	again := s.sweep(t, recon.SweepOptions{})
+	require.Zero(t, again.MismatchesOpened)
+	require.Equal(t, 1, again.MismatchesUpdated)
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM mismatches WHERE kind = $1`, billing.KindLapsedUnpaid))
+}

@@ -273,6 +273,7 @@ func TestSweepCallsOnePerPage(t *testing.T) {
 	want := map[string]int{
 		"GET /v1/checkout/sessions": 1, "GET /v1/payment_intents": 3, "GET /v1/charges": 3,
 		"GET /v1/refunds": 1, "GET /v1/disputes": 1, "GET /v1/invoices": 1,
+		"GET /v1/subscriptions": 1,
 	}
 	total := 0
 	for endpoint, n := range want {

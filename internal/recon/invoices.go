@@ -93,3 +93,30 @@ func (s *Sweeper) healRenewal(ctx context.Context, runID int64, it store.Invoice
 	}
 	return out.Fulfilled, nil
 }
+
+// stageSubscriptions lists every subscription, whatever its date (one that
+// lapses now was bought a period ago, long before any window), into
+// staging: ⌈n/100⌉ calls a sweep for n subscriptions.
+func (s *Sweeper) stageSubscriptions(ctx context.Context, res *Result, w store.DiffWindow) error {
+	batch := make([]billing.Subscription, 0, pageSize)
+	n := 0
+	flush := func() error {
+		err := s.Store.StageSubscriptions(ctx, w.RunID, batch)
+		batch = batch[:0]
+		return err
+	}
+	err := s.Proc.ListSubscriptions(ctx, billing.Range{}, func(sub billing.Subscription) error {
+		n++
+		batch = append(batch, sub)
+		if len(batch) == batchSize {
+			return flush()
+		}
+		return nil
+	})
+	res.APICalls += listCalls(n, err != nil)
+	res.ObjectsSeen += n
+	if err != nil {
+		return fmt.Errorf("list subscriptions: %w", err)
+	}
+	return flush()
+}

@@ -224,3 +224,7 @@ func (pagesLister) ListInvoices(context.Context, billing.Range, func(billing.Inv
 func (pagesLister) GetSubscription(context.Context, string) (billing.Subscription, error) {
 	return billing.Subscription{}, apperr.New(apperr.NotFound, "no subscriptions in this benchmark")
 }
+
+func (pagesLister) ListSubscriptions(context.Context, billing.Range, func(billing.Subscription) error) error {
+	return nil
+}
