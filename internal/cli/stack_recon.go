@@ -36,7 +36,7 @@ func newRecon(cfg config.Config, st *store.Store, proc recon.Lister, deps []reco
 	})
 	sweeper := recon.NewSweeper(recon.Sweeper{
 		Store: st, Proc: proc, Faults: cfg.Faults, Metrics: metrics, Logger: logger, Alerts: alerter,
-		Lookback: cfg.ReconLookback, Grace: cfg.ReconGrace,
+		Lookback: cfg.ReconLookback, Grace: cfg.ReconGrace, RenewalGrace: cfg.RenewalGrace,
 	})
 	return &reconParts{sweeper: sweeper, alerter: alerter, logger: logger}
 }

@@ -272,7 +272,8 @@ func TestSweepCallsOnePerPage(t *testing.T) {
 	after := s.simStats(t)
 	want := map[string]int{
 		"GET /v1/checkout/sessions": 1, "GET /v1/payment_intents": 3, "GET /v1/charges": 3,
-		"GET /v1/refunds": 1, "GET /v1/disputes": 1,
+		"GET /v1/refunds": 1, "GET /v1/disputes": 1, "GET /v1/invoices": 1,
+		"GET /v1/subscriptions": 1,
 	}
 	total := 0
 	for endpoint, n := range want {
@@ -285,6 +286,7 @@ func TestSweepCallsOnePerPage(t *testing.T) {
 	require.Equal(t, 250, res.MismatchesOpened, "a dry run reports what it would open")
 	require.Empty(t, s.mismatches(t, ""), "a dry run writes no mismatch")
 	require.Zero(t, s.count(t, `SELECT count(*) FROM recon_objects`), "staging is emptied")
+	require.Zero(t, s.count(t, `SELECT count(*) FROM recon_invoices`), "staging is emptied")
 }
 
 // TestSweepFailureAlertsOnceAndNextRunCoversTheGap runs a sweep, makes the

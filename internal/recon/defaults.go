@@ -1,8 +1,11 @@
 package recon
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
+
+	"github.com/backstophq/backstop/internal/billing"
 )
 
 // setDefaults fills a part's clock and logger when its wiring left them
@@ -20,6 +23,7 @@ func setDefaults(now *func() time.Time, logger **slog.Logger) {
 // defaulted.
 func NewSweeper(s Sweeper) *Sweeper {
 	setDefaults(&s.Now, &s.Logger)
+	s.RenewalGrace = cmp.Or(s.RenewalGrace, billing.DefaultRenewalGrace) // as billing reads it
 	return &s
 }
 

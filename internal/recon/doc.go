@@ -11,7 +11,9 @@
 // streams them into UNLOGGED staging tables in multi-row batches (memory
 // stays flat however large the window), and diffs them against the orders
 // with set-based SQL (internal/store's Classify): never one query per
-// object. It then heals what is safe through billing's Fulfill (the only
+// object. It also lists the subscription invoices created since the
+// window's start (invoices.go): a paid renewal with no grant is healed, one
+// tied to no order is queued as unserved_renewal. It then heals what is safe through billing's Fulfill (the only
 // path to access) or by expiring pending orders, queues the rest as
 // mismatches with an evidence snapshot, one open mismatch per (kind,
 // subject), and sends a holding email to every customer whose payment waits

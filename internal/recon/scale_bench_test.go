@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/dbtest"
 	"github.com/backstophq/backstop/internal/recon"
@@ -213,5 +214,17 @@ func (pagesLister) ListRefunds(context.Context, billing.Range, func(billing.Refu
 }
 
 func (pagesLister) ListDisputes(context.Context, billing.Range, func(billing.Dispute) error) error {
+	return nil
+}
+
+func (pagesLister) ListInvoices(context.Context, billing.Range, func(billing.Invoice) error) error {
+	return nil
+}
+
+func (pagesLister) GetSubscription(context.Context, string) (billing.Subscription, error) {
+	return billing.Subscription{}, apperr.New(apperr.NotFound, "no subscriptions in this benchmark")
+}
+
+func (pagesLister) ListSubscriptions(context.Context, billing.Range, func(billing.Subscription) error) error {
 	return nil
 }

@@ -26,6 +26,11 @@ type Lister interface {
 	ListCharges(ctx context.Context, r billing.Range, fn func(billing.Charge) error) error
 	ListRefunds(ctx context.Context, r billing.Range, fn func(billing.Refund) error) error
 	ListDisputes(ctx context.Context, r billing.Range, fn func(billing.Dispute) error) error
+	// ListInvoices, ListSubscriptions and GetSubscription reconcile
+	// renewals (invoices.go).
+	ListInvoices(ctx context.Context, r billing.Range, fn func(billing.Invoice) error) error
+	ListSubscriptions(ctx context.Context, r billing.Range, fn func(billing.Subscription) error) error
+	GetSubscription(ctx context.Context, id string) (billing.Subscription, error)
 }
 
 // Healer is the part of billing the sweep repairs through: Fulfill is the
@@ -51,7 +56,11 @@ type Sweeper struct {
 	// payments younger than it to the webhook (RECON_GRACE).
 	Lookback time.Duration
 	Grace    time.Duration
-	Now      func() time.Time
+	// RenewalGrace is RENEWAL_GRACE: access an ended or unpaid
+	// subscription keeps past its last paid period before lapsed_unpaid;
+	// zero means billing.DefaultRenewalGrace.
+	RenewalGrace time.Duration
+	Now          func() time.Time
 }
 
 // SweepOptions are one run's choices.
@@ -134,8 +143,22 @@ func (s *Sweeper) run(ctx context.Context, res *Result, opts SweepOptions) error
 	if err != nil {
 		return err
 	}
+	s.progress(ctx, res.RunID, "listing invoices", res.APICalls, res.ObjectsSeen)
+	if err := s.stageInvoices(ctx, res, w); err != nil {
+		return err
+	}
+	s.progress(ctx, res.RunID, "listing subscriptions", res.APICalls, res.ObjectsSeen)
+	if err := s.stageSubscriptions(ctx, res, w); err != nil {
+		return err
+	}
 	s.progress(ctx, res.RunID, "comparing with our orders", res.APICalls, res.ObjectsSeen)
 	if err := s.Store.Classify(ctx, w); err != nil {
+		return err
+	}
+	if err := s.Store.ClassifyInvoices(ctx, w.RunID); err != nil {
+		return err
+	}
+	if err := s.Store.ClassifySubscriptions(ctx, w.RunID, s.RenewalGrace); err != nil {
 		return err
 	}
 	if opts.DryRun {
@@ -201,6 +224,11 @@ func (s *Sweeper) apply(ctx context.Context, res *Result, w store.DiffWindow) er
 	}
 	healed, err := s.heal(ctx, w.RunID)
 	res.Healed = expired + healed
+	if err != nil {
+		return err
+	}
+	renewed, err := s.healRenewals(ctx, w.RunID)
+	res.Healed += renewed
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ var noCharge = strings.Repeat(`\N`+"\t", 6)
 // ends; the sweep lock means no other run is using the rows. TRUNCATE,
 // because deleting a million-payment window row by row takes seconds.
 func (s *Store) DropAllStaging(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `TRUNCATE recon_objects, recon_payments, recon_findings`); err != nil {
+	if _, err := s.db.ExecContext(ctx, `TRUNCATE recon_objects, recon_payments, recon_findings, recon_invoices, recon_subscriptions`); err != nil {
 		return fmt.Errorf("drop staging: %w", mapErr(err))
 	}
 	return nil
