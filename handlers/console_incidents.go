@@ -41,8 +41,16 @@ func (h staffConsole) renderIncidents(c *fiber.Ctx, status int, from, to, proble
 	if err != nil {
 		return err
 	}
+	outage, recorded, err := h.core.LastOutage(c.UserContext())
+	if err != nil {
+		return err
+	}
 	v := views.IncidentsView{Shell: h.shell(c, incidentsPath), From: from, To: to, Problem: problem,
 		LastHour: views.LastHourWindow(h.now()), Incidents: list}
+	if recorded {
+		p := views.LastOutageWindow(outage.From, outage.To, outage.Reason)
+		v.LastOutage = &p
+	}
 	return render(c, status, views.IncidentsPage(v), views.IncidentsContent(v))
 }
 
