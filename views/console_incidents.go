@@ -98,6 +98,9 @@ func percent(done, total int) string {
 	return strconv.Itoa(done * 100 / total)
 }
 
+// Running reports whether the run is still going on (the part polls).
+func (v IncidentView) Running() bool { return v.running() }
+
 func (v IncidentView) running() bool {
 	return v.Incident.Status == "running" && v.Incident.FinishedAt == nil
 }
