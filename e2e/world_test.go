@@ -100,15 +100,17 @@ func (w *world) env(faults string) []string {
 }
 
 // backstop runs a one-shot subcommand of the real binary and returns stdout.
-// A reconcile that meets the running app's own sweep (serve sweeps when it
-// starts) waits for it and tries again, as an operator would.
+// A reconcile or incident plan that meets the running app's own sweep
+// (serve sweeps when it starts) waits for it and tries again, as an
+// operator would.
 func (w *world) backstop(args ...string) string {
 	w.t.Helper()
 	for attempt := 0; ; attempt++ {
 		p := e2e.Start(w.t, w.bin, args, w.env(""))
 		ws, err := p.WaitExit(30 * time.Second)
 		require.NoError(w.t, err, "backstop %v", args)
-		busy := strings.Contains(p.Output(), "another sweep is running")
+		busy := strings.Contains(p.Output(), "another sweep is running") ||
+			strings.Contains(p.Output(), "a reconciliation sweep is reading the processor right now")
 		if ws.ExitStatus() != 0 && busy && attempt < 40 {
 			time.Sleep(250 * time.Millisecond)
 			continue

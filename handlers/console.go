@@ -11,6 +11,7 @@ import (
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/console"
 	"github.com/backstophq/backstop/internal/mail"
+	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/staff"
 	"github.com/backstophq/backstop/internal/store"
 	"github.com/backstophq/backstop/views"
@@ -37,6 +38,9 @@ type StaffAuth interface {
 type ConsoleCore interface {
 	// Alerts are the raised reconciliation alerts, for every page's banner.
 	Alerts(ctx context.Context) []console.Alert
+	// LastOutage is the newest outage an alert saw start and end, for
+	// incident mode's preset; false when none is recorded.
+	LastOutage(ctx context.Context) (recon.Outage, bool, error)
 	Dashboard(ctx context.Context) (console.Dashboard, error)
 	// Queue returns one page of the mismatch queue; me is who asks.
 	Queue(ctx context.Context, f console.QueueFilter, me string) (console.QueuePage, error)

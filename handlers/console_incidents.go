@@ -41,8 +41,16 @@ func (h staffConsole) renderIncidents(c *fiber.Ctx, status int, from, to, proble
 	if err != nil {
 		return err
 	}
+	outage, recorded, err := h.core.LastOutage(c.UserContext())
+	if err != nil {
+		return err
+	}
 	v := views.IncidentsView{Shell: h.shell(c, incidentsPath), From: from, To: to, Problem: problem,
 		LastHour: views.LastHourWindow(h.now()), Incidents: list}
+	if recorded {
+		p := views.LastOutageWindow(outage.From, outage.To, outage.Reason)
+		v.LastOutage = &p
+	}
 	return render(c, status, views.IncidentsPage(v), views.IncidentsContent(v))
 }
 
@@ -82,11 +90,17 @@ func (h staffConsole) handleIncident(c *fiber.Ctx) error {
 }
 
 // handleIncidentProgress is GET /console/incidents/:id/progress: the part
-// that polls while the run goes on.
+// that polls while the run goes on; once the run has ended it asks htmx to
+// reload the page, whose payments table then shows the outcomes.
 func (h staffConsole) handleIncidentProgress(c *fiber.Ctx) error {
 	v, err := h.incidentView(c)
 	if err != nil {
 		return err
+	}
+	if c.Get("HX-Request") != "" && !v.Running() && v.Incident.Status != "planned" {
+		// The run ended while the page watched: load it whole, so the
+		// payments table shows each outcome without a manual reload.
+		c.Set("HX-Refresh", "true")
 	}
 	return render(c, fiber.StatusOK, views.IncidentProgress(v), views.IncidentProgress(v))
 }

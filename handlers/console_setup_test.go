@@ -17,6 +17,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/console"
+	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/resolve"
 	"github.com/backstophq/backstop/internal/staff"
 )
@@ -189,6 +190,10 @@ type fakeCore struct {
 }
 
 func (f *fakeCore) Alerts(ctx context.Context) []console.Alert { return f.alerts }
+
+func (f *fakeCore) LastOutage(ctx context.Context) (recon.Outage, bool, error) {
+	return recon.Outage{}, false, nil
+}
 
 func (f *fakeCore) Dashboard(ctx context.Context) (console.Dashboard, error) { return f.dashboard, nil }
 

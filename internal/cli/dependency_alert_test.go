@@ -80,10 +80,12 @@ func TestMailOutageAlertsOnceAndRecovers(t *testing.T) {
 func TestProcessorTroubleAlertsOnceAndRecovers(t *testing.T) {
 	s, a, calls := dependencyStack(t, "processor")
 	ctx := context.Background()
+	began := time.Now()
 	for range 5 {
 		calls.Record(time.Now(), 0, "GET /v1/events answered 500 Internal Server Error")
 		require.NoError(t, a.Check(ctx))
 	}
+	require.True(t, lastOutage(t, a, "processor").To.IsZero(), "an outage going on is not yet a window")
 	_, body := s.do(t, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	require.Contains(t, body, "trouble: the payment processor: 5 bad answers since")
 	require.Len(t, s.alertSubjects(t), 1)
@@ -96,6 +98,9 @@ func TestProcessorTroubleAlertsOnceAndRecovers(t *testing.T) {
 	require.Len(t, got, 2)
 	require.Contains(t, got[0], "the payment processor: 5 bad answers")
 	require.Equal(t, "[Backstop] Backstop recovered: the payment processor is working again", got[1])
+	last := lastOutage(t, a, "processor")
+	require.True(t, !last.From.Before(began) && last.To.After(last.From), "raised %v, recovered %v", last.From, last.To)
+	require.Contains(t, last.Reason, "5 bad answers")
 }
 
 // TestDatabaseOutageToldOnceWhenItAnswersAgain: an outage the process saw
@@ -116,6 +121,9 @@ func TestDatabaseOutageToldOnceWhenItAnswersAgain(t *testing.T) {
 	require.Contains(t, got[0], "Backstop alert: the database: unreachable from")
 	require.Contains(t, got[0], "dial tcp: connection refused")
 	require.Equal(t, "[Backstop] Backstop recovered: the database is working again", got[1])
+	last := lastOutage(t, a, "database")
+	require.True(t, last.From.Equal(t0), "the outage began when the pings first failed, not when it was told: %v", last.From)
+	require.True(t, last.To.After(t0) && !last.To.After(time.Now()), "it ended when the database answered: %v", last.To)
 	_, pending = s.dbOutages.Oldest()
 	require.False(t, pending, "a told outage is forgotten")
 
@@ -127,6 +135,20 @@ func TestDatabaseOutageToldOnceWhenItAnswersAgain(t *testing.T) {
 	require.NoError(t, a.Check(ctx))
 	require.NoError(t, a.Check(ctx))
 	require.Len(t, s.alertSubjects(t), 2, "the same outage seen twice is told once")
+}
+
+// lastOutage is a kind's alert record of its newest outage that is over.
+func lastOutage(t *testing.T, a *recon.Alerter, kind string) recon.Outage {
+	t.Helper()
+	statuses, err := a.Status(context.Background())
+	require.NoError(t, err)
+	for _, st := range statuses {
+		if st.Kind == kind {
+			return st.LastOutage
+		}
+	}
+	t.Fatal("no such watch: " + kind)
+	return recon.Outage{}
 }
 
 // TestRunFailingForADependencyIsNotASecondAlert: catch-up failing because

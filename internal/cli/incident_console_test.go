@@ -72,9 +72,10 @@ func TestIncidentConsolePlanRunAdminOnly(t *testing.T) {
 		return attrOf(p.all("incident-progress")[0], "value")
 	}
 	require.Equal(t, "0", progress())
-	var first string // a payment the run acts on, not the one it leaves alone
+	// A payment the bar counts: the served one's "nothing" is not acted on.
+	var first string
 	require.NoError(t, s.store.DB().Get(&first, `SELECT payment_intent_id FROM incident_payments
-		WHERE incident_id = $1 AND action = $2 ORDER BY payment_intent_id LIMIT 1`, id, store.ActionProvision))
+		WHERE incident_id = $1 AND action = 'provision' ORDER BY payment_intent_id LIMIT 1`, id))
 	require.NoError(t, s.incidents.ActOn(t.Context(), id, first))
 	require.Equal(t, "1", progress(), "the bar moves as payments are done")
 	require.Equal(t, 2, s.workIncidentJobs(t), "both jobs run; the one whose payment is done acts no more")

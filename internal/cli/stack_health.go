@@ -57,7 +57,8 @@ func databaseProbe(outages *health.Outages, ping func(context.Context) error) re
 		if !ok {
 			return recon.Finding{}, nil
 		}
-		return recon.Finding{Problem: o.String(), Over: true, Stored: func() { outages.Reported(o) }}, nil
+		return recon.Finding{Problem: o.String(), Over: true, Stored: func() { outages.Reported(o) },
+			From: o.From, To: o.To}, nil
 	})
 }
 

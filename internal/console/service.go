@@ -84,6 +84,21 @@ func (s *Service) Alerts(ctx context.Context) []Alert {
 	return out
 }
 
+// LastOutage is the newest outage any alert saw start and end, for incident
+// mode's preset; ok is false when none is recorded.
+func (s *Service) LastOutage(ctx context.Context) (o recon.Outage, ok bool, err error) {
+	statuses, err := s.alerts.Status(ctx)
+	if err != nil {
+		return recon.Outage{}, false, err
+	}
+	for _, st := range statuses {
+		if !st.LastOutage.To.IsZero() && st.LastOutage.To.After(o.To) {
+			o, ok = st.LastOutage, true
+		}
+	}
+	return o, ok, nil
+}
+
 // OpenCount counts the open mismatches, for the queue's live count.
 func (s *Service) OpenCount(ctx context.Context) (int, error) {
 	return s.store.CountOpenMismatches(ctx)

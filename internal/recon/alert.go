@@ -65,6 +65,17 @@ type alertState struct {
 	// raised within the cooldown after it, not emailed (yet).
 	RecoveredAt time.Time `json:"recovered_at,omitzero"`
 	Quiet       bool      `json:"quiet,omitempty"`
+	// Last is the newest outage that is over, kept across raises so
+	// incident mode can offer its window.
+	Last Outage `json:"last,omitzero"`
+}
+
+// Outage is one stretch of trouble an alert saw, from its start to its
+// recovery.
+type Outage struct {
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Reason string    `json:"reason"`
 }
 
 // AlertStatus is the current alert state of one kind of run.
@@ -74,6 +85,8 @@ type AlertStatus struct {
 	Raised bool
 	Reason string
 	Since  time.Time
+	// LastOutage is the newest outage of this kind that is over (zero if none).
+	LastOutage Outage
 }
 
 // Check evaluates every watch once: the dependencies first, so that a run
@@ -143,7 +156,7 @@ func (a *Alerter) transition(ctx context.Context, tx *store.Tx, w Watch, st aler
 	switch {
 	case problem != "" && !st.Raised:
 		quiet := !st.RecoveredAt.IsZero() && now.Sub(st.RecoveredAt) < cooldown(w)
-		st = alertState{Raised: true, Reason: problem, Count: st.Count + 1, Since: now, Watching: st.Watching, Quiet: quiet}
+		st = alertState{Raised: true, Reason: problem, Count: st.Count + 1, Since: now, Watching: st.Watching, Quiet: quiet, Last: st.Last}
 		if quiet {
 			a.Logger.WarnContext(ctx, "reconciliation alert raised again soon after recovering; email held back", "kind", w.Kind, "reason", problem)
 			return st, nil
@@ -155,7 +168,8 @@ func (a *Alerter) transition(ctx context.Context, tx *store.Tx, w Watch, st aler
 	case problem == "" && st.Raised:
 		subject, body := recoveryWords(w, st)
 		quiet := st.Quiet
-		st = alertState{Count: st.Count, Watching: st.Watching, RecoveredAt: now}
+		st = alertState{Count: st.Count, Watching: st.Watching, RecoveredAt: now,
+			Last: Outage{From: st.Since, To: now, Reason: st.Reason}}
 		if quiet {
 			return st, nil // the customer-facing side never heard of it
 		}
@@ -215,7 +229,8 @@ func (a *Alerter) Status(ctx context.Context) ([]AlertStatus, error) {
 		}
 		var st alertState
 		_ = json.Unmarshal([]byte(v), &st)
-		out = append(out, AlertStatus{Kind: w.Kind, What: w.What, Raised: st.Raised, Reason: st.Reason, Since: st.Since})
+		out = append(out, AlertStatus{Kind: w.Kind, What: w.What, Raised: st.Raised, Reason: st.Reason, Since: st.Since,
+			LastOutage: st.Last})
 	}
 	return out, nil
 }

@@ -31,6 +31,9 @@ type Finding struct {
 	// Stored, if set, is called once the check that saw an Over finding
 	// has committed, so the probe does not report it again.
 	Stored func()
+	// From and To, when set on an Over finding, are when the outage began
+	// and ended (the check itself only sees it afterwards).
+	From, To time.Time
 }
 
 // checkProbe moves a probe watch's alert state, under the same row lock
@@ -57,6 +60,9 @@ func (a *Alerter) checkProbe(ctx context.Context, w Watch) error {
 		if f.Over && st.Raised {
 			if st, err = a.transition(ctx, tx, w, st, "", now); err != nil {
 				return err
+			}
+			if !f.From.IsZero() && !f.To.IsZero() {
+				st.Last.From, st.Last.To = f.From, f.To
 			}
 		}
 		raised = st.Raised
