@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/backstophq/backstop/internal/store"
 )
 
 // command is one `backstop` subcommand.
@@ -116,4 +118,28 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// listByEmail runs a read-only list command that takes --email and --json
+// (orders, subscriptions): what the command lists, optionally only one
+// email's, from list, printed by printList. about follows the usage line in
+// the help.
+func listByEmail[T any](ctx context.Context, e *env, args []string, name, about string,
+	list func(*store.Store, context.Context, string) ([]T, error), header []string, cells func(T) []string) error {
+	fs := newFlags(e, name, name+" [--email E] [--json]\n\n"+about)
+	email := fs.String("email", "", "only the "+name+" of this email (case-insensitive)")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := openStoreFromEnv(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rows, err := list(st, ctx, *email)
+	if err != nil {
+		return err
+	}
+	return printList(e.stdout, *asJSON, rows, header, cells)
 }

@@ -6,14 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
-	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/backstophq/backstop/internal/fuzzcheck"
 )
 
 // The placeholders a fuzzed webhook body may carry for the world's real
@@ -98,11 +97,11 @@ func FuzzWebhookEndpoint(f *testing.F) {
 			if stored != 0 {
 				t.Fatalf("refused (%s) but stored %d events", answer.Error, stored)
 			}
-			if signed && header == genuine && abs64(offset) <= 298 && len(body) <= 256<<10 && wellFormed(body) {
+			if signed && header == genuine && fuzzcheck.Abs(offset) <= 298 && len(body) <= 256<<10 && fuzzcheck.WellFormedEvent(body) {
 				t.Fatalf("a genuine delivery refused: %s", answer.Error)
 			}
 		case http.StatusOK, http.StatusInternalServerError:
-			if !signed || abs64(offset) >= 302 {
+			if !signed || fuzzcheck.Abs(offset) >= 302 {
 				t.Fatalf("answered %d to a delivery not signed within the tolerance (signed %v, %+d s)", resp.StatusCode, signed, offset)
 			}
 			var ev struct{ ID string }
@@ -115,54 +114,4 @@ func FuzzWebhookEndpoint(f *testing.F) {
 		}
 		w.unchanged(t, "a webhook")
 	})
-}
-
-// wellFormed is an event stripe-go decodes, with an id, a type and our API
-// version, holding no NUL character (PostgreSQL stores none).
-func wellFormed(body []byte) bool {
-	var e stripe.Event
-	return json.Unmarshal(body, &e) == nil && e.ID != "" && e.Type != "" && e.APIVersion == stripe.APIVersion && textOnly(body)
-}
-
-func abs64(n int64) int64 {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
-
-var surrogateEscape = regexp.MustCompile(`(?i)\\ud[89a-f]`)
-
-// textOnly reports whether JSON is UTF-8, with no surrogate escape (a
-// pair is storable, but this oracle only needs to say what surely is) and
-// no key or string holding a NUL.
-func textOnly(js []byte) bool {
-	if !utf8.Valid(js) || surrogateEscape.Match(js) {
-		return false
-	}
-	var v any
-	if json.Unmarshal(js, &v) != nil {
-		return false
-	}
-	var walk func(any) bool
-	walk = func(v any) bool {
-		switch v := v.(type) {
-		case string:
-			return !strings.ContainsRune(v, 0)
-		case []any:
-			for _, e := range v {
-				if !walk(e) {
-					return false
-				}
-			}
-		case map[string]any:
-			for k, e := range v {
-				if strings.ContainsRune(k, 0) || !walk(e) {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	return walk(v)
 }

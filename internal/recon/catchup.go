@@ -116,6 +116,16 @@ func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Ran
 				continue
 			}
 			if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
+				if errors.Is(err, billing.ErrUnstorable) {
+					// Retrying would list the same bytes again: recorded
+					// and given up at once, it is a person's, and the
+					// cursor moves on.
+					if err := c.unstorable(ctx, ev, err, now); err != nil {
+						return err
+					}
+					newest = maxTime(newest, ev.Created)
+					continue
+				}
 				if apperr.Is(err, apperr.Unavailable) {
 					return err // the processor is down: stop, try the whole window again
 				}

@@ -83,6 +83,17 @@ func (c *CatchUp) failed(ctx context.Context, id string, cause error, now time.T
 	return c.Store.ScheduleEventRetry(ctx, id, now.Add(c.Retry.wait(max(st.Attempts, 1))))
 }
 
+// unstorable records an event whose payload PostgreSQL cannot store, with
+// cause as its error, and gives it up: its event_failed mismatch and the
+// alert tell a person, and no run lists it into a failure again.
+func (c *CatchUp) unstorable(ctx context.Context, ev billing.Event, cause error, now time.Time) error {
+	c.Logger.WarnContext(ctx, "catch-up: event payload cannot be stored; giving it up", "event_id", ev.ID, "type", ev.Type)
+	if err := c.Store.RecordUnstorableEvent(ctx, ev, billing.SourceEventCatchup, cause); err != nil {
+		return err
+	}
+	return c.giveUp(ctx, ev.ID, now)
+}
+
 // giveUp stops retrying the event, opens its event_failed mismatch (the
 // event's id, type and last error as evidence) and raises the alert.
 func (c *CatchUp) giveUp(ctx context.Context, id string, now time.Time) error {

@@ -2,19 +2,49 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/backstophq/backstop/internal/billing"
 )
 
 // InsertEvent stores a processor event the first time it is seen; later
-// deliveries of the same id change nothing.
+// deliveries of the same id change nothing. An event whose payload
+// PostgreSQL cannot store is refused with billing.ErrUnstorable (Invalid)
+// before any SQL, whichever path brought it.
 func (t *Tx) InsertEvent(ctx context.Context, ev billing.Event, source string) error {
+	if err := ev.CheckStorable(); err != nil {
+		return fmt.Errorf("store processor event %s: %w", ev.ID, err)
+	}
 	const q = `
 		INSERT INTO processor_events (id, type, object_id, payload, source, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (id) DO NOTHING`
 	return t.exec(ctx, "store processor event", q, ev.ID, ev.Type, ev.ObjectID, string(ev.Raw), source, ev.Created.UTC())
+}
+
+// RecordUnstorableEvent stores, in place of an event whose payload
+// PostgreSQL cannot store, a row saying so: the payload column holds
+// {"unstorable": the payload Go-quoted} (so a person still sees the bytes),
+// with one failed attempt whose error is cause. The caller gives it up
+// (GiveUpEvent), so nothing retries it. An event already stored is left
+// alone. Type, object and error are made storable; the id is the dedupe
+// key and is kept as it is (an id that is itself unstorable fails here).
+func (s *Store) RecordUnstorableEvent(ctx context.Context, ev billing.Event, source string, cause error) error {
+	const q = `
+		INSERT INTO processor_events (id, type, object_id, payload, source, created_at, attempts, last_error)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
+		ON CONFLICT (id) DO NOTHING`
+	payload, err := json.Marshal(map[string]string{"unstorable": strconv.Quote(string(ev.Raw))})
+	if err != nil {
+		return fmt.Errorf("record unstorable event %s: %w", ev.ID, err)
+	}
+	if _, err := s.db.ExecContext(ctx, q, ev.ID, auditText(ev.Type), auditText(ev.ObjectID),
+		string(payload), source, ev.Created.UTC(), auditText(cause.Error())); err != nil {
+		return fmt.Errorf("record unstorable event %s: %w", ev.ID, mapErr(err))
+	}
+	return nil
 }
 
 // ReadEvent reads an event's processing state without locking it: the

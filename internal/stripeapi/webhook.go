@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
@@ -39,7 +38,7 @@ func VerifyWebhook(payload []byte, sigHeader, secret string, now time.Time) (bil
 	if ev.ID == "" || ev.Type == "" {
 		return billing.Event{}, apperr.New(apperr.Invalid, "webhook event has no id or type")
 	}
-	if !storable(payload) {
+	if !billing.StorablePayload(payload) {
 		// PostgreSQL keeps no NUL, no broken UTF-8 and no lone surrogate
 		// in text or jsonb: such an event would answer 500 on every
 		// delivery, forever, and never be recorded. Refused, it is logged
@@ -47,45 +46,6 @@ func VerifyWebhook(payload []byte, sigHeader, secret string, now time.Time) (bil
 		return billing.Event{}, apperr.New(apperr.Invalid, "webhook payload is not text PostgreSQL can store (a NUL character, broken UTF-8 or a lone surrogate)")
 	}
 	return toEvent(&ev, json.RawMessage(payload)), nil
-}
-
-// storable reports whether JSON text can be stored as jsonb: UTF-8, with
-// no NUL character, raw or as the escape \u0000, and no \uD800–\uDFFF
-// escape outside a surrogate pair (an escaped backslash before "u" is no
-// escape).
-func storable(payload []byte) bool {
-	if !utf8.Valid(payload) {
-		return false
-	}
-	for i := 0; i < len(payload); i++ {
-		switch payload[i] {
-		case 0:
-			return false
-		case '\\':
-			r, ok := escapedRune(payload[i+1:])
-			switch {
-			case ok && r == 0, ok && r >= 0xDC00 && r <= 0xDFFF:
-				return false
-			case ok && r >= 0xD800 && r <= 0xDBFF:
-				low, ok := escapedRune(payload[min(i+7, len(payload)):])
-				if !ok || low < 0xDC00 || low > 0xDFFF || i+6 >= len(payload) || payload[i+6] != '\\' {
-					return false
-				}
-				i += 6
-			}
-			i++ // the escaped character
-		}
-	}
-	return true
-}
-
-// escapedRune reads "uXXXX" at the start of b, after a backslash.
-func escapedRune(b []byte) (rune, bool) {
-	if len(b) < 5 || b[0] != 'u' {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(string(b[1:5]), 16, 32)
-	return rune(n), err == nil
 }
 
 // signedAt reads the one timestamp of a Stripe-Signature header

@@ -4,16 +4,13 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
-
-	stripe "github.com/stripe/stripe-go/v76"
 
 	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/fuzzcheck"
 )
 
 // FuzzVerifyWebhook feeds VerifyWebhook any payload and Stripe-Signature
@@ -82,7 +79,7 @@ func FuzzVerifyWebhook(f *testing.F) {
 			if !apperr.Is(err, apperr.Invalid) || apperr.SafeMessage(err, "") == "" {
 				t.Fatalf("refusal is not Invalid with words: %v", err)
 			}
-			if signed && header == genuine && wellFormedEvent(payload) && abs(offset%1_000_000) <= 300 {
+			if signed && header == genuine && fuzzcheck.WellFormedEvent(payload) && fuzzcheck.Abs(offset%1_000_000) <= 300 {
 				t.Fatalf("genuine header refused: %q: %v", header, err)
 			}
 			return
@@ -107,7 +104,7 @@ func FuzzVerifyWebhook(f *testing.F) {
 		if own.APIVersion != "2023-10-16" {
 			t.Fatalf("accepted api_version %q", own.APIVersion)
 		}
-		if !textOnly(payload) {
+		if !fuzzcheck.TextOnly(payload) {
 			t.Fatal("accepted a payload with a NUL character or broken UTF-8, which cannot be stored")
 		}
 		if string(ev.Raw) != string(payload) {
@@ -138,55 +135,4 @@ func hasSignature(header, want string) bool {
 		}
 	}
 	return false
-}
-
-// wellFormedEvent is what Stripe would send: an event stripe-go decodes,
-// with an id, a type and our API version, holding no NUL character
-// (PostgreSQL stores none).
-func wellFormedEvent(payload []byte) bool {
-	var e stripe.Event
-	return json.Unmarshal(payload, &e) == nil && e.ID != "" && e.Type != "" && e.APIVersion == stripe.APIVersion && textOnly(payload)
-}
-
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
-
-var surrogateEscape = regexp.MustCompile(`(?i)\\ud[89a-f]`)
-
-// textOnly reports whether JSON is UTF-8, with no surrogate escape (a
-// pair is storable, but this oracle only needs to say what surely is) and
-// no key or string holding a NUL.
-func textOnly(js []byte) bool {
-	if !utf8.Valid(js) || surrogateEscape.Match(js) {
-		return false
-	}
-	var v any
-	if json.Unmarshal(js, &v) != nil {
-		return false
-	}
-	var walk func(any) bool
-	walk = func(v any) bool {
-		switch v := v.(type) {
-		case string:
-			return !strings.ContainsRune(v, 0)
-		case []any:
-			for _, e := range v {
-				if !walk(e) {
-					return false
-				}
-			}
-		case map[string]any:
-			for k, e := range v {
-				if strings.ContainsRune(k, 0) || !walk(e) {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	return walk(v)
 }
