@@ -22,6 +22,11 @@ type ReconRuns interface {
 	// RunSweepNow queues a sweep with its audit row, or refuses with
 	// store.ErrSweepRunning and queues nothing.
 	RunSweepNow(ctx context.Context, dryRun bool, actor string) error
+	// CatchUpBusy reports a catch-up queued or running.
+	CatchUpBusy(ctx context.Context) (bool, error)
+	// RunCatchUpNow queues a catch-up with its audit row, or refuses with
+	// store.ErrCatchUpQueued and queues nothing.
+	RunCatchUpNow(ctx context.Context, dryRun bool, actor string) error
 }
 
 const (
@@ -67,7 +72,11 @@ func (h staffConsole) runsView(c *fiber.Ctx) (views.RunsView, error) {
 	if err != nil {
 		return views.RunsView{}, err
 	}
-	v := views.RunsView{Shell: h.shell(c, runsPath), Before: before, Busy: busy}
+	catchUp, err := h.runs.CatchUpBusy(ctx)
+	if err != nil {
+		return views.RunsView{}, err
+	}
+	v := views.RunsView{Shell: h.shell(c, runsPath), Before: before, Busy: busy || catchUp}
 	if len(runs) > runsPerPage {
 		runs = runs[:runsPerPage]
 		v.Older = runs[len(runs)-1].ID
@@ -76,41 +85,70 @@ func (h staffConsole) runsView(c *fiber.Ctx) (views.RunsView, error) {
 	return v, nil
 }
 
-// handleRunNow is POST /console/runs: queue one sweep, or say which sweep
-// is in the way.
+// handleRunNow is POST /console/runs: queue one sweep (kind=sweep, the
+// default) or one catch-up (kind=events), or say which run is in the way.
 func (h staffConsole) handleRunNow(c *fiber.Ctx) error {
 	dry := c.FormValue("dry_run") != ""
-	err := h.runs.RunSweepNow(c.UserContext(), dry, signedInStaff(c).Email)
 	var msg string
-	switch {
-	case errors.Is(err, store.ErrSweepRunning):
-		msg, err = h.sweepInTheWay(c.UserContext())
-		if err != nil {
-			return err
-		}
-	case err != nil:
-		return err
-	case dry:
-		msg = "Sweep queued as a dry run: it will report what it finds and change nothing. Its row appears below once a worker starts it."
+	var err error
+	switch c.FormValue("kind", "sweep") {
+	case "sweep":
+		msg, err = h.runSweepNow(c, dry)
+	case "events":
+		msg, err = h.runCatchUpNow(c, dry)
 	default:
-		msg = "Sweep queued. Its row appears below once a worker starts it, with its progress."
+		return apperr.New(apperr.Invalid, "Choose a sweep or a catch-up, then press Run now again.")
+	}
+	if err != nil {
+		return err
 	}
 	flashNext(c, msg, h.secure)
 	return redirect(c, runsPath)
 }
 
-// sweepInTheWay names the sweep that refused a Run now press: the newest
+// runSweepNow queues a sweep and says so, or says which sweep is in the
+// way.
+func (h staffConsole) runSweepNow(c *fiber.Ctx, dry bool) (string, error) {
+	err := h.runs.RunSweepNow(c.UserContext(), dry, signedInStaff(c).Email)
+	switch {
+	case errors.Is(err, store.ErrSweepRunning):
+		return h.inTheWay(c.UserContext(), "sweep")
+	case err != nil:
+		return "", err
+	case dry:
+		return "Sweep queued as a dry run: it will report what it finds and change nothing. Its row appears below once a worker starts it.", nil
+	}
+	return "Sweep queued. Its row appears below once a worker starts it, with its progress.", nil
+}
+
+// runCatchUpNow queues a catch-up and says so, or says one is already
+// queued or running.
+func (h staffConsole) runCatchUpNow(c *fiber.Ctx, dry bool) (string, error) {
+	err := h.runs.RunCatchUpNow(c.UserContext(), dry, signedInStaff(c).Email)
+	switch {
+	case errors.Is(err, store.ErrCatchUpQueued):
+		return h.inTheWay(c.UserContext(), "events")
+	case err != nil:
+		return "", err
+	case dry:
+		return "Catch-up queued as a dry run: it will count the processor's events since the last catch-up that we never handled, and handle none, move no cursor and retry nothing. Its row appears below once a worker starts it.", nil
+	}
+	return "Catch-up queued: it replays the processor's events since the last catch-up that we never handled. Its row appears below once a worker starts it.", nil
+}
+
+// inTheWay names the run of kind that refused a Run now press: the newest
 // unfinished one, or one still waiting for a worker.
-func (h staffConsole) sweepInTheWay(ctx context.Context) (string, error) {
+func (h staffConsole) inTheWay(ctx context.Context, kind string) (string, error) {
 	runs, err := h.runs.ReconRunPage(ctx, 0, runsPerPage)
 	if err != nil {
 		return "", err
 	}
+	name := views.RunKindName(kind)
 	for _, r := range runs {
-		if r.Kind == "sweep" && r.FinishedAt == nil {
-			return fmt.Sprintf("A sweep is already running, started %s by %s; nothing was queued.",
-				r.StartedAt.UTC().Format("15:04 UTC"), views.WhoAsked(r)), nil
+		if r.Kind == kind && r.FinishedAt == nil {
+			return fmt.Sprintf("A %s is already running, started %s by %s; nothing was queued.",
+				name, r.StartedAt.UTC().Format("15:04 UTC"), views.WhoAsked(r)), nil
 		}
 	}
-	return "A sweep is already waiting for a worker to start it; nothing was queued.", nil
+	return fmt.Sprintf("A %s is already waiting for a worker to start it; nothing was queued.", name), nil
 }

@@ -11,8 +11,14 @@ import (
 )
 
 // CatchUpArgs asks for one event catch-up run. It is periodic, and unique
-// while queued, so a slow run never piles up copies behind it.
-type CatchUpArgs struct{}
+// while queued or running (whatever its args), so a slow run never piles
+// up copies behind it and a Run now press joins no queue.
+type CatchUpArgs struct {
+	// DryRun and RequestedBy come from the console's Run now; the
+	// schedule's run leaves both empty.
+	DryRun      bool   `json:"dry_run,omitempty"`
+	RequestedBy string `json:"requested_by,omitempty"`
+}
 
 // Kind names the job in river_job.
 func (CatchUpArgs) Kind() string { return "event_catchup" }
@@ -34,7 +40,7 @@ type CatchUpWorker struct {
 
 // Work runs one pass; its outcome is recorded in recon_runs either way.
 func (w *CatchUpWorker) Work(ctx context.Context, job *river.Job[CatchUpArgs]) error {
-	_, err := w.CatchUp.Run(ctx)
+	_, err := w.CatchUp.RunWith(ctx, recon.CatchUpOptions{DryRun: job.Args.DryRun, RequestedBy: job.Args.RequestedBy})
 	return err
 }
 

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -43,6 +44,15 @@ func WhoAsked(r store.ReconRun) string {
 	return r.RequestedBy
 }
 
+// RunKindName is a run's kind in words: "sweep", or "catch-up" for the
+// events run.
+func RunKindName(kind string) string {
+	if kind == "events" {
+		return "catch-up"
+	}
+	return kind
+}
+
 // runWindow is the time range a run covered, or that it has none yet.
 func runWindow(r store.ReconRun) string {
 	if r.WindowFrom == nil || r.WindowTo == nil {
@@ -60,6 +70,11 @@ func runState(r store.ReconRun) string {
 		return "Running: " + r.Phase
 	case r.FinishedAt == nil:
 		return "Running"
+	case r.DryRun && r.Kind == "events":
+		return fmt.Sprintf("Dry run: of %d events listed, %d are new and would be handled; %d stored failures are due for a retry; nothing was changed",
+			r.ObjectsSeen, r.Healed, r.ByKind["retries_due"])
+	case r.DryRun:
+		return "Dry run: the counts are what a real sweep would do; nothing was changed"
 	}
 	return "Completed"
 }

@@ -52,14 +52,34 @@ type CatchUp struct {
 	Now    func() time.Time
 }
 
-// Run does one catch-up pass and records it in recon_runs. Events whose
-// handling fails hold the cursor back, so the next run sees them again.
+// CatchUpOptions are one catch-up run's choices.
+type CatchUpOptions struct {
+	// DryRun lists the processor's events after the cursor and counts, in
+	// Healed, the ones a real run would hand to the handler (never stored,
+	// or stored and never tried), and in ByKind["retries_due"] the stored
+	// failures whose retry is due. It handles nothing, retries nothing and
+	// leaves the cursor where it is.
+	DryRun bool
+	// RequestedBy names who pressed Run now in the console; "" for the
+	// schedule.
+	RequestedBy string
+}
+
+// Run does one catch-up pass for the schedule; see RunWith.
 func (c *CatchUp) Run(ctx context.Context) (store.ReconRun, error) {
-	id, err := c.Store.StartReconRun(ctx, "events", false, "")
+	return c.RunWith(ctx, CatchUpOptions{})
+}
+
+// RunWith does one catch-up pass and records it in recon_runs, Healed
+// counting the events handled. Events whose handling fails hold the cursor
+// back, so the next run sees them again. Catch-up takes no lock: two runs
+// at once are safe, since handling dedupes by event id.
+func (c *CatchUp) RunWith(ctx context.Context, opts CatchUpOptions) (store.ReconRun, error) {
+	id, err := c.Store.StartReconRun(ctx, "events", opts.DryRun, opts.RequestedBy)
 	if err != nil {
 		return store.ReconRun{}, err
 	}
-	run := store.ReconRun{ID: id, Kind: "events"}
+	run := store.ReconRun{ID: id, Kind: "events", DryRun: opts.DryRun}
 	runErr := c.run(ctx, &run)
 	if runErr != nil {
 		msg := runErr.Error()
@@ -84,6 +104,9 @@ func (c *CatchUp) run(ctx context.Context, run *store.ReconRun) error {
 	if err != nil {
 		return err
 	}
+	if run.DryRun {
+		return c.countDueRetries(ctx, run, now)
+	}
 	next := maxTime(cursor, newest)
 	if !failed.IsZero() && failed.Before(next) {
 		next = failed // hold back: the failed event is inside the next window
@@ -92,11 +115,11 @@ func (c *CatchUp) run(ctx context.Context, run *store.ReconRun) error {
 	if err := c.Store.SetReconState(ctx, cursorName, next.Format(time.RFC3339Nano)); err != nil {
 		return err
 	}
-	return c.retryStored(ctx, now)
+	return c.retryStored(ctx, run, now)
 }
 
-// replay hands every listed event to the handler and returns the newest
-// event time and the oldest failed event time. Events already processed,
+// replay hands every listed event to the handler (a dry run only counts
+// them) and returns the newest event time and the oldest failed event time. Events already processed,
 // given up, or failing (stored with a failed attempt) are skipped, a batch
 // at a time in one query: the first cost no processor call, and the others
 // are the retry's (retryStored), paced by its backoff, rather than tried
@@ -113,6 +136,10 @@ func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Ran
 		for _, ev := range batch {
 			if st, ok := states[ev.ID]; ok && (st.Done() || st.Attempts > 0) {
 				newest = maxTime(newest, ev.Created)
+				continue
+			}
+			if run.DryRun {
+				run.Healed++
 				continue
 			}
 			if err := c.Handler.HandleEvent(ctx, ev, billing.SourceEventCatchup); err != nil {
@@ -138,10 +165,13 @@ func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Ran
 				}
 				continue
 			}
+			run.Healed++
 			newest = maxTime(newest, ev.Created)
 		}
+		c.progress(ctx, run)
 		return nil
 	}
+	c.progress(ctx, run)
 	err = c.Events.ListEvents(ctx, r, billing.HandledEvents, func(ev billing.Event) error {
 		run.ObjectsSeen++
 		batch = append(batch, ev)
@@ -161,6 +191,16 @@ func (c *CatchUp) replay(ctx context.Context, run *store.ReconRun, r billing.Ran
 		c.Logger.WarnContext(ctx, "catch-up: some events not handled; will retry", "count", len(handleErrs), "err", handleErrs[0])
 	}
 	return newest, failed, nil
+}
+
+// progress records what the run has seen so far, for the console. It is
+// only shown, never relied on, so a failed write is logged and the run
+// goes on.
+func (c *CatchUp) progress(ctx context.Context, run *store.ReconRun) {
+	err := c.Store.ReportReconProgress(ctx, run.ID, "listing events after the cursor", pages(run.ObjectsSeen), run.ObjectsSeen)
+	if err != nil {
+		c.Logger.WarnContext(ctx, "catch-up progress not recorded", "run_id", run.ID, "err", err)
+	}
 }
 
 func eventIDs(evs []billing.Event) []string {

@@ -42,8 +42,8 @@ func (p RetryPolicy) wait(attempts int) time.Duration {
 
 // retryStored hands the stored events whose retry is due (failed
 // deliveries and earlier runs' failures) to the handler again, and gives up
-// those that reached the cap.
-func (c *CatchUp) retryStored(ctx context.Context, now time.Time) error {
+// those that reached the cap; each one handled counts in run.Healed.
+func (c *CatchUp) retryStored(ctx context.Context, run *store.ReconRun, now time.Time) error {
 	events, err := c.Store.DueEvents(ctx, now, c.Retry.First, 100)
 	if err != nil {
 		return err
@@ -57,6 +57,7 @@ func (c *CatchUp) retryStored(ctx context.Context, now time.Time) error {
 		}
 		err := c.Handler.HandleEvent(ctx, ev.Event, billing.SourceEventCatchup)
 		if err == nil {
+			run.Healed++
 			continue
 		}
 		c.Logger.WarnContext(ctx, "catch-up: stored event still failing", "event_id", ev.ID, "type", ev.Type, "err", err)
@@ -66,6 +67,24 @@ func (c *CatchUp) retryStored(ctx context.Context, now time.Time) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// countDueRetries is a dry run's look at what retryStored would do: the
+// stored failures due now that it would hand to the handler again (one
+// batch, as a real run takes), counted in run.ByKind["retries_due"].
+func (c *CatchUp) countDueRetries(ctx context.Context, run *store.ReconRun, now time.Time) error {
+	events, err := c.Store.DueEvents(ctx, now, c.Retry.First, 100)
+	if err != nil {
+		return err
+	}
+	due := 0
+	for _, ev := range events {
+		if ev.Attempts < c.Retry.Attempts {
+			due++
+		}
+	}
+	run.ByKind = map[string]int{"retries_due": due}
+	return nil
 }
 
 // failed schedules the next try of an event whose attempt just failed, or

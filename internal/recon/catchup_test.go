@@ -162,3 +162,57 @@ func TestCatchUpProcessorDown(t *testing.T) {
 	require.NoError(t, db.Get(&cursors, `SELECT count(*) FROM recon_state WHERE name = 'events_cursor'`))
 	require.Zero(t, cursors)
 }
+
+// TestCatchUpDryRunChangesNothing: a dry run lists the events after the
+// cursor and counts the ones a real run would handle (never stored, or
+// stored and never tried) and the stored failures whose retry is due, yet
+// hands nothing to the handler, stores no event and leaves the cursor.
+// The real run after it handles exactly what the dry run counted.
+func TestCatchUpDryRunChangesNothing(t *testing.T) {
+	db := dbtest.New(t)
+	st := store.New(db)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	cursor := now.Add(-time.Minute)
+	require.NoError(t, st.SetReconState(ctx, "events_cursor", cursor.Format(time.RFC3339Nano)))
+	h := &storingHandler{st: st, failing: map[string]bool{"evt_failing": true}}
+	seen, failing := event("evt_seen", now.Add(-40*time.Second)), event("evt_failing", now.Add(-2*time.Hour))
+	require.NoError(t, h.HandleEvent(ctx, seen, billing.SourceWebhook), "the webhook handled this one")
+	require.Error(t, h.HandleEvent(ctx, failing, billing.SourceWebhook), "and failed this one")
+	_, err := db.Exec(`UPDATE processor_events SET received_at = now() - interval '1 hour' WHERE id = 'evt_failing'`)
+	require.NoError(t, err)
+	var before []string
+	require.NoError(t, db.Select(&before, `SELECT id || coalesce(processed_at::text, '-') || attempts FROM processor_events ORDER BY id`))
+	events := &fakeEvents{events: []billing.Event{seen, event("evt_new1", now.Add(-30*time.Second)), event("evt_new2", now.Add(-20*time.Second))}}
+	h.handled, h.failing = nil, nil
+	c := recon.NewCatchUp(recon.CatchUp{Store: st, Events: events, Handler: h, Lookback: time.Hour, Now: func() time.Time { return now }})
+
+	run, err := c.RunWith(ctx, recon.CatchUpOptions{DryRun: true, RequestedBy: "ana@example.test"})
+	require.NoError(t, err)
+	require.Empty(t, h.handled, "a dry run handles nothing and retries nothing")
+	var after []string
+	require.NoError(t, db.Select(&after, `SELECT id || coalesce(processed_at::text, '-') || attempts FROM processor_events ORDER BY id`))
+	require.Equal(t, before, after, "no event stored or changed")
+	require.True(t, cursorOf(t, db).Equal(cursor), "the cursor did not move")
+	require.Equal(t, cursor.Add(-5*time.Second), events.asked.From, "it lists what a real run would")
+
+	rows, err := st.ReconRuns(ctx, "events", 1)
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	got := rows[0]
+	require.Equal(t, run.ID, got.ID)
+	require.True(t, got.DryRun)
+	require.NotNil(t, got.FinishedAt)
+	require.Nil(t, got.Error)
+	require.Equal(t, "ana@example.test", got.RequestedBy)
+	require.Equal(t, 3, got.ObjectsSeen)
+	require.Equal(t, 2, got.Healed, "two listed events are new and would be handled")
+	require.Equal(t, map[string]int{"retries_due": 1}, got.ByKind, "one stored failure is due for its retry")
+	require.Nil(t, got.CursorAfter, "no cursor written")
+
+	real, err := c.Run(ctx)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"evt_new1", "evt_new2", "evt_failing"}, h.handled)
+	require.Equal(t, 3, real.Healed, "the real run handled what the dry run counted")
+	require.False(t, cursorOf(t, db).Equal(cursor))
+}

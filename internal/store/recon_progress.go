@@ -108,3 +108,55 @@ func sweepBusy(ctx context.Context, tx *Tx) (bool, error) {
 	}
 	return busy, nil
 }
+
+// ErrCatchUpQueued refuses a catch-up from the console while one waits for
+// a worker or runs. Two at once would be safe (handling dedupes by event
+// id), but a second press means the first was not seen, so it is told.
+var ErrCatchUpQueued = apperr.New(apperr.Conflict,
+	"A catch-up is already queued or running, so nothing new was queued. Its row below shows it once a worker starts it.")
+
+// RequestCatchUp queues a catch-up asked for from the console, as
+// RequestSweep does a sweep: enqueue inserts its job in the transaction
+// that writes the audit entry a. It refuses with ErrCatchUpQueued, queueing
+// and auditing nothing, while a catch-up job is queued or running; enqueue
+// may return ErrCatchUpQueued too (River skipped a duplicate the schedule
+// inserted meanwhile), which rolls the audit entry back.
+func (s *Store) RequestCatchUp(ctx context.Context, a staff.AuditEntry, enqueue func(tx *Tx) error) error {
+	return s.Audited(ctx, func(tx *Tx) (staff.AuditEntry, error) {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, runNowLockKey); err != nil {
+			return a, mapErr(err)
+		}
+		busy, err := catchUpBusy(ctx, tx)
+		if err != nil {
+			return a, err
+		}
+		if busy {
+			return a, ErrCatchUpQueued
+		}
+		return a, enqueue(tx)
+	})
+}
+
+// CatchUpBusy reports whether a catch-up job is queued or running.
+func (s *Store) CatchUpBusy(ctx context.Context) (bool, error) {
+	var busy bool
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		busy, err = catchUpBusy(ctx, tx)
+		return err
+	})
+	return busy, err
+}
+
+// catchUpBusy reads River's table for an event_catchup job in the states
+// its uniqueness covers (jobs.CatchUpArgs), so the page refuses exactly
+// what River would skip.
+func catchUpBusy(ctx context.Context, tx *Tx) (bool, error) {
+	const q = `SELECT EXISTS (SELECT 1 FROM river_job WHERE kind = 'event_catchup'
+		AND state IN ('available', 'pending', 'running', 'scheduled'))`
+	var busy bool
+	if err := tx.GetContext(ctx, &busy, q); err != nil {
+		return false, fmt.Errorf("is a catch-up queued: %w", mapErr(err))
+	}
+	return busy, nil
+}

@@ -103,3 +103,47 @@ func TestRequestSweepRefusesWhileASweepJobWaits(t *testing.T) {
 	assert.Equal(t, 1, count(t, s, `SELECT count(*) FROM river_job WHERE kind = 'recon_sweep'`))
 	assert.Equal(t, 1, count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'recon.run_requested'`))
 }
+
+// TestRequestCatchUpRefusesWhileACatchUpIsQueuedOrRunning: a catch-up job
+// waiting or running refuses a second press in words, queueing and
+// auditing nothing; a finished one does not; an enqueue that reports a
+// duplicate rolls its audit entry back; and a waiting sweep is no
+// catch-up's business.
+func TestRequestCatchUpRefusesWhileACatchUpIsQueuedOrRunning(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	a := staff.AuditEntry{Actor: "ana@example.com", Action: "recon.run_requested", Target: "recon:events"}
+	const audits = `SELECT count(*) FROM audit_log WHERE action = 'recon.run_requested'`
+	const jobs = `SELECT count(*) FROM river_job WHERE kind = 'event_catchup'`
+	insertJob := func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO river_job (kind, args, max_attempts, state, queue) VALUES ('event_catchup', '{}', 1, 'available', 'default')`)
+		return err
+	}
+	sweep := func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO river_job (kind, args, max_attempts, state, queue) VALUES ('recon_sweep', '{}', 1, 'available', 'default')`)
+		return err
+	}
+	require.NoError(t, s.RequestSweep(ctx, a, sweep))
+	require.NoError(t, s.RequestCatchUp(ctx, a, insertJob), "a waiting sweep does not block a catch-up")
+	for _, state := range []string{"available", "running"} {
+		_, err := s.DB().Exec(`UPDATE river_job SET state = $1, attempted_at = now() WHERE kind = 'event_catchup'`, state)
+		require.NoError(t, err)
+		err = s.RequestCatchUp(ctx, a, insertJob)
+		require.ErrorIs(t, err, store.ErrCatchUpQueued, state)
+		assert.Contains(t, apperr.SafeMessage(err, ""), "A catch-up is already queued or running")
+		busy, err := s.CatchUpBusy(ctx)
+		require.NoError(t, err)
+		assert.True(t, busy, state)
+	}
+	assert.Equal(t, 1, count(t, s, jobs))
+	assert.Equal(t, 2, count(t, s, audits))
+
+	require.ErrorIs(t, s.RequestCatchUp(ctx, a, func(*store.Tx) error { return nil }), store.ErrCatchUpQueued)
+	_, err := s.DB().Exec(`UPDATE river_job SET state = 'completed', finalized_at = now() WHERE kind = 'event_catchup'`)
+	require.NoError(t, err)
+	require.ErrorIs(t, s.RequestCatchUp(ctx, a, func(*store.Tx) error { return store.ErrCatchUpQueued }), store.ErrCatchUpQueued)
+	assert.Equal(t, 2, count(t, s, audits), "a duplicate River skipped is not audited")
+	require.NoError(t, s.RequestCatchUp(ctx, a, insertJob), "once it finished, Run now queues again")
+	assert.Equal(t, 2, count(t, s, jobs))
+	assert.Equal(t, 3, count(t, s, audits))
+}
