@@ -108,6 +108,11 @@ func (s *Service) syncDispute(ctx context.Context, tx Tx, d Dispute, ch Charge, 
 	if err != nil {
 		return err
 	}
+	if !found {
+		// A renewal's charge: the mismatch names the subscription's order,
+		// whose first purchase keeps its status.
+		return s.renewalDisputed(ctx, tx, d, ch, eventID)
+	}
 	detail := map[string]any{"dispute": d.ID, "status": d.Status, "charge": ch.ID, "event": eventID}
 	switch {
 	case found && d.Won() && o.Served():
@@ -119,6 +124,32 @@ func (s *Service) syncDispute(ctx context.Context, tx Tx, d Dispute, ch Charge, 
 		return err
 	}
 	m := disputeMismatch(d, ch, o, found, eventID)
+	if d.Won() {
+		return tx.ResolveMismatch(ctx, m, disputeWonResolution)
+	}
+	_, err = tx.OpenMismatch(ctx, m)
+	return err
+}
+
+// renewalDisputed opens, updates or resolves the dispute's mismatch for a
+// charge that paid a renewal invoice of ours (or no order of ours at all),
+// tied to the subscription's order when there is one.
+func (s *Service) renewalDisputed(ctx context.Context, tx Tx, d Dispute, ch Charge, eventID string) error {
+	var o Order
+	in, orderID, err := tx.FindChargeInvoice(ctx, ch)
+	found := err == nil
+	if found {
+		if o, err = tx.LockOrder(ctx, orderID); err != nil {
+			return err
+		}
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
+	m := disputeMismatch(d, ch, o, found, eventID)
+	if found {
+		m.Evidence["invoice"] = map[string]any{"id": in.ID, "subscription": in.SubscriptionID, "amount": in.Amount,
+			"period_start": in.PeriodStart, "period_end": in.PeriodEnd}
+	}
 	if d.Won() {
 		return tx.ResolveMismatch(ctx, m, disputeWonResolution)
 	}

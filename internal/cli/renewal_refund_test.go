@@ -90,3 +90,34 @@ func TestSweepFindsRefundedRenewal(t *testing.T) {
 	require.Zero(t, again.MismatchesOpened)
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM mismatches WHERE kind = $1`, billing.KindRefundedActive))
 }
+
+// TestRenewalDisputedNamesTheOrder: a dispute on a renewal's charge opens
+// the urgent disputed mismatch tied to the subscription's order, naming
+// the invoice; the order's first purchase keeps its status and access is
+// kept; the dispute won resolves it.
+func TestRenewalDisputedNamesTheOrder(t *testing.T) {
+	s := sweepStack(t)
+	const email = "renewal-dispute@example.test"
+	o, sub := s.boughtYearly(t, email, "4242424242424242")
+	s.advanceSim(t, simYear+3600)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventInvoicePaid)))
+	var invoice, charge string
+	require.NoError(t, s.store.DB().QueryRow(`SELECT id, charge_id FROM invoices
+		WHERE subscription_id = $1 AND billing_reason <> 'subscription_create'`, sub).Scan(&invoice, &charge))
+	until := s.accessUntil(t, email)
+	dp := s.dispute(t, charge)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventDisputeCreated)))
+
+	m := s.onlyMismatch(t, billing.KindDisputed)
+	require.Equal(t, "open", m.Status)
+	require.Equal(t, dp, m.Subject)
+	require.NotNil(t, m.OrderID, "tied to the subscription's order")
+	require.Equal(t, o.ID, *m.OrderID)
+	require.Equal(t, invoice, evidence(t, m)["invoice"]["id"])
+	require.Equal(t, billing.StatusFulfilled, s.orderByRef(t, o.PublicRef).Status)
+	require.True(t, until.Equal(s.accessUntil(t, email)))
+
+	s.simPost(t, "/_sim/disputes/"+dp+"/close", `{"status":"won"}`)
+	require.Equal(t, http.StatusOK, s.deliver(t, s.event(t, billing.EventDisputeClosed)))
+	require.Equal(t, "resolved", s.onlyMismatch(t, billing.KindDisputed).Status)
+}
