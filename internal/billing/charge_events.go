@@ -115,20 +115,15 @@ func (s *Service) syncDispute(ctx context.Context, tx Tx, d Dispute, ch Charge, 
 	}
 	detail := map[string]any{"dispute": d.ID, "status": d.Status, "charge": ch.ID, "event": eventID}
 	switch {
-	case found && d.Won() && o.Served():
+	case d.Won() && o.Served():
 		o, err = s.moveOrder(ctx, tx, o, StatusFulfilled, "dispute_won", detail, StatusDisputed)
-	case found && !d.Won():
+	case !d.Won():
 		o, err = s.moveOrder(ctx, tx, o, StatusDisputed, "disputed", detail, StatusFulfilled, StatusPaid)
 	}
 	if err != nil {
 		return err
 	}
-	m := disputeMismatch(d, ch, o, found, eventID)
-	if d.Won() {
-		return tx.ResolveMismatch(ctx, m, disputeWonResolution)
-	}
-	_, err = tx.OpenMismatch(ctx, m)
-	return err
+	return settleDispute(ctx, tx, d, disputeMismatch(d, ch, o, true, eventID))
 }
 
 // renewalDisputed opens, updates or resolves the dispute's mismatch for a
@@ -150,10 +145,16 @@ func (s *Service) renewalDisputed(ctx context.Context, tx Tx, d Dispute, ch Char
 		m.Evidence["invoice"] = map[string]any{"id": in.ID, "subscription": in.SubscriptionID, "amount": in.Amount,
 			"period_start": in.PeriodStart, "period_end": in.PeriodEnd}
 	}
+	return settleDispute(ctx, tx, d, m)
+}
+
+// settleDispute resolves the dispute's mismatch when the processor says it
+// was won, and opens or updates it otherwise.
+func settleDispute(ctx context.Context, tx Tx, d Dispute, m MismatchReport) error {
 	if d.Won() {
 		return tx.ResolveMismatch(ctx, m, disputeWonResolution)
 	}
-	_, err = tx.OpenMismatch(ctx, m)
+	_, err := tx.OpenMismatch(ctx, m)
 	return err
 }
 
