@@ -35,27 +35,64 @@ func (s *Service) markSession(ctx context.Context, tx Tx, sessionID, status, kin
 // refunded_active mismatch (subject: the charge, as the sweep's).
 func (s *Service) chargeRefunded(ctx context.Context, tx Tx, ch Charge, eventID string) error {
 	o, found, err := s.orderForCharge(ctx, tx, ch)
-	if err != nil || !found {
+	if err != nil {
 		return err
+	}
+	if !found {
+		return s.renewalRefunded(ctx, tx, ch, eventID)
 	}
 	o, err = s.moveOrder(ctx, tx, o, StatusRefunded, "refunded", map[string]any{"charge": ch.ID, "event": eventID},
 		StatusFulfilled, StatusPaid, StatusDisputed)
 	if err != nil {
 		return err
 	}
+	return s.refundedWithAccess(ctx, tx, ch, o, o.PaymentIntentID, o.Amount, eventID, nil)
+}
+
+// renewalRefunded handles a full refund of a renewal's charge: the order
+// (the first purchase) keeps its status, the timeline says which invoice
+// was refunded, and a refunded_active mismatch opens while access runs.
+// A charge that paid no invoice of ours is none of our business.
+func (s *Service) renewalRefunded(ctx context.Context, tx Tx, ch Charge, eventID string) error {
+	in, orderID, err := tx.FindChargeInvoice(ctx, ch)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	o, err := tx.LockOrder(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	invoice := map[string]any{"id": in.ID, "subscription": in.SubscriptionID, "amount": in.Amount,
+		"currency": in.Currency, "period_start": in.PeriodStart, "period_end": in.PeriodEnd}
+	if err := tx.AddOrderEvent(ctx, o.ID, "renewal_refunded", map[string]any{"invoice": in.ID, "charge": ch.ID, "event": eventID}); err != nil {
+		return err
+	}
+	return s.refundedWithAccess(ctx, tx, ch, o, ch.PaymentIntentID, in.Amount, eventID, invoice)
+}
+
+// refundedWithAccess opens a refunded_active mismatch (subject: the
+// charge, as the sweep's) when the order's access has not run out. Access
+// is never revoked here: a person decides.
+func (s *Service) refundedWithAccess(ctx context.Context, tx Tx, ch Charge, o Order, paymentIntentID string,
+	amount int64, eventID string, invoice map[string]any) error {
 	until, err := s.accessUntil(ctx, tx, o)
 	if err != nil || !until.After(s.now()) {
 		return err
 	}
+	evidence := map[string]any{
+		"refund": map[string]any{"charge": ch.ID, "refunded_total": ch.AmountRefunded, "charge_refunded": ch.Refunded},
+		"charge": chargeEvidence(ch), "order": orderEvidence(o), "access_until": until,
+		"source": "webhook", "event": eventID,
+	}
+	if invoice != nil {
+		evidence["invoice"] = invoice
+	}
 	_, err = tx.OpenMismatch(ctx, MismatchReport{
 		Kind: KindRefundedActive, Subject: ch.ID, SubjectAt: ch.Created, OrderID: o.ID, Email: o.Email,
-		PaymentIntentID: o.PaymentIntentID, ChargeID: ch.ID, CheckoutSessionID: o.CheckoutSessionID,
-		Amount: o.Amount, Currency: o.Currency,
-		Evidence: map[string]any{
-			"refund": map[string]any{"charge": ch.ID, "refunded_total": ch.AmountRefunded, "charge_refunded": ch.Refunded},
-			"charge": chargeEvidence(ch), "order": orderEvidence(o), "access_until": until,
-			"source": "webhook", "event": eventID,
-		},
+		PaymentIntentID: paymentIntentID, ChargeID: ch.ID, CheckoutSessionID: o.CheckoutSessionID,
+		Amount: amount, Currency: o.Currency, Evidence: evidence,
 	})
 	return err
 }
@@ -71,21 +108,53 @@ func (s *Service) syncDispute(ctx context.Context, tx Tx, d Dispute, ch Charge, 
 	if err != nil {
 		return err
 	}
+	if !found {
+		// A renewal's charge: the mismatch names the subscription's order,
+		// whose first purchase keeps its status.
+		return s.renewalDisputed(ctx, tx, d, ch, eventID)
+	}
 	detail := map[string]any{"dispute": d.ID, "status": d.Status, "charge": ch.ID, "event": eventID}
 	switch {
-	case found && d.Won() && o.Served():
+	case d.Won() && o.Served():
 		o, err = s.moveOrder(ctx, tx, o, StatusFulfilled, "dispute_won", detail, StatusDisputed)
-	case found && !d.Won():
+	case !d.Won():
 		o, err = s.moveOrder(ctx, tx, o, StatusDisputed, "disputed", detail, StatusFulfilled, StatusPaid)
 	}
 	if err != nil {
 		return err
 	}
+	return settleDispute(ctx, tx, d, disputeMismatch(d, ch, o, true, eventID))
+}
+
+// renewalDisputed opens, updates or resolves the dispute's mismatch for a
+// charge that paid a renewal invoice of ours (or no order of ours at all),
+// tied to the subscription's order when there is one.
+func (s *Service) renewalDisputed(ctx context.Context, tx Tx, d Dispute, ch Charge, eventID string) error {
+	var o Order
+	in, orderID, err := tx.FindChargeInvoice(ctx, ch)
+	found := err == nil
+	if found {
+		if o, err = tx.LockOrder(ctx, orderID); err != nil {
+			return err
+		}
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
 	m := disputeMismatch(d, ch, o, found, eventID)
+	if found {
+		m.Evidence["invoice"] = map[string]any{"id": in.ID, "subscription": in.SubscriptionID, "amount": in.Amount,
+			"period_start": in.PeriodStart, "period_end": in.PeriodEnd}
+	}
+	return settleDispute(ctx, tx, d, m)
+}
+
+// settleDispute resolves the dispute's mismatch when the processor says it
+// was won, and opens or updates it otherwise.
+func settleDispute(ctx context.Context, tx Tx, d Dispute, m MismatchReport) error {
 	if d.Won() {
 		return tx.ResolveMismatch(ctx, m, disputeWonResolution)
 	}
-	_, err = tx.OpenMismatch(ctx, m)
+	_, err := tx.OpenMismatch(ctx, m)
 	return err
 }
 

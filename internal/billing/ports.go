@@ -89,6 +89,11 @@ type Tx interface {
 	// LockInvoice stores the invoice's latest facts, locks its row until
 	// the transaction ends, and reports whether a grant exists for it.
 	LockInvoice(ctx context.Context, r InvoiceRecord) (granted bool, err error)
+	// FindChargeInvoice returns the invoice of ours a charge paid (by the
+	// invoice the processor names, else the charge's payment intent or
+	// id) and the order its subscription belongs to; NotFound when the
+	// charge paid no invoice we hold.
+	FindChargeInvoice(ctx context.Context, ch Charge) (inv InvoiceRecord, orderID int64, err error)
 	// GrantInvoice records the invoice's grant (once per invoice: the
 	// grant row is the unique defence, a second is Conflict) and, with
 	// g.Extend, raises the entitlement to at least g.Until; it never

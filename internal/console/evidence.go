@@ -144,6 +144,8 @@ var orderEventWords = map[string]string{
 	"expired":    "Checkout expired without a payment",
 	"refunded":   "Refunded at the processor",
 	"disputed":   "Disputed with the bank",
+	// A renewal's charge refunded in full; the order's first purchase stands.
+	"renewal_refunded": "A renewal refunded at the processor",
 	// A customer's claim found this order already served.
 	"claimed_again": "Claimed again on Claim my purchase: the access email sent again",
 }

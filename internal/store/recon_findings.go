@@ -89,13 +89,19 @@ const disputedFinding = findingColumns + `
 	ON CONFLICT DO NOTHING`
 
 // refundedFinding queues a charge refunded in full (by the charge's own
-// flag, on its row or its payment intent's, or by the refunds listed adding up to the order's amount) whose
-// order still grants access that has not run out.
+// flag, on its row or its payment intent's, or by the refunds listed adding
+// up to what it paid) whose order still grants access that has not run out.
+// The charge paid an order (a first invoice's payment intent is its
+// order's), or else a renewal invoice of that order's subscription (then what it paid is the
+// invoice's amount, and the evidence names the invoice).
 const refundedFinding = findingColumns + `
-	SELECT {run}, '` + billing.KindRefundedActive + `', c.charge_id, 'queue', c.at, o.id, o.email, o.payment_intent_id, c.charge_id,
-		o.checkout_session_id, NULL, o.amount, o.currency, NULL, NULL, false, NULL,
+	SELECT {run}, '` + billing.KindRefundedActive + `', c.charge_id, 'queue', c.at, o.id, o.email, c.pi, c.charge_id,
+		o.checkout_session_id, NULL, paid.amount, o.currency, NULL, NULL, false, NULL,
 		jsonb_build_object('refund', jsonb_build_object('charge', c.charge_id, 'refunded_total', c.total,
 			'charge_refunded', c.full_flag, 'last_refund_at', c.at), 'order', ` + orderEvidence + `)
+		|| CASE WHEN paid.invoice_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('invoice', jsonb_build_object(
+			'id', paid.invoice_id, 'subscription', paid.subscription_id, 'amount', paid.amount,
+			'period_start', paid.period_start, 'period_end', paid.period_end)) END
 	FROM (
 		SELECT charge_id, max(payment_intent_id) AS pi, sum(amount) AS total, bool_or(full_flag) AS full_flag,
 			max(created) AS at
@@ -110,8 +116,18 @@ const refundedFinding = findingColumns + `
 			FROM recon_objects WHERE run_id = {run} AND object = 'refund' AND status IN ('succeeded', 'pending')
 		) x GROUP BY charge_id
 	) c
-	JOIN orders o ON o.payment_intent_id = c.pi
-	WHERE (c.full_flag OR c.total >= o.amount)
+	CROSS JOIN LATERAL (
+		SELECT po.id AS order_id, po.amount, NULL::text AS invoice_id, NULL::text AS subscription_id,
+			NULL::timestamptz AS period_start, NULL::timestamptz AS period_end
+		FROM orders po WHERE po.payment_intent_id = c.pi
+		UNION ALL
+		SELECT s.order_id, i.amount, i.id, i.subscription_id, i.period_start, i.period_end
+		FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id
+		WHERE i.payment_intent_id = c.pi
+		ORDER BY invoice_id NULLS FIRST LIMIT 1
+	) paid
+	JOIN orders o ON o.id = paid.order_id
+	WHERE (c.full_flag OR c.total >= paid.amount)
 		AND EXISTS (SELECT 1 FROM entitlement_grants g
 			JOIN entitlements e ON e.account_id = g.account_id AND e.plan_code = g.plan_code
 			WHERE g.order_id = o.id AND e.valid_until > now())
