@@ -75,6 +75,9 @@ func (h staffConsole) acted(c *fiber.Ctx, id int64, res resolve.Result, err erro
 	if refused {
 		msg = apperr.SafeMessage(err, "")
 	}
+	if email, ok := customerBack(c.FormValue("back")); ok {
+		return h.actedFromCustomer(c, email, id, msg, status, refused)
+	}
 	partial := isPartialRequest(c)
 	switch {
 	case partial && refused:
@@ -97,6 +100,32 @@ func (h staffConsole) acted(c *fiber.Ctx, id int64, res resolve.Result, err erro
 		flashNow(c, msg)
 	}
 	return render(c, status, views.MismatchPage(v), views.MismatchContent(v))
+}
+
+// actedFromCustomer answers an action posted from a customer's page, so
+// the person stays on it. Done: back to that page with the message as
+// its flash (303, or HX-Redirect for htmx). Refused: htmx gets the words
+// in that mismatch's slot and the flash, leaving what was typed; a plain
+// form gets the customer's page as it is now, with the words.
+func (h staffConsole) actedFromCustomer(c *fiber.Ctx, email string, id int64, msg string, status int, refused bool) error {
+	if !refused {
+		flashNext(c, msg, h.secure)
+		return redirect(c, views.CustomerURL(email))
+	}
+	if isPartialRequest(c) {
+		flashNow(c, msg)
+		slot := views.CustomerRefusalID(id)
+		c.Set("HX-Retarget", "#"+slot)
+		c.Set("HX-Reswap", "outerHTML")
+		return render(c, status, views.ActionRefusalIn(slot, msg), views.ActionRefusalIn(slot, msg))
+	}
+	f, err := h.core.Customer(c.UserContext(), email, "")
+	if err != nil {
+		return err
+	}
+	v := h.customerView(c, f)
+	v.Shell.Flash, v.Refused, v.Refusal = msg, id, msg
+	return render(c, status, views.CustomerPage(v), views.CustomerContent(v))
 }
 
 // refusal is the status of an action refused with words to show, and

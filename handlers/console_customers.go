@@ -40,9 +40,14 @@ func (h staffConsole) handleCustomer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s := h.shell(c, "/console/customers")
-	v := views.CustomerView{Shell: s, File: f, Nonce: newNonce(), Back: views.CustomerURL(f.Email)}
+	v := h.customerView(c, f)
 	return render(c, fiber.StatusOK, views.CustomerPage(v), views.CustomerContent(v))
+}
+
+// customerView is a customer's page for the signed-in person.
+func (h staffConsole) customerView(c *fiber.Ctx, f console.CustomerFile) views.CustomerView {
+	s := h.shell(c, "/console/customers")
+	return views.CustomerView{Shell: s, File: f, Nonce: newNonce(), Back: views.CustomerURL(f.Email)}
 }
 
 // handleEmails is GET /console/emails: every email, filterable by
@@ -107,6 +112,21 @@ func backTo(back, def string) string {
 		return back
 	}
 	return def
+}
+
+// customerBack is the customer whose page a form's back field names, if
+// it names one: a path of ours under /console/customers/ with an email in
+// it. Anything else (another site, another page) is not a customer page.
+func customerBack(back string) (string, bool) {
+	rest, ok := strings.CutPrefix(backTo(back, ""), "/console/customers/")
+	if !ok {
+		return "", false
+	}
+	email, err := url.PathUnescape(rest)
+	if err != nil || !strings.Contains(email, "@") || strings.ContainsAny(email, "/?#") {
+		return "", false
+	}
+	return email, true
 }
 
 // newNonce is a Resend form's one-time token (mail.Resend).

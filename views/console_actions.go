@@ -33,6 +33,10 @@ type CaseActions struct {
 	Granted bool
 	// Refusal is the words of an action just refused.
 	Refusal string
+	// Back is the customer page the forms are on and return to, "" on
+	// the mismatch's own page. A customer page may hold several
+	// mismatches' actions, so their element ids carry the mismatch's.
+	Back string
 }
 
 // ActionRefusalID is the element an htmx action's refusal replaces.
@@ -45,6 +49,20 @@ const RefundAmountHelp = "Type the amount to refund as 249 or 249.00, or leave i
 func (a CaseActions) offers(x resolve.Action) bool { return slices.Contains(a.Offered, x) }
 
 func (a CaseActions) open() bool { return a.Status == "open" }
+
+// domID is an element id of the actions region, unique on the page.
+func (a CaseActions) domID(base string) string {
+	if a.Back == "" {
+		return base
+	}
+	return base + "-" + itoa(int(a.ID))
+}
+
+// CustomerRefusalID is the element a refusal replaces when the action was
+// posted from a customer page.
+func CustomerRefusalID(mismatchID int64) string {
+	return CaseActions{ID: mismatchID, Back: "customer"}.domID(ActionRefusalID)
+}
 
 func actionURL(id int64, path string) string { return MismatchURL(id) + "/" + path }
 

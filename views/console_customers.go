@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/backstophq/backstop/internal/console"
+	"github.com/backstophq/backstop/internal/resolve"
 	"github.com/backstophq/backstop/internal/store"
 )
 
@@ -20,7 +21,28 @@ type CustomerView struct {
 	Shell ConsoleShell
 	File  console.CustomerFile
 	Nonce string // the Resend forms' one-time token
-	Back  string // where Resend returns
+	Back  string // where Resend and the mismatches' actions return
+	// Refused is the mismatch whose action was just refused, with the
+	// words why; 0 when none.
+	Refused int64
+	Refusal string
+}
+
+// mismatchActions is the actions region of an open mismatch of the
+// customer's, as its own page offers them, posting back to this page.
+// The processor is not asked for this page: the money actions ask it
+// when clicked.
+func (v CustomerView) mismatchActions(m console.OpenMismatch) CaseActions {
+	a := CaseActions{
+		ID: m.ID, Kind: m.Kind, Status: "open", Version: m.Version, CSRFToken: v.Shell.CSRFToken,
+		Offered: resolve.Actions(m.Kind), Reasons: resolve.RefundReasons(),
+		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Mine: m.ClaimedBy != "" && m.ClaimedBy == v.Shell.Email,
+		Granted: m.Granted, Back: v.Back,
+	}
+	if m.ID == v.Refused {
+		a.Refusal = v.Refusal
+	}
+	return a
 }
 
 // EmailsView is the console's emails page.

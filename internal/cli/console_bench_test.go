@@ -268,3 +268,7 @@ func (instantProcessor) GetCharge(ctx context.Context, id string) (billing.Charg
 func (instantProcessor) GetCheckoutSession(ctx context.Context, id string) (billing.Session, error) {
 	return billing.Session{ID: id, Status: "complete", PaymentStatus: "paid"}, nil
 }
+
+func (instantProcessor) GetSubscription(ctx context.Context, id string) (billing.Subscription, error) {
+	return billing.Subscription{ID: id, Status: "active"}, nil
+}

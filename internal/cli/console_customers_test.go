@@ -144,8 +144,8 @@ func TestConsoleSearchNeedsSignIn(t *testing.T) {
 }
 
 // TestConsoleCustomerOpenMismatch: a payment we hold no order for is found
-// by its payment id through its mismatch, and the customer page offers
-// the mismatch's page, where its actions are.
+// by its payment id through its mismatch, and the customer page links the
+// mismatch's page beside its actions.
 func TestConsoleCustomerOpenMismatch(t *testing.T) {
 	t.Parallel()
 	s := newTestStack(t)

@@ -28,7 +28,7 @@ func (s *stack) webDeps() handlers.Deps {
 		Incidents:   s.incidents,
 		Runs:        consoleRuns{s.store, s.jobs},
 		Audit:       s.store,
-		Console:     console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger}),
+		Console:     console.New(s.store, s.live, s.recon.alerter, console.Options{Logger: s.logger, RenewalGrace: s.cfg.RenewalGrace}),
 		Resolve:     s.resolve,
 		Resender:    s.outbox,
 		Webhook: handlers.WebhookDeps{

@@ -15,18 +15,22 @@ import (
 // CustomerFile is the customer page: "what happened to this customer,
 // and what do I click", for one email address.
 type CustomerFile struct {
-	Email      string
-	Account    *store.CaseAccount // nil when never served
-	Grants     []store.CustomerGrant
-	Mismatches []OpenMismatch
-	Timeline   []store.CustomerItem
+	Email   string
+	Account *store.CaseAccount // nil when never served
+	Grants  []store.CustomerGrant
+	// Subscriptions are the customer's, oldest first, each with its
+	// invoices and the processor's subscription asked live.
+	Subscriptions []CustomerSubscription
+	Mismatches    []OpenMismatch
+	Timeline      []store.CustomerItem
 	// Emails are the rendered emails of this timeline page, by id.
 	Emails map[int64]store.EmailMessage
 	// Payments is the processor's live state of the payments on this
 	// page, by payment intent id, fetched once for the page.
 	Payments  map[string]LivePayment
 	FetchedAt time.Time
-	// Unreachable is set when the processor did not answer in time.
+	// Unreachable is set when the processor did not answer in time, for
+	// a subscription or a payment.
 	Unreachable bool
 	// Next is the cursor of the next (older) page, "" on the last.
 	Next  string
@@ -50,9 +54,10 @@ type LivePayment struct {
 // timelinePage is how many items one page of the timeline shows.
 const timelinePage = 50
 
-// livePayments bounds the payments one page asks the processor about,
-// within the rate budget every processor call shares.
-const livePayments = 5
+// liveObjects bounds the subscriptions and payments one page asks the
+// processor about, together, within the rate budget every processor call
+// shares: subscriptions first, then the newest payments.
+const liveObjects = 5
 
 // Customer reads the customer page of email, the timeline page after the
 // cursor after ("" for the newest). Errors: Invalid for a cursor that is
@@ -90,10 +95,13 @@ func (s *Service) Customer(ctx context.Context, email, after string) (CustomerFi
 			DetectedAt: m.DetectedAt}, s.now())
 		f.Mismatches = append(f.Mismatches, OpenMismatch{CustomerMismatch: m, Label: KindLabel(m.Kind), Advice: adv.Action})
 	}
+	if err := s.customerSubscriptions(ctx, &f); err != nil {
+		return CustomerFile{}, err
+	}
 	if err := s.pageEmails(ctx, &f); err != nil {
 		return CustomerFile{}, err
 	}
-	s.livePayments(ctx, &f)
+	s.liveFacts(ctx, &f)
 	return f, nil
 }
 
@@ -117,16 +125,26 @@ func (s *Service) pageEmails(ctx context.Context, f *CustomerFile) error {
 	return nil
 }
 
-// livePayments asks the processor about the newest payments on the page,
-// once each, within the page's live timeout; it stops at the first
-// failure, as the mismatch page does.
-func (s *Service) livePayments(ctx context.Context, f *CustomerFile) {
+// liveFacts asks the processor about the customer's subscriptions, then
+// the newest payments on the page, once each and within one live timeout
+// for all of them; it stops at the first failure, as the mismatch page
+// does.
+func (s *Service) liveFacts(ctx context.Context, f *CustomerFile) {
 	f.Payments = map[string]LivePayment{}
 	ctx, cancel := context.WithTimeout(ctx, s.liveTimeout)
 	defer cancel()
+	if asked := s.liveSubscriptions(ctx, f); !f.Unreachable {
+		s.livePayments(ctx, f, liveObjects-asked)
+	}
+	f.FetchedAt = s.now()
+}
+
+// livePayments asks the processor about at most budget payments on the
+// page, newest first.
+func (s *Service) livePayments(ctx context.Context, f *CustomerFile, budget int) {
 	for _, it := range f.Timeline {
 		pi := it.Ref
-		if it.Source != "payment" || pi == "" || len(f.Payments) >= livePayments {
+		if it.Source != "payment" || pi == "" || len(f.Payments) >= budget {
 			continue
 		}
 		if _, done := f.Payments[pi]; done {
@@ -153,7 +171,6 @@ func (s *Service) livePayments(ctx context.Context, f *CustomerFile) {
 		}
 		f.Payments[pi] = lp
 	}
-	f.FetchedAt = s.now()
 }
 
 var errBadCursor = apperr.New(apperr.Invalid, "That page link is broken. Go back to the customer's first page.")

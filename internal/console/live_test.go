@@ -50,6 +50,13 @@ func (f *fakeProcessor) GetCheckoutSession(ctx context.Context, id string) (bill
 	return billing.Session{ID: id, Status: "expired"}, nil
 }
 
+func (f *fakeProcessor) GetSubscription(ctx context.Context, id string) (billing.Subscription, error) {
+	if err := f.wait(ctx); err != nil {
+		return billing.Subscription{}, err
+	}
+	return billing.Subscription{ID: id, Status: "past_due"}, nil
+}
+
 func liveService(p Processor, timeout time.Duration) *Service {
 	return New(nil, p, nil, Options{LiveTimeout: timeout, Now: func() time.Time { return now }})
 }

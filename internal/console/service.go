@@ -17,6 +17,7 @@ type Processor interface {
 	GetPaymentIntent(ctx context.Context, id string) (billing.Payment, error)
 	GetCharge(ctx context.Context, id string) (billing.Charge, error)
 	GetCheckoutSession(ctx context.Context, id string) (billing.Session, error)
+	GetSubscription(ctx context.Context, id string) (billing.Subscription, error)
 }
 
 // AlertSource reports the reconciliation alerts (recon.Alerter).
@@ -34,14 +35,19 @@ type Service struct {
 	alerts      AlertSource
 	now         func() time.Time
 	liveTimeout time.Duration
-	log         *slog.Logger
+	// renewalGrace is RENEWAL_GRACE: how long a failed renewal keeps
+	// access, for the words beside a failed invoice.
+	renewalGrace time.Duration
+	log          *slog.Logger
 }
 
 // Options tune a Service; the zero value is production.
 type Options struct {
 	Now         func() time.Time // time.Now by default
 	LiveTimeout time.Duration    // DefaultLiveTimeout when zero
-	Logger      *slog.Logger
+	// RenewalGrace is RENEWAL_GRACE; billing.DefaultRenewalGrace when zero.
+	RenewalGrace time.Duration
+	Logger       *slog.Logger
 }
 
 // New returns a Service reading st, asking proc for live facts and alerts
@@ -56,7 +62,11 @@ func New(st *store.Store, proc Processor, alerts AlertSource, o Options) *Servic
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: st, proc: proc, alerts: alerts, now: o.Now, liveTimeout: o.LiveTimeout, log: o.Logger}
+	if o.RenewalGrace <= 0 {
+		o.RenewalGrace = billing.DefaultRenewalGrace
+	}
+	return &Service{store: st, proc: proc, alerts: alerts, now: o.Now, liveTimeout: o.LiveTimeout,
+		renewalGrace: o.RenewalGrace, log: o.Logger}
 }
 
 // Alert is one raised reconciliation alert, for the banner on every page.

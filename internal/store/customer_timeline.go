@@ -139,20 +139,27 @@ type CustomerMismatch struct {
 	Currency   string    `db:"currency"`
 	DetectedAt time.Time `db:"detected_at"`
 	ClaimedBy  string    `db:"claimed_by"`
+	// Version, LinkedEmail and Granted are what the mismatch's actions
+	// need: the version a form posts back, the account Link account
+	// named, and whether its order was served.
+	Version     int    `db:"version"`
+	LinkedEmail string `db:"linked_email"`
+	Granted     bool   `db:"granted"`
 }
 
 // CustomerOpenMismatches lists the open mismatches about the customer
 // with email or any of their orders, oldest first.
 func (s *Store) CustomerOpenMismatches(ctx context.Context, email string) ([]CustomerMismatch, error) {
 	const q = `
-		SELECT id, kind, COALESCE(amount, 0) AS amount, COALESCE(currency, '') AS currency, detected_at,
-			COALESCE(claimed_by, '') AS claimed_by
-		FROM mismatches
-		WHERE status = 'open' AND id IN (
+		SELECT m.id, m.kind, COALESCE(m.amount, 0) AS amount, COALESCE(m.currency, '') AS currency, m.detected_at,
+			COALESCE(m.claimed_by, '') AS claimed_by, m.version, COALESCE(m.linked_email, '') AS linked_email,
+			o.fulfilled_at IS NOT NULL AS granted
+		FROM mismatches m LEFT JOIN orders o ON o.id = m.order_id
+		WHERE m.status = 'open' AND m.id IN (
 			SELECT id FROM mismatches WHERE lower(email) = lower($1) AND email IS NOT NULL
-			UNION SELECT mm.id FROM orders o CROSS JOIN LATERAL (SELECT id FROM mismatches WHERE order_id = o.id) mm
-			WHERE lower(o.email) = lower($1))
-		ORDER BY detected_at, id LIMIT 50`
+			UNION SELECT mm.id FROM orders ord CROSS JOIN LATERAL (SELECT id FROM mismatches WHERE order_id = ord.id) mm
+			WHERE lower(ord.email) = lower($1))
+		ORDER BY m.detected_at, m.id LIMIT 50`
 	out := []CustomerMismatch{}
 	if err := s.db.SelectContext(ctx, &out, q, email); err != nil {
 		return nil, fmt.Errorf("customer mismatches: %w", mapErr(err))
