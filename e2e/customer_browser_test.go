@@ -35,7 +35,7 @@ func TestCustomerBrowserAfterACrash(t *testing.T) {
 
 	password := w.staffLogin("ana@shop.test", "support")
 	ctx := e2e.Browser(t, 1280, 900, 3*time.Minute)
-	var order, payment, emailLine, flash string
+	var order, payment, emailLine, flash, subscription, grant string
 	var sources []string
 	var png []byte
 	require.NoError(t, chromedp.Run(ctx,
@@ -46,6 +46,8 @@ func TestCustomerBrowserAfterACrash(t *testing.T) {
 		chromedp.Text(`[data-testid="timeline-order"]`, &order, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="timeline-payment-live"]`, &payment, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="timeline-email"]`, &emailLine, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="subscription-status"]`, &subscription, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="invoice-grant"]`, &grant, chromedp.ByQuery),
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="timeline-item"]')].map(e => e.dataset.source)`, &sources),
 		chromedp.FullScreenshot(&png, 100),
 	), "search by email and land on the customer")
@@ -55,6 +57,9 @@ func TestCustomerBrowserAfterACrash(t *testing.T) {
 	assert.Contains(t, emailLine, template)
 	assert.Contains(t, emailLine, "sent")
 	assert.Contains(t, sources, "webhook", "the webhooks that healed it")
+	assert.Contains(t, subscription, "ours: active", "the yearly plan's subscription")
+	assert.Contains(t, subscription, "active", "beside the processor's status")
+	assert.Contains(t, grant, "granted", "the first invoice and what it granted")
 	for _, ref := range errorRefs {
 		var refs []string
 		require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(
