@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/invariant"
 )
 
 const simYear = 365 * 24 * 3600
@@ -52,6 +54,7 @@ func (w *world) requireRenewedOnce(email string, mails int) {
 	for _, in := range sub["invoices"].([]any) {
 		require.Equal(t, true, in.(map[string]any)["granted"])
 	}
+	require.Empty(t, invariant.Strings(w.check()), "the invariant checker, renewals included")
 }
 
 // TestYearlyPlanRenewsAYearLater: the real binary and the simulator as
@@ -65,6 +68,15 @@ func TestYearlyPlanRenewsAYearLater(t *testing.T) {
 	w.buyYearly(email)
 	w.simJSON("POST", "/_sim/clock/advance", map[string]any{"seconds": simYear + 3600}, nil)
 	w.requireRenewedOnce(email, 2)
+
+	// The checker sees a lost renewal grant: the period the customer paid
+	// for and does not have.
+	_, err := w.db.Exec(`DELETE FROM invoice_grants WHERE invoice_id IN (SELECT id FROM invoices WHERE billing_reason = 'subscription_cycle')`)
+	require.NoError(t, err)
+	vs := invariant.Strings(w.check())
+	require.Len(t, vs, 1, "%q", vs)
+	require.Contains(t, vs[0], "renewal_granted_once: in_")
+	require.Contains(t, vs[0], "granted 0 times")
 }
 
 // TestRenewalSurvivesACrashBeforeCommit: the app dies at

@@ -29,15 +29,16 @@ func (v Violation) String() string { return v.Rule + ": " + v.Subject + ": " + v
 // the rules (see the package doc). The error is a failure to read, never a
 // violation.
 func Check(ctx context.Context, src Sources) ([]Violation, error) {
-	payments, err := src.Processor.succeededPayments(ctx)
+	f, err := src.Processor.read(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var all []Violation
-	for _, rule := range []func(context.Context, Sources, []payment) ([]Violation, error){
-		paymentsServedOnce, servedWithoutPayment, grantedOnce, emailedOnce, eventsAccountedFor, noRunningJobs,
+	for _, rule := range []func(context.Context, Sources, facts) ([]Violation, error){
+		paymentsServedOnce, servedWithoutPayment, grantedOnce, renewalsGrantedOnce, emailedOnce,
+		eventsAccountedFor, noRunningJobs,
 	} {
-		vs, err := rule(ctx, src, payments)
+		vs, err := rule(ctx, src, f)
 		if err != nil {
 			return all, err
 		}

@@ -11,6 +11,9 @@
 //   - no order is served without a succeeded payment;
 //   - no period is granted twice for one payment, and every served order
 //     has its grant;
+//   - every renewal invoice the processor shows paid is granted exactly
+//     once (or an open mismatch says why not), and no invoice is granted
+//     that the processor does not show paid;
 //   - each served order has one confirmation-or-recovery email, delivered
 //     once, or twice with one Message-ID (the crash window after the SMTP
 //     server accepted and before the send was recorded);

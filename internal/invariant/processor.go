@@ -29,6 +29,52 @@ type paymentIntent struct {
 	Amount int64  `json:"amount"`
 }
 
+// invoice is a subscription invoice as the processor lists it.
+type invoice struct {
+	ID            string  `json:"id"`
+	Status        string  `json:"status"`
+	BillingReason string  `json:"billing_reason"`
+	Paid          bool    `json:"paid"`
+	PaymentIntent *string `json:"payment_intent"`
+}
+
+// renewal reports whether the invoice is a later period's, not the
+// purchase's first invoice (which its order serves).
+func (in invoice) renewal() bool { return in.BillingReason != "subscription_create" }
+
+// facts is what the processor says, as the rules read it: the succeeded
+// payments that an order must serve (a renewal's payment is its invoice's
+// business, not an order's), and every invoice.
+type facts struct {
+	payments []payment
+	invoices []invoice
+}
+
+// read lists what the rules need from the processor.
+func (p Processor) read(ctx context.Context) (facts, error) {
+	var invoices []invoice
+	if err := listAll(ctx, p, "invoices", &invoices); err != nil {
+		return facts{}, err
+	}
+	renewalPayments := map[string]bool{}
+	for _, in := range invoices {
+		if in.renewal() && in.PaymentIntent != nil {
+			renewalPayments[*in.PaymentIntent] = true
+		}
+	}
+	all, err := p.succeededPayments(ctx)
+	if err != nil {
+		return facts{}, err
+	}
+	f := facts{invoices: invoices}
+	for _, pay := range all {
+		if !renewalPayments[pay.ID] {
+			f.payments = append(f.payments, pay)
+		}
+	}
+	return f, nil
+}
+
 type charge struct {
 	ID             string  `json:"id"`
 	PaymentIntent  *string `json:"payment_intent"`
@@ -110,6 +156,7 @@ func listAll[T interface{ id() string }](ctx context.Context, p Processor, resou
 func (pi paymentIntent) id() string { return pi.ID }
 func (c charge) id() string         { return c.ID }
 func (r refund) id() string         { return r.ID }
+func (in invoice) id() string       { return in.ID }
 
 func (p Processor) get(ctx context.Context, path string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.BaseURL+path, nil)

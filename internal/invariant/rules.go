@@ -11,7 +11,7 @@ import (
 // paymentsServedOnce: every succeeded, unrefunded payment has exactly one
 // served order, unless an open mismatch (on the payment or its order) says
 // why a person must look at it.
-func paymentsServedOnce(ctx context.Context, src Sources, ps []payment) ([]Violation, error) {
+func paymentsServedOnce(ctx context.Context, src Sources, f facts) ([]Violation, error) {
 	const q = `
 		SELECT p.pi, count(o.id) FILTER (WHERE o.fulfilled_at IS NOT NULL) AS served,
 			COALESCE(string_agg(o.status, ','), '') AS statuses,
@@ -29,7 +29,7 @@ func paymentsServedOnce(ctx context.Context, src Sources, ps []payment) ([]Viola
 		Statuses  string `db:"statuses"`
 		OpenKinds string `db:"open_kinds"`
 	}
-	if err := src.DB.SelectContext(ctx, &rows, q, pq.Array(ids(ps, true))); err != nil {
+	if err := src.DB.SelectContext(ctx, &rows, q, pq.Array(ids(f.payments, true))); err != nil {
 		return nil, fmt.Errorf("payments served once: %w", err)
 	}
 	var out []Violation
@@ -49,7 +49,7 @@ func paymentsServedOnce(ctx context.Context, src Sources, ps []payment) ([]Viola
 
 // servedWithoutPayment: no order is served unless the processor shows its
 // payment succeeded (refunded later or not).
-func servedWithoutPayment(ctx context.Context, src Sources, ps []payment) ([]Violation, error) {
+func servedWithoutPayment(ctx context.Context, src Sources, f facts) ([]Violation, error) {
 	const q = `
 		SELECT id, public_ref, status, COALESCE(payment_intent_id, '') AS pi
 		FROM orders
@@ -61,7 +61,7 @@ func servedWithoutPayment(ctx context.Context, src Sources, ps []payment) ([]Vio
 		Status string `db:"status"`
 		PI     string `db:"pi"`
 	}
-	if err := src.DB.SelectContext(ctx, &rows, q, pq.Array(ids(ps, false))); err != nil {
+	if err := src.DB.SelectContext(ctx, &rows, q, pq.Array(ids(f.payments, false))); err != nil {
 		return nil, fmt.Errorf("served without payment: %w", err)
 	}
 	var out []Violation
@@ -73,7 +73,7 @@ func servedWithoutPayment(ctx context.Context, src Sources, ps []payment) ([]Vio
 }
 
 // grantedOnce: one grant per payment, and a grant for every served order.
-func grantedOnce(ctx context.Context, src Sources, _ []payment) ([]Violation, error) {
+func grantedOnce(ctx context.Context, src Sources, _ facts) ([]Violation, error) {
 	const twice = `
 		SELECT o.payment_intent_id AS pi, count(*) AS grants, string_agg(CAST(o.id AS text), ',') AS orders
 		FROM entitlement_grants g JOIN orders o ON o.id = g.order_id
@@ -109,9 +109,60 @@ func grantedOnce(ctx context.Context, src Sources, _ []payment) ([]Violation, er
 	return out, nil
 }
 
+// renewalsGrantedOnce: every renewal invoice the processor shows paid is
+// granted exactly once, unless an open mismatch about it says why a person
+// must look; no invoice is granted that the processor does not show paid.
+func renewalsGrantedOnce(ctx context.Context, src Sources, f facts) ([]Violation, error) {
+	paid, renewals := []string{}, []string{}
+	for _, in := range f.invoices {
+		if in.Paid {
+			paid = append(paid, in.ID)
+			if in.renewal() {
+				renewals = append(renewals, in.ID)
+			}
+		}
+	}
+	const q = `
+		SELECT r.id, count(g.invoice_id) AS grants,
+			COALESCE((SELECT string_agg(m.kind, ',') FROM mismatches m
+				WHERE m.status = 'open' AND m.subject = 'invoice:' || r.id), '') AS open_kinds
+		FROM unnest(CAST($1 AS text[])) AS r(id)
+		LEFT JOIN invoice_grants g ON g.invoice_id = r.id
+		GROUP BY r.id
+		HAVING count(g.invoice_id) <> 1
+		ORDER BY r.id`
+	var rows []struct {
+		ID        string `db:"id"`
+		Grants    int    `db:"grants"`
+		OpenKinds string `db:"open_kinds"`
+	}
+	if err := src.DB.SelectContext(ctx, &rows, q, pq.Array(renewals)); err != nil {
+		return nil, fmt.Errorf("renewals granted once: %w", err)
+	}
+	var out []Violation
+	for _, r := range rows {
+		if r.Grants == 0 && r.OpenKinds != "" {
+			continue // a person has it
+		}
+		out = append(out, violation("renewal_granted_once", r.ID, "paid at the processor, granted %d times (open mismatches: %q)", r.Grants, r.OpenKinds))
+	}
+	const unpaid = `
+		SELECT invoice_id FROM invoice_grants
+		WHERE NOT invoice_id = ANY(CAST($1 AS text[]))
+		ORDER BY invoice_id`
+	var granted []string
+	if err := src.DB.SelectContext(ctx, &granted, unpaid, pq.Array(paid)); err != nil {
+		return nil, fmt.Errorf("granted unpaid invoices: %w", err)
+	}
+	for _, id := range granted {
+		out = append(out, violation("renewal_granted_once", id, "granted, but the processor does not show it paid"))
+	}
+	return out, nil
+}
+
 // emailedOnce: each served order has one confirmation-or-recovery email,
 // sent; in the mailbox it arrived once, or twice with the same Message-ID.
-func emailedOnce(ctx context.Context, src Sources, _ []payment) ([]Violation, error) {
+func emailedOnce(ctx context.Context, src Sources, _ facts) ([]Violation, error) {
 	const q = `
 		SELECT o.id, o.public_ref, count(m.id) AS emails,
 			COALESCE(min(m.message_id), '') AS message_id,
@@ -155,7 +206,7 @@ func emailedOnce(ctx context.Context, src Sources, _ []payment) ([]Violation, er
 }
 
 // eventsAccountedFor: a stored processor event is processed, or says why not.
-func eventsAccountedFor(ctx context.Context, src Sources, _ []payment) ([]Violation, error) {
+func eventsAccountedFor(ctx context.Context, src Sources, _ facts) ([]Violation, error) {
 	const q = `
 		SELECT id, type, attempts FROM processor_events
 		WHERE processed_at IS NULL AND COALESCE(last_error, '') = ''
@@ -177,7 +228,7 @@ func eventsAccountedFor(ctx context.Context, src Sources, _ []payment) ([]Violat
 
 // noRunningJobs: no River job is left "running" (a job whose process died
 // stays so until River's rescuer moves it on).
-func noRunningJobs(ctx context.Context, src Sources, _ []payment) ([]Violation, error) {
+func noRunningJobs(ctx context.Context, src Sources, _ facts) ([]Violation, error) {
 	const q = `SELECT id, kind, attempt FROM river_job WHERE state = 'running' ORDER BY id`
 	var rows []struct {
 		ID      int64  `db:"id"`
