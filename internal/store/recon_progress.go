@@ -90,9 +90,11 @@ func (s *Store) SweepBusy(ctx context.Context) (bool, error) {
 
 // sweepBusy reads PostgreSQL's lock table for the sweep lock (a bigint
 // key is stored as its high and low 32 bits) and River's for a sweep job
-// not yet started. A job River shows as running is not counted: one whose
-// process died stays "running" for half an hour, and a live one holds the
-// lock.
+// not yet started, or started in the last minute: between a worker taking
+// the job and the sweep taking its lock there is a moment when neither
+// shows, and the runs page would stop refreshing in it. A job running for
+// longer is not counted: one whose process died stays "running" for half
+// an hour, and a live one holds the lock.
 func sweepBusy(ctx context.Context, tx *Tx) (bool, error) {
 	const q = `
 		SELECT EXISTS (
@@ -100,7 +102,8 @@ func sweepBusy(ctx context.Context, tx *Tx) (bool, error) {
 			WHERE locktype = 'advisory' AND granted AND objsubid = 1
 				AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid
 		) OR EXISTS (
-			SELECT 1 FROM river_job WHERE kind = 'recon_sweep' AND state IN ('available', 'pending', 'retryable')
+			SELECT 1 FROM river_job WHERE kind = 'recon_sweep' AND (state IN ('available', 'pending', 'retryable')
+				OR (state = 'running' AND attempted_at > now() - interval '1 minute'))
 		)`
 	var busy bool
 	if err := tx.GetContext(ctx, &busy, q, sweepLockKey); err != nil {

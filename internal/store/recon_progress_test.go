@@ -104,6 +104,27 @@ func TestRequestSweepRefusesWhileASweepJobWaits(t *testing.T) {
 	assert.Equal(t, 1, count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'recon.run_requested'`))
 }
 
+// TestSweepJobJustStartedIsBusy: a sweep job a worker took a moment ago,
+// before the sweep holds its lock, still counts as running (so the runs
+// page keeps refreshing); one left "running" long ago by a dead process
+// does not block Run now.
+func TestSweepJobJustStartedIsBusy(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	_, err := s.DB().Exec(`INSERT INTO river_job (kind, args, max_attempts, state, queue, attempted_at, attempt)
+		VALUES ('recon_sweep', '{}', 1, 'running', 'default', now(), 1)`)
+	require.NoError(t, err)
+	busy, err := s.SweepBusy(ctx)
+	require.NoError(t, err)
+	assert.True(t, busy, "taken by a worker a moment ago")
+
+	_, err = s.DB().Exec(`UPDATE river_job SET attempted_at = now() - interval '40 minutes'`)
+	require.NoError(t, err)
+	busy, err = s.SweepBusy(ctx)
+	require.NoError(t, err)
+	assert.False(t, busy, "left running by a dead process")
+}
+
 // TestRequestCatchUpRefusesWhileACatchUpIsQueuedOrRunning: a catch-up job
 // waiting or running refuses a second press in words, queueing and
 // auditing nothing; a finished one does not; an enqueue that reports a
