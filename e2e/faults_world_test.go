@@ -84,15 +84,17 @@ func (w *world) opsAlerts() (alerts, recoveries int, subjects []string) {
 	return alerts, recoveries, subjects
 }
 
-// requireOneAlertAndRecovery waits until Mailpit holds the outage's
-// recovery notice, then requires exactly one alert and one recovery, with
-// want in the alert's subject.
+// requireOneAlertAndRecovery waits until Mailpit holds the outage's alert
+// and its recovery notice (a database outage sends both at once, in either
+// order), lets a late duplicate land, then requires exactly one of each,
+// with want in the alert's subject.
 func (w *world) requireOneAlertAndRecovery(d time.Duration, want string) {
 	w.t.Helper()
-	w.eventually(d, "the recovery notice reaches Mailpit", func() bool {
-		_, r, _ := w.opsAlerts()
-		return r > 0
+	w.eventually(d, "the alert and the recovery notice reach Mailpit", func() bool {
+		a, r, _ := w.opsAlerts()
+		return a > 0 && r > 0
 	})
+	time.Sleep(500 * time.Millisecond)
 	alerts, recoveries, subjects := w.opsAlerts()
 	w.t.Logf("emails to %s: %q", opsEmail, subjects)
 	require.Equal(w.t, 1, alerts, "one alert per outage: %q", subjects)

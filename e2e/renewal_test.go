@@ -54,7 +54,7 @@ func (w *world) requireRenewedOnce(email string, mails int) {
 	for _, in := range sub["invoices"].([]any) {
 		require.Equal(t, true, in.(map[string]any)["granted"])
 	}
-	require.Empty(t, invariant.Strings(w.check()), "the invariant checker, renewals included")
+	require.Empty(t, invariant.Strings(w.untilClean(30*time.Second)), "the invariant checker, renewals included")
 }
 
 // TestYearlyPlanRenewsAYearLater: the real binary and the simulator as
@@ -73,10 +73,15 @@ func TestYearlyPlanRenewsAYearLater(t *testing.T) {
 	// for and does not have.
 	_, err := w.db.Exec(`DELETE FROM invoice_grants WHERE invoice_id IN (SELECT id FROM invoices WHERE billing_reason = 'subscription_cycle')`)
 	require.NoError(t, err)
-	vs := invariant.Strings(w.check())
-	require.Len(t, vs, 1, "%q", vs)
-	require.Contains(t, vs[0], "renewal_granted_once: in_")
-	require.Contains(t, vs[0], "granted 0 times")
+	var lost []string
+	for _, v := range w.check() {
+		if v.Rule == "renewal_granted_once" { // the live app's jobs may be running too
+			lost = append(lost, v.String())
+		}
+	}
+	require.Len(t, lost, 1, "%q", lost)
+	require.Contains(t, lost[0], "renewal_granted_once: in_")
+	require.Contains(t, lost[0], "granted 0 times")
 }
 
 // TestRenewalSurvivesACrashBeforeCommit: the app dies at
