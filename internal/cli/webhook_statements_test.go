@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // BenchmarkWebhookStatements counts what one checkout.session.completed
@@ -21,7 +23,8 @@ import (
 // lib/pq sends in one round trip with binary_parameters on (as the store
 // opens it) and in two without (Parse, then Bind/Execute); one without
 // parameters is a single simple query. It prints each statement's count
-// per event, and reports statements/event. Background work (River polling, email delivery)
+// per event, and reports statements/event and this process's CPU per
+// event (the app, and the clients signing and posting). Background work (River polling, email delivery)
 // in the same window is counted too, and shows in the table.
 // (go test -run '^$' -bench WebhookStatements -benchtime 1x ./internal/cli)
 func BenchmarkWebhookStatements(b *testing.B) {
@@ -50,11 +53,36 @@ func BenchmarkWebhookStatements(b *testing.B) {
 		evs := paidCheckoutEvents(b, ts, ts.billing, events, 4)
 		port.record(b, ts.proc, evs)
 		port.instant.Store(true)
-		from := fileSize(b, logFile)
-		postClosed(b, url, ts.cfg.StripeWebhookSecret, evs, 4)
+		from, cpu := fileSize(b, logFile), processCPU(b)
+		done := postClosed(b, url, ts.cfg.StripeWebhookSecret, evs, 4)
+		cpu = processCPU(b) - cpu
+		if n := port.passed.Load(); n > 0 {
+			b.Fatalf("%d processor calls were not answered at the port", n)
+		}
 		counts := readStatements(b, logFile, from)
 		report(b, counts, len(evs))
+		fmt.Printf("this process's CPU while posting (the app and the posting clients): %.3f ms/event\n", cpu.Seconds()*1000/float64(len(evs)))
+		fmt.Printf("%.0f events/s with 4 clients and log_statement on, p50 %s, p99 %s, load %s\n\n",
+			done.rate(), ms(done.quantile(0.5)), ms(done.quantile(0.99)), loadAverage())
+		b.ReportMetric(cpu.Seconds()*1000/float64(len(evs)), "cpu_ms/event")
 	}
+}
+
+func loadAverage() string {
+	load, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(load))[:3], " ")
+}
+
+// processCPU is the user and system CPU this process has used so far.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func fileSize(b *testing.B, path string) int64 {
