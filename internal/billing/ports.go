@@ -10,6 +10,10 @@ import (
 // thin adapter in main.
 type Store interface {
 	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// StoreEvent stores a processor event the first time it is seen (later
+	// deliveries change nothing) and returns its processing state, in one
+	// statement and no transaction of its own.
+	StoreEvent(ctx context.Context, ev Event, source string) (EventState, error)
 }
 
 // Tx is what the workflows read and write inside a transaction. Every method
