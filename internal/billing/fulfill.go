@@ -66,7 +66,7 @@ func (s *Service) FulfillTx(ctx context.Context, tx Tx, p PaidCheckout, via Via)
 	}
 	out, err := s.fulfillOrder(ctx, tx, p, via)
 	if err == nil && p.Invoice != nil && p.Subscription != nil && (out.Fulfilled || out.Already) {
-		err = s.recordFirstInvoice(ctx, tx, out.Order, p, via)
+		err = s.recordFirstInvoice(ctx, tx, out, p, via)
 	}
 	return out, err
 }
@@ -137,7 +137,7 @@ func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCh
 	if err := tx.AddOrderEvent(ctx, o.ID, "fulfilled", detail); err != nil {
 		return Outcome{}, err
 	}
-	o.Status, o.FulfilledVia, o.FulfilledAt = StatusFulfilled, string(via), &now
+	o.Status, o.FulfilledVia, o.FulfilledAt, o.AccountID = StatusFulfilled, string(via), &now, &accountID
 	s.logger.InfoContext(ctx, "order fulfilled", "order_id", o.ID, "via", via, "email_template", template)
 	return Outcome{Order: o, Fulfilled: true, ValidUntil: until, Template: template}, nil
 }
