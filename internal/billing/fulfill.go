@@ -109,9 +109,6 @@ func (s *Service) fulfillOrder(ctx context.Context, tx Tx, p PaidCheckout, via V
 
 func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCheckout, via Via) (Outcome, error) {
 	now := s.now().UTC()
-	if err := tx.RecordPayment(ctx, o.ID, p, o.Status); err != nil {
-		return Outcome{}, err
-	}
 	accountID, err := tx.UpsertAccount(ctx, o.Email)
 	if err != nil {
 		return Outcome{}, err
@@ -120,7 +117,8 @@ func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCh
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := tx.MarkFulfilled(ctx, o.ID, accountID, via, now); err != nil {
+	// The payment's facts are recorded with the fulfilment, in one update.
+	if err := tx.MarkFulfilled(ctx, o.ID, accountID, p, via, now); err != nil {
 		return Outcome{}, err
 	}
 	template := s.fulfilmentTemplate(via, p.PaidAt, now)

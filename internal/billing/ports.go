@@ -45,7 +45,9 @@ type Tx interface {
 	LockOrder(ctx context.Context, id int64) (Order, error)
 	SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error
 	RecordPayment(ctx context.Context, orderID int64, p PaidCheckout, status string) error
-	MarkFulfilled(ctx context.Context, orderID, accountID int64, via Via, at time.Time) error
+	// MarkFulfilled is RecordPayment of p and the order served through via,
+	// in one update.
+	MarkFulfilled(ctx context.Context, orderID, accountID int64, p PaidCheckout, via Via, at time.Time) error
 	// SetStatus moves the order to status when its status is one of from,
 	// and reports whether it did.
 	SetStatus(ctx context.Context, orderID int64, status string, from ...string) (bool, error)
