@@ -72,14 +72,10 @@ func (s *Service) FulfillTx(ctx context.Context, tx Tx, p PaidCheckout, via Via)
 }
 
 func (s *Service) fulfillOrder(ctx context.Context, tx Tx, p PaidCheckout, via Via) (Outcome, error) {
-	id, err := s.resolveOrder(ctx, tx, p)
+	o, err := s.lockOrderFor(ctx, tx, p)
 	if earlier, dup := asDuplicate(err); dup {
 		return s.holdDuplicate(ctx, tx, p, earlier)
 	}
-	if err != nil {
-		return Outcome{}, err
-	}
-	o, err := tx.LockOrder(ctx, id)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -43,6 +43,9 @@ type Tx interface {
 	LockPurchaser(ctx context.Context, email, plan string) error
 	// LockOrder reads the order FOR UPDATE: concurrent callers queue here.
 	LockOrder(ctx context.Context, id int64) (Order, error)
+	// LockOrderForPayment is FindOrderForPayment then LockOrder, in one
+	// round trip.
+	LockOrderForPayment(ctx context.Context, p PaidCheckout) (Order, error)
 	SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error
 	RecordPayment(ctx context.Context, orderID int64, p PaidCheckout, status string) error
 	// MarkFulfilled is RecordPayment of p and the order served through via,

@@ -48,18 +48,33 @@ func (t *Tx) InsertOrder(ctx context.Context, o billing.Order) (billing.Order, e
 // reference: after a database is restored from an older backup, ids are
 // handed out again to other customers' orders, while references never repeat.
 func (t *Tx) FindOrderForPayment(ctx context.Context, p billing.PaidCheckout) (int64, error) {
-	const q = `
-		SELECT id FROM orders
-		WHERE public_ref = $2 OR checkout_session_id = $3 OR payment_intent_id = $4
-			OR (id = $1 AND $2::text IS NULL)
-		ORDER BY (public_ref = $2) DESC, (checkout_session_id = $3) DESC, id
-		LIMIT 1`
 	var id int64
-	err := t.GetContext(ctx, &id, q, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
+	err := t.GetContext(ctx, &id, findOrderForPayment, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
 	if err != nil {
 		return 0, fmt.Errorf("find order for payment %s: %w", p.PaymentIntentID, mapErr(err))
 	}
 	return id, nil
+}
+
+const findOrderForPayment = `
+	SELECT id FROM orders
+	WHERE public_ref = $2 OR checkout_session_id = $3 OR payment_intent_id = $4
+		OR (id = $1 AND $2::text IS NULL)
+	ORDER BY (public_ref = $2) DESC, (checkout_session_id = $3) DESC, id
+	LIMIT 1`
+
+// LockOrderForPayment is FindOrderForPayment and LockOrder in one
+// statement: the order the payment belongs to, read FOR UPDATE. The lock
+// returns the row's latest version, as LockOrder after the find would;
+// NotFound when no order matches.
+func (t *Tx) LockOrderForPayment(ctx context.Context, p billing.PaidCheckout) (billing.Order, error) {
+	q := `SELECT ` + orderColumns + ` FROM orders WHERE id = (` + findOrderForPayment + `) FOR UPDATE`
+	var o billing.Order
+	err := t.GetContext(ctx, &o, q, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
+	if err != nil {
+		return billing.Order{}, fmt.Errorf("lock order for payment %s: %w", p.PaymentIntentID, mapErr(err))
+	}
+	return o, nil
 }
 
 // nonEmpty turns "" into NULL so that an empty id matches nothing.
