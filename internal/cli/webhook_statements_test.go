@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -23,8 +24,8 @@ import (
 // lib/pq sends in one round trip with binary_parameters on (as the store
 // opens it) and in two without (Parse, then Bind/Execute); one without
 // parameters is a single simple query. It prints each statement's count
-// per event, and reports statements/event and this process's CPU per
-// event (the app, and the clients signing and posting). Background work (River polling, email delivery)
+// per event, and reports statements/event and this process's CPU and
+// allocations per event (the app, and the clients signing and posting). Background work (River polling, email delivery)
 // in the same window is counted too, and shows in the table.
 // (go test -run '^$' -bench WebhookStatements -benchtime 1x ./internal/cli)
 func BenchmarkWebhookStatements(b *testing.B) {
@@ -53,9 +54,14 @@ func BenchmarkWebhookStatements(b *testing.B) {
 		evs := paidCheckoutEvents(b, ts, ts.billing, events, 4)
 		port.record(b, ts.proc, evs)
 		port.instant.Store(true)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		from, cpu := fileSize(b, logFile), processCPU(b)
 		done := postClosed(b, url, ts.cfg.StripeWebhookSecret, evs, 4)
 		cpu = processCPU(b) - cpu
+		runtime.ReadMemStats(&after)
+		allocs := float64(after.Mallocs-before.Mallocs) / float64(len(evs))
+		kb := float64(after.TotalAlloc-before.TotalAlloc) / 1024 / float64(len(evs))
 		if n := port.passed.Load(); n > 0 {
 			b.Fatalf("%d processor calls were not answered at the port", n)
 		}
@@ -64,7 +70,9 @@ func BenchmarkWebhookStatements(b *testing.B) {
 		fmt.Printf("this process's CPU while posting (the app and the posting clients): %.3f ms/event\n", cpu.Seconds()*1000/float64(len(evs)))
 		fmt.Printf("%.0f events/s with 4 clients and log_statement on, p50 %s, p99 %s, load %s\n\n",
 			done.rate(), ms(done.quantile(0.5)), ms(done.quantile(0.99)), loadAverage())
+		fmt.Printf("this process's allocations while posting: %.0f allocs/event, %.0f KiB/event\n\n", allocs, kb)
 		b.ReportMetric(cpu.Seconds()*1000/float64(len(evs)), "cpu_ms/event")
+		b.ReportMetric(allocs, "allocs/event")
 	}
 }
 
