@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// duplicateError is resolveOrder's answer for a payment made outside our
+// duplicateError is rebuildOrder's answer for a payment made outside our
 // checkout by an address that already bought the plan within PriorWindow:
 // the payment is a duplicate, held for a person, not a second period.
 type duplicateError struct{ earlier Order }

@@ -22,7 +22,7 @@ type effect func(ctx context.Context, tx Tx) (Outcome, error)
 // HandleEvent stores a verified processor event once and handles it.
 //
 // No network call happens inside a transaction: the event is stored (and
-// deduped by id) in a short transaction of its own; an event already
+// deduped by id) in one statement of its own; an event already
 // processed stops there, at no processor call; what the event needs is then
 // read from the processor with no transaction open; and one last
 // transaction locks the event's row, checks again that no one processed it
@@ -70,18 +70,11 @@ func (s *Service) handleEvent(ctx context.Context, ev Event, source string) erro
 
 // storeEvent records the event's receipt and reports whether it is done
 // with (processed, or given up and left for a person, whose delivery is
-// acknowledged so the processor stops sending it), in a transaction of its
+// acknowledged so the processor stops sending it), in one statement of its
 // own.
 func (s *Service) storeEvent(ctx context.Context, ev Event, source string) (done bool, err error) {
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		if err := tx.InsertEvent(ctx, ev, source); err != nil {
-			return err
-		}
-		state, err := tx.ReadEvent(ctx, ev.ID)
-		done = state.Done()
-		return err
-	})
-	return done, err
+	state, err := s.store.StoreEvent(ctx, ev, source)
+	return state.Done(), err
 }
 
 // applyEvent is the one transaction that changes anything: it locks the

@@ -66,20 +66,16 @@ func (s *Service) FulfillTx(ctx context.Context, tx Tx, p PaidCheckout, via Via)
 	}
 	out, err := s.fulfillOrder(ctx, tx, p, via)
 	if err == nil && p.Invoice != nil && p.Subscription != nil && (out.Fulfilled || out.Already) {
-		err = s.recordFirstInvoice(ctx, tx, out.Order, p, via)
+		err = s.recordFirstInvoice(ctx, tx, out, p, via)
 	}
 	return out, err
 }
 
 func (s *Service) fulfillOrder(ctx context.Context, tx Tx, p PaidCheckout, via Via) (Outcome, error) {
-	id, err := s.resolveOrder(ctx, tx, p)
+	o, err := s.lockOrderFor(ctx, tx, p)
 	if earlier, dup := asDuplicate(err); dup {
 		return s.holdDuplicate(ctx, tx, p, earlier)
 	}
-	if err != nil {
-		return Outcome{}, err
-	}
-	o, err := tx.LockOrder(ctx, id)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -109,9 +105,6 @@ func (s *Service) fulfillOrder(ctx context.Context, tx Tx, p PaidCheckout, via V
 
 func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCheckout, via Via) (Outcome, error) {
 	now := s.now().UTC()
-	if err := tx.RecordPayment(ctx, o.ID, p, o.Status); err != nil {
-		return Outcome{}, err
-	}
 	accountID, err := tx.UpsertAccount(ctx, o.Email)
 	if err != nil {
 		return Outcome{}, err
@@ -120,7 +113,8 @@ func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCh
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := tx.MarkFulfilled(ctx, o.ID, accountID, via, now); err != nil {
+	// The payment's facts are recorded with the fulfilment, in one update.
+	if err := tx.MarkFulfilled(ctx, o.ID, accountID, p, via, now); err != nil {
 		return Outcome{}, err
 	}
 	template := s.fulfilmentTemplate(via, p.PaidAt, now)
@@ -137,7 +131,7 @@ func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCh
 	if err := tx.AddOrderEvent(ctx, o.ID, "fulfilled", detail); err != nil {
 		return Outcome{}, err
 	}
-	o.Status, o.FulfilledVia, o.FulfilledAt = StatusFulfilled, string(via), &now
+	o.Status, o.FulfilledVia, o.FulfilledAt, o.AccountID = StatusFulfilled, string(via), &now, &accountID
 	s.logger.InfoContext(ctx, "order fulfilled", "order_id", o.ID, "via", via, "email_template", template)
 	return Outcome{Order: o, Fulfilled: true, ValidUntil: until, Template: template}, nil
 }

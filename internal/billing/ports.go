@@ -10,6 +10,10 @@ import (
 // thin adapter in main.
 type Store interface {
 	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// StoreEvent stores a processor event the first time it is seen (later
+	// deliveries change nothing) and returns its processing state, in one
+	// statement and no transaction of its own.
+	StoreEvent(ctx context.Context, ev Event, source string) (EventState, error)
 }
 
 // Tx is what the workflows read and write inside a transaction. Every method
@@ -39,9 +43,14 @@ type Tx interface {
 	LockPurchaser(ctx context.Context, email, plan string) error
 	// LockOrder reads the order FOR UPDATE: concurrent callers queue here.
 	LockOrder(ctx context.Context, id int64) (Order, error)
+	// LockOrderForPayment is FindOrderForPayment then LockOrder, in one
+	// round trip.
+	LockOrderForPayment(ctx context.Context, p PaidCheckout) (Order, error)
 	SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error
 	RecordPayment(ctx context.Context, orderID int64, p PaidCheckout, status string) error
-	MarkFulfilled(ctx context.Context, orderID, accountID int64, via Via, at time.Time) error
+	// MarkFulfilled is RecordPayment of p and the order served through via,
+	// in one update.
+	MarkFulfilled(ctx context.Context, orderID, accountID int64, p PaidCheckout, via Via, at time.Time) error
 	// SetStatus moves the order to status when its status is one of from,
 	// and reports whether it did.
 	SetStatus(ctx context.Context, orderID int64, status string, from ...string) (bool, error)

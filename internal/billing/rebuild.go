@@ -7,15 +7,27 @@ import (
 	"github.com/backstophq/backstop/internal/apperr"
 )
 
-// resolveOrder finds the order a payment belongs to. A payment whose order
-// row is missing entirely (a crash before the insert was durable, a database
-// restored from an older backup, a payment made outside our checkout) is
-// rebuilt from what the processor knows: the email and the plan.
-func (s *Service) resolveOrder(ctx context.Context, tx Tx, p PaidCheckout) (int64, error) {
-	id, err := tx.FindOrderForPayment(ctx, p)
+// lockOrderFor finds the order a payment belongs to and locks it. A
+// payment whose order row is missing entirely (a crash before the insert
+// was durable, a database restored from an older backup, a payment made
+// outside our checkout) is rebuilt from what the processor knows: the
+// email and the plan.
+func (s *Service) lockOrderFor(ctx context.Context, tx Tx, p PaidCheckout) (Order, error) {
+	o, err := tx.LockOrderForPayment(ctx, p)
 	if err == nil || !apperr.Is(err, apperr.NotFound) {
-		return id, err
+		return o, err
 	}
+	id, err := s.rebuildOrder(ctx, tx, p)
+	if err != nil {
+		return Order{}, err
+	}
+	return tx.LockOrder(ctx, id)
+}
+
+// rebuildOrder inserts the order of a payment that matches none (see
+// lockOrderFor), unless it repeats an earlier purchase or lacks the email
+// or plan.
+func (s *Service) rebuildOrder(ctx context.Context, tx Tx, p PaidCheckout) (int64, error) {
 	plan, ok, err := PlanFor(ctx, tx, p)
 	if err != nil {
 		return 0, err

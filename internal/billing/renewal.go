@@ -121,24 +121,35 @@ func (s *Service) renewalAmountMismatch(ctx context.Context, tx Tx, o Order, in 
 
 // recordFirstInvoice records the subscription the order bought and its
 // first invoice as granted by the order (whose own grant gave the access).
-func (s *Service) recordFirstInvoice(ctx context.Context, tx Tx, o Order, p PaidCheckout, via Via) error {
+// When out is the grant just made in this transaction, its account and
+// end are the ones just written, and are not read again.
+func (s *Service) recordFirstInvoice(ctx context.Context, tx Tx, out Outcome, p PaidCheckout, via Via) error {
+	o := out.Order
 	if o.Status != StatusFulfilled {
 		return nil
 	}
-	accountID, err := tx.UpsertAccount(ctx, o.Email)
-	if err != nil {
-		return err
+	granted := out.Fulfilled && o.AccountID != nil
+	var accountID int64
+	if granted {
+		accountID = *o.AccountID
+	} else {
+		var err error
+		if accountID, err = tx.UpsertAccount(ctx, o.Email); err != nil {
+			return err
+		}
 	}
 	if err := tx.UpsertSubscription(ctx, recordOf(*p.Subscription, o, accountID)); err != nil {
 		return err
 	}
-	granted, err := tx.LockInvoice(ctx, invoiceRecordOf(*p.Invoice))
-	if err != nil || granted {
+	done, err := tx.LockInvoice(ctx, invoiceRecordOf(*p.Invoice))
+	if err != nil || done {
 		return err
 	}
-	until, err := tx.GrantEnd(ctx, o.ID)
-	if err != nil {
-		return err
+	until := out.ValidUntil
+	if !granted {
+		if until, err = tx.GrantEnd(ctx, o.ID); err != nil {
+			return err
+		}
 	}
 	_, err = tx.GrantInvoice(ctx, InvoiceGrant{
 		InvoiceID: p.Invoice.ID, SubscriptionID: p.Subscription.ID, AccountID: accountID, OrderID: o.ID,

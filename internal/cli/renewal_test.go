@@ -59,6 +59,10 @@ func TestRenewalIsGrantedOnceToTheNewPeriodEnd(t *testing.T) {
 	s := newTestStack(t)
 	order, sub := s.boughtYearly(t, "renew@example.test", "4242424242424242")
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1`, sub))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM invoice_grants i JOIN entitlement_grants g ON g.order_id = $2
+		JOIN orders o ON o.id = g.order_id
+		WHERE i.subscription_id = $1 AND i.valid_until = g.valid_until AND i.account_id = o.account_id`, sub, order.ID),
+		"the first invoice is granted by the order: its account, to its end")
 	firstEnd := s.accessUntil(t, "renew@example.test")
 
 	res := s.advanceSim(t, simYear+3600)

@@ -197,6 +197,10 @@ func (b billingStore) InTx(ctx context.Context, fn func(billing.Tx) error) error
 	return b.st.InTx(ctx, func(tx *store.Tx) error { return fn(billingTx{tx, b}) })
 }
 
+func (b billingStore) StoreEvent(ctx context.Context, ev billing.Event, source string) (billing.EventState, error) {
+	return b.st.StoreEvent(ctx, ev, source)
+}
+
 // mailTime is how emails show a moment: "10:02 UTC on 1 December 2026".
 const mailTime = "15:04 UTC on 2 January 2006"
 

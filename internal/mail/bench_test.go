@@ -32,3 +32,16 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderCached is what the outbox pays to render an email of a
+// version it rendered before.
+func BenchmarkRenderCached(b *testing.B) {
+	c, _ := Default(OrderConfirmation)
+	d := DefaultCase(OrderConfirmation).Data
+	tc := newTemplateCache()
+	for b.Loop() {
+		if _, err := tc.render(c, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -90,9 +90,16 @@ var _ io.Writer = (*cappedWriter)(nil)
 // cap {{$b := printf "%s%s" $a $a}} repeated would double its way to any
 // size; each call also checks the budget.
 func (b *budget) funcs() map[string]any {
+	return cappedFuncs(func() *budget { return b })
+}
+
+// cappedFuncs are the capped print functions checking the budget that
+// current returns at each call: a compiled template kept for many renders
+// is given each render's budget in turn (see templateCache).
+func cappedFuncs(current func() *budget) map[string]any {
 	capped := func(name string, f func(...any) string) func(...any) (string, error) {
 		return func(args ...any) (string, error) {
-			if err := b.err(); err != nil {
+			if err := current().err(); err != nil {
 				return "", err
 			}
 			s := f(args...)

@@ -51,15 +51,16 @@ func DedupeKey(orderID int64, template string) string {
 
 // Outbox queues emails in the caller's transaction.
 type Outbox struct {
-	st     *store.Store
-	enq    Enqueuer
-	domain string
+	st        *store.Store
+	enq       Enqueuer
+	domain    string
+	templates *templateCache
 }
 
 // NewOutbox returns an Outbox that enqueues delivery jobs through enq and
 // generates Message-IDs in domain (the host of MAIL_FROM, or of BASE_URL).
 func NewOutbox(st *store.Store, enq Enqueuer, domain string) *Outbox {
-	return &Outbox{st: st, enq: enq, domain: domain}
+	return &Outbox{st: st, enq: enq, domain: domain, templates: newTemplateCache()}
 }
 
 // QueueTx renders the live version of req.Template with req.Data, stores
@@ -84,7 +85,7 @@ func (o *Outbox) QueueTx(ctx context.Context, tx Tx, req QueueRequest) (queued b
 	if data.Email == "" {
 		data.Email = req.To
 	}
-	t, out, err := renderLive(ctx, tx, req.Template, data)
+	t, out, err := o.renderLive(ctx, tx, req.Template, data)
 	if err != nil {
 		return false, fmt.Errorf("queue %s: %w", req.DedupeKey, err)
 	}
@@ -96,13 +97,14 @@ func (o *Outbox) QueueTx(ctx context.Context, tx Tx, req QueueRequest) (queued b
 }
 
 // renderLive renders the live version of name, or version 0 when the live
-// one fails on this data (see QueueTx).
-func renderLive(ctx context.Context, tx Tx, name string, data Data) (store.EmailTemplate, Content, error) {
+// one fails on this data (see QueueTx). Each version is compiled once, the
+// first time it is rendered (see templateCache).
+func (o *Outbox) renderLive(ctx context.Context, tx Tx, name string, data Data) (store.EmailTemplate, Content, error) {
 	t, err := tx.LatestTemplate(ctx, name)
 	if err != nil {
 		return store.EmailTemplate{}, Content{}, err
 	}
-	out, err := Render(content(t), data)
+	out, err := o.templates.render(content(t), data)
 	if err == nil || t.Version == 0 {
 		return t, out, wrapRender(t, err)
 	}
@@ -110,7 +112,7 @@ func renderLive(ctx context.Context, tx Tx, name string, data Data) (store.Email
 	if derr != nil {
 		return store.EmailTemplate{}, Content{}, errors.Join(wrapRender(t, err), derr)
 	}
-	out, derr = Render(content(def), data)
+	out, derr = o.templates.render(content(def), data)
 	if derr != nil {
 		return store.EmailTemplate{}, Content{}, errors.Join(wrapRender(t, err), wrapRender(def, derr))
 	}

@@ -58,6 +58,23 @@ func render(c Content, data Data, lim limits) (Content, []Problem) {
 // for the parts whose source passed, so a refused 64 KiB part is parsed
 // once, not once a case.
 func renderExcept(c Content, data Data, lim limits, skip map[string]bool) (Content, []Problem) {
+	return renderWith(c, data, lim, skip, compileFresh)
+}
+
+// compiler returns part p compiled with its capped functions bound to b,
+// and the function to call once the render of it is over; or the
+// problems that refuse it. compileFresh parses p every time; a
+// templateCache keeps what it parsed.
+type compiler func(p part, b *budget) (executable, func(), []Problem)
+
+func compileFresh(p part, b *budget) (executable, func(), []Problem) {
+	t, problems := compile(p.name, p.src, b.funcs())
+	return t, func() {}, problems
+}
+
+// renderWith renders each part of c not in skip, compiling it with comp,
+// under one budget for the three.
+func renderWith(c Content, data Data, lim limits, skip map[string]bool, comp compiler) (Content, []Problem) {
 	b, release := startBudget(lim.maxTime)
 	defer release()
 	var out [3]string
@@ -66,17 +83,18 @@ func renderExcept(c Content, data Data, lim limits, skip map[string]bool) (Conte
 		if skip[p.name] {
 			continue
 		}
-		s, ps := renderPart(p, data, b)
+		s, ps := renderPart(p, data, b, comp)
 		out[i], problems = s, append(problems, ps...)
 	}
 	return Content{Subject: strings.Join(strings.Fields(out[0]), " "), HTML: out[1], Text: out[2]}, problems
 }
 
-func renderPart(p part, data Data, b *budget) (string, []Problem) {
-	t, problems := compile(p.name, p.src, b)
+func renderPart(p part, data Data, b *budget, comp compiler) (string, []Problem) {
+	t, done, problems := comp(p, b)
 	if len(problems) > 0 {
 		return "", problems
 	}
+	defer done()
 	w := &cappedWriter{max: p.max, b: b}
 	if err := execute(t, w, data); err != nil {
 		return "", []Problem{execProblem(p, err)}
@@ -120,10 +138,11 @@ func execute(t executable, w io.Writer, data Data) (err error) {
 	return t.Execute(w, data)
 }
 
-// compile parses src as part name and checks its tree: a part that
+// compile parses src as part name with funcs, the capped print functions
+// of one budget (see budget.funcs), and checks its tree: a part that
 // compiles is one check.go allows.
-func compile(name, src string, b *budget) (executable, []Problem) {
-	t, trees, problems := parsePart(name, src, b)
+func compile(name, src string, funcs map[string]any) (executable, []Problem) {
+	t, trees, problems := parsePart(name, src, funcs)
 	if len(problems) > 0 {
 		return nil, problems
 	}
@@ -134,9 +153,9 @@ func compile(name, src string, b *budget) (executable, []Problem) {
 }
 
 // parsePart parses src as part name with the package that renders it and
-// the budget's capped functions. It refuses an empty or oversized part and
-// a parse error.
-func parsePart(name, src string, b *budget) (executable, []*parse.Tree, []Problem) {
+// the capped functions funcs. It refuses an empty or oversized part and a
+// parse error.
+func parsePart(name, src string, funcs map[string]any) (executable, []*parse.Tree, []Problem) {
 	if strings.TrimSpace(src) == "" {
 		return nil, nil, []Problem{{Part: name, Msg: "must not be empty"}}
 	}
@@ -145,7 +164,7 @@ func parsePart(name, src string, b *budget) (executable, []*parse.Tree, []Proble
 	}
 	var trees []*parse.Tree
 	if name == PartHTML {
-		h, err := htmltemplate.New(name).Funcs(b.funcs()).Option("missingkey=error").Parse(src)
+		h, err := htmltemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
 		if err != nil {
 			return nil, nil, []Problem{errorProblem(name, src, err)}
 		}
@@ -154,7 +173,7 @@ func parsePart(name, src string, b *budget) (executable, []*parse.Tree, []Proble
 		}
 		return h, trees, nil
 	}
-	x, err := texttemplate.New(name).Funcs(b.funcs()).Option("missingkey=error").Parse(src)
+	x, err := texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return nil, nil, []Problem{errorProblem(name, src, err)}
 	}

@@ -48,18 +48,33 @@ func (t *Tx) InsertOrder(ctx context.Context, o billing.Order) (billing.Order, e
 // reference: after a database is restored from an older backup, ids are
 // handed out again to other customers' orders, while references never repeat.
 func (t *Tx) FindOrderForPayment(ctx context.Context, p billing.PaidCheckout) (int64, error) {
-	const q = `
-		SELECT id FROM orders
-		WHERE public_ref = $2 OR checkout_session_id = $3 OR payment_intent_id = $4
-			OR (id = $1 AND $2::text IS NULL)
-		ORDER BY (public_ref = $2) DESC, (checkout_session_id = $3) DESC, id
-		LIMIT 1`
 	var id int64
-	err := t.GetContext(ctx, &id, q, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
+	err := t.GetContext(ctx, &id, findOrderForPayment, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
 	if err != nil {
 		return 0, fmt.Errorf("find order for payment %s: %w", p.PaymentIntentID, mapErr(err))
 	}
 	return id, nil
+}
+
+const findOrderForPayment = `
+	SELECT id FROM orders
+	WHERE public_ref = $2 OR checkout_session_id = $3 OR payment_intent_id = $4
+		OR (id = $1 AND $2::text IS NULL)
+	ORDER BY (public_ref = $2) DESC, (checkout_session_id = $3) DESC, id
+	LIMIT 1`
+
+// LockOrderForPayment is FindOrderForPayment and LockOrder in one
+// statement: the order the payment belongs to, read FOR UPDATE. The lock
+// returns the row's latest version, as LockOrder after the find would;
+// NotFound when no order matches.
+func (t *Tx) LockOrderForPayment(ctx context.Context, p billing.PaidCheckout) (billing.Order, error) {
+	q := `SELECT ` + orderColumns + ` FROM orders WHERE id = (` + findOrderForPayment + `) FOR UPDATE`
+	var o billing.Order
+	err := t.GetContext(ctx, &o, q, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
+	if err != nil {
+		return billing.Order{}, fmt.Errorf("lock order for payment %s: %w", p.PaymentIntentID, mapErr(err))
+	}
+	return o, nil
 }
 
 // nonEmpty turns "" into NULL so that an empty id matches nothing.
@@ -118,21 +133,33 @@ func (t *Tx) RecordPayment(ctx context.Context, orderID int64, p billing.PaidChe
 			paid_at = COALESCE(paid_at, $5),
 			status = $6, updated_at = now()
 		WHERE id = $1`
-	paidAt := p.PaidAt
-	if paidAt.IsZero() {
-		paidAt = time.Now()
-	}
 	return t.exec(ctx, "record payment", q, orderID, nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID),
-		nonEmpty(p.ChargeID), paidAt.UTC(), status)
+		nonEmpty(p.ChargeID), paidAtOf(p).UTC(), status)
 }
 
-// MarkFulfilled marks the order served through via.
-func (t *Tx) MarkFulfilled(ctx context.Context, orderID, accountID int64, via billing.Via, at time.Time) error {
+// paidAtOf is when p was paid, or now when the processor did not say.
+func paidAtOf(p billing.PaidCheckout) time.Time {
+	if p.PaidAt.IsZero() {
+		return time.Now()
+	}
+	return p.PaidAt
+}
+
+// MarkFulfilled records the payment's facts as RecordPayment does and marks
+// the order served through via, in one statement: the caller holds the
+// order's row lock, so one update is the two.
+func (t *Tx) MarkFulfilled(ctx context.Context, orderID, accountID int64, p billing.PaidCheckout, via billing.Via, at time.Time) error {
 	const q = `
-		UPDATE orders SET status = 'fulfilled', fulfilled_via = $2, account_id = $3,
+		UPDATE orders SET
+			checkout_session_id = COALESCE(checkout_session_id, $5),
+			payment_intent_id = COALESCE(payment_intent_id, $6),
+			charge_id = COALESCE(charge_id, $7),
+			paid_at = COALESCE(paid_at, $8),
+			status = 'fulfilled', fulfilled_via = $2, account_id = $3,
 			fulfilled_at = $4, updated_at = now()
 		WHERE id = $1`
-	return t.exec(ctx, "mark fulfilled", q, orderID, string(via), accountID, at.UTC())
+	return t.exec(ctx, "record payment and mark fulfilled", q, orderID, string(via), accountID, at.UTC(),
+		nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID), nonEmpty(p.ChargeID), paidAtOf(p).UTC())
 }
 
 // SetStatus moves the order to status if its status is one of from.

@@ -174,7 +174,7 @@ func appendAudit(ctx context.Context, tx *Tx, a staff.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("audit details: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, q, auditText(a.Actor), a.Action, auditText(a.Target), b); err != nil {
+	if _, err := tx.ExecContext(ctx, q, auditText(a.Actor), a.Action, auditText(a.Target), string(b)); err != nil {
 		return fmt.Errorf("audit: %w", mapErr(err))
 	}
 	return nil

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the one PostgreSQL driver, registered as driverName
+	"github.com/lib/pq" // the one PostgreSQL driver, registered as driverName
 )
 
 // driverName names the database/sql driver in one place: lib/pq is in
@@ -28,7 +28,7 @@ type Store struct {
 // five seconds. It fails with an apperr Unavailable when the server does not
 // answer.
 func Open(ctx context.Context, url string) (*Store, error) {
-	db, err := sqlx.Open(driverName, url)
+	db, err := open(url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -41,6 +41,26 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, err
 	}
 	return New(db), nil
+}
+
+// open opens a pool on url with lib/pq's binary_parameters on, whatever
+// the URL says: a statement with parameters then costs one round trip
+// (Parse, Bind and Execute sent together) instead of two (Parse and
+// Describe, then Bind and Execute), which was a fifth of a webhook's time.
+// Its one change of meaning is that a []byte parameter is sent as binary
+// data: right for bytea, wrong for jsonb, so JSON goes to the database as
+// a string (AddOrderEvent, InsertEvent and Audit pass it so).
+func open(url string) (*sqlx.DB, error) {
+	cfg, err := pq.NewConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.BinaryParameters = true
+	conn, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return sqlx.NewDb(sql.OpenDB(conn), driverName), nil
 }
 
 func pingRetry(ctx context.Context, db *sql.DB, within time.Duration) error {

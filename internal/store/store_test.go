@@ -73,3 +73,20 @@ func TestOpenUnreachableIsUnavailable(t *testing.T) {
 	_, err := store.Open(ctx, "postgres://postgres@127.0.0.1:1/none?sslmode=disable")
 	require.ErrorContains(t, err, "database unreachable")
 }
+
+// Open turns lib/pq's binary_parameters on, so a statement with parameters
+// is one round trip. Its sign: a []byte parameter reaches PostgreSQL as
+// binary data, which jsonb refuses, while the same JSON as a string is
+// text; the store passes JSON as strings for that reason.
+func TestOpenSendsParametersInOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := store.Open(ctx, dbtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	var out string
+	require.NoError(t, s.DB().GetContext(ctx, &out, `SELECT CAST(CAST($1 AS jsonb) AS text)`, `{"a": 1}`))
+	require.Equal(t, `{"a": 1}`, out)
+	_, err = s.DB().ExecContext(ctx, `SELECT CAST($1 AS jsonb)`, []byte(`{"a": 1}`))
+	require.ErrorContains(t, err, "unsupported jsonb version", "[]byte goes as binary: binary_parameters is on")
+}
