@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -34,6 +35,11 @@ func TestTemplateCacheKeepsRenderRules(t *testing.T) {
 				got, err := tc.render(c, sc.Data)
 				if wantErr != nil {
 					require.Error(t, err, "%s, %s, round %d", h.name, sc.Key, round)
+					if hitTimeCap(wantErr) || hitTimeCap(err) {
+						// Which cap stops a hostile render first, time or
+						// output, depends on how busy the machine is.
+						continue
+					}
 					// The order of problems from two trees follows a map.
 					assert.ElementsMatch(t, Problems(wantErr), Problems(err), h.name)
 					continue
@@ -43,6 +49,16 @@ func TestTemplateCacheKeepsRenderRules(t *testing.T) {
 			}
 		}
 	}
+}
+
+// hitTimeCap says whether a render was stopped by its time cap.
+func hitTimeCap(err error) bool {
+	for _, p := range Problems(err) {
+		if p.Msg == ErrRenderTime.Error() {
+			return true
+		}
+	}
+	return errors.Is(err, ErrRenderTime)
 }
 
 // A compiled part kept in the cache checks the budget of the render that
