@@ -117,4 +117,13 @@ func (l copyLine) time(t time.Time) copyLine {
 	return append(t.UTC().AppendFormat(l, time.RFC3339Nano), '\t')
 }
 
+// micros appends t as integer microseconds since the epoch (rounded to the
+// microsecond, PostgreSQL's precision), or NULL when t is zero.
+func (l copyLine) micros(t time.Time) copyLine {
+	if t.IsZero() {
+		return append(l, `\N`+"\t"...)
+	}
+	return l.int(t.Round(time.Microsecond).UnixMicro())
+}
+
 var copyEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)

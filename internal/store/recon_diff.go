@@ -129,13 +129,13 @@ func bindWindow(q string, w DiffWindow) (string, []any) {
 // disputed: such a payment is written with examine false. Any other
 // payment's email is dropped when it is no address (checking every email
 // of a million-payment window costs a second).
-const buildPayments = `
+var buildPayments = `
 	INSERT INTO recon_payments (run_id, payment_intent_id, charge_id, session_id, amount, currency, email,
 		order_ref, public_ref, plan, created, settled, refunded, disputed, charge_status, amount_refunded,
 		order_id, plan_code, examine)
 	SELECT pi.run_id, pi.id, pi.charge_id, cs.id, pi.amount, pi.currency,
 		CASE WHEN a.agreed OR m.email ~ '^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$' THEN m.email END,
-		m.order_ref, m.public_ref, m.plan, pi.created, pi.created <= {cutoff}, m.refunded, m.disputed,
+		m.order_ref, m.public_ref, m.plan, t.created, t.created <= {cutoff}, m.refunded, m.disputed,
 		ch.status, GREATEST(ch.amount_refunded, rd.refunded, 0), o.id, o.plan_code, NOT a.agreed
 	FROM recon_objects pi
 	LEFT JOIN recon_objects lone ON lone.run_id = pi.run_id AND lone.object = 'charge' AND lone.id = pi.charge_id
@@ -147,7 +147,7 @@ const buildPayments = `
 		COALESCE(pi.charge_disputed, lone.disputed) AS disputed) ch
 	LEFT JOIN (SELECT DISTINCT ON (payment_intent_id) payment_intent_id, id, email, order_ref, public_ref, plan
 		FROM recon_objects WHERE run_id = {run} AND object = 'session' AND payment_intent_id IS NOT NULL
-		ORDER BY payment_intent_id, created DESC) cs ON cs.payment_intent_id = pi.id
+		ORDER BY payment_intent_id, created_us DESC) cs ON cs.payment_intent_id = pi.id
 	LEFT JOIN (SELECT payment_intent_id,
 			sum(amount) FILTER (WHERE object = 'refund' AND status IN ('succeeded', 'pending')) AS refunded,
 			bool_or(object = 'dispute') AS disputed
@@ -159,6 +159,7 @@ const buildPayments = `
 		COALESCE(ch.refunded, false) OR COALESCE(rd.refunded, 0) >= pi.amount AS refunded,
 		COALESCE(ch.disputed, false) OR COALESCE(rd.disputed, false) AS disputed) m
 	LEFT JOIN orders o ON o.public_ref = m.public_ref
+	CROSS JOIN LATERAL (SELECT ` + stagedTime("pi.created_us") + ` AS created) t
 	CROSS JOIN LATERAL (SELECT COALESCE(o.status = 'fulfilled' AND o.payment_intent_id = pi.id
 		AND NOT m.refunded AND NOT m.disputed, false) AS agreed) a
 	WHERE pi.run_id = {run} AND pi.object = 'payment_intent' AND pi.status = 'succeeded'`
@@ -168,6 +169,13 @@ const buildPayments = `
 func linkOrders(on string) string {
 	return `UPDATE recon_payments p SET order_id = o.id, plan_code = o.plan_code FROM orders o
 		WHERE p.run_id = {run} AND p.examine AND p.order_id IS NULL AND ` + on
+}
+
+// stagedTime is a staging column of integer microseconds since the epoch
+// (see migrations/00020) as the timestamptz it was, exactly: integer
+// arithmetic on an interval, no floating-point seconds.
+func stagedTime(col string) string {
+	return `(timestamptz 'epoch' + ` + col + ` * interval '1 microsecond')`
 }
 
 // planMatches says the payment paid exactly its plan's price.

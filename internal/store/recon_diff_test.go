@@ -264,3 +264,27 @@ func TestClassifyDuplicateEvidence(t *testing.T) {
 	require.True(t, created.Equal(first.Created), "%s", got.Created)
 	require.Equal(t, ref, got.Order)
 }
+
+// TestClassifyDisputeTimes stages an open dispute, whose times the staging
+// keeps as integer microseconds: its finding carries them as the
+// processor's times, exactly, a second's fraction included.
+func TestClassifyDisputeTimes(t *testing.T) {
+	t.Parallel()
+	w := newDiffWorld(t)
+	created := w.now.Add(-time.Hour - 250*time.Millisecond)
+	due := w.now.Add(7*24*time.Hour + 500*time.Microsecond)
+	w.classify(store.StagedObject{Object: "dispute", ID: "dp_times", Status: "needs_response", PaymentIntentID: "pi_gone",
+		ChargeID: "ch_gone", Amount: 24900, Currency: "usd", Reason: "fraudulent", DueBy: due, Created: created})
+	var got struct {
+		SubjectAt time.Time `db:"subject_at"`
+		DueBy     time.Time `db:"evidence_due_by"`
+		Evidence  string
+	}
+	require.NoError(t, w.s.DB().Get(&got, `SELECT subject_at, evidence_due_by, evidence->'dispute'->>'evidence_due_by' AS evidence
+		FROM recon_findings WHERE kind = $1 AND subject = 'dp_times'`, billing.KindDisputed))
+	require.True(t, got.SubjectAt.Equal(created), "subject_at %s, created %s", got.SubjectAt, created)
+	require.True(t, got.DueBy.Equal(due), "evidence_due_by %s, due %s", got.DueBy, due)
+	inEvidence, err := time.Parse(time.RFC3339Nano, got.Evidence)
+	require.NoError(t, err)
+	require.True(t, inEvidence.Equal(due), "evidence %s", got.Evidence)
+}

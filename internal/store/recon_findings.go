@@ -74,13 +74,14 @@ const statusFinding = findingColumns + `
 
 // disputedFinding queues every dispute still open at the processor, urgent,
 // with its evidence deadline, whatever our side says.
-const disputedFinding = findingColumns + `
-	SELECT d.run_id, '` + billing.KindDisputed + `', d.id, 'queue', d.created, o.id, COALESCE(o.email, p.email),
-		d.payment_intent_id, d.charge_id, NULL, d.id, d.amount, d.currency, NULL, NULL, true, d.due_by,
+var disputedFinding = findingColumns + `
+	SELECT d.run_id, '` + billing.KindDisputed + `', d.id, 'queue', t.created, o.id, COALESCE(o.email, p.email),
+		d.payment_intent_id, d.charge_id, NULL, d.id, d.amount, d.currency, NULL, NULL, true, t.due_by,
 		jsonb_build_object('dispute', jsonb_build_object('id', d.id, 'status', d.status, 'reason', d.reason,
-			'amount', d.amount, 'currency', d.currency, 'evidence_due_by', d.due_by, 'created', d.created,
+			'amount', d.amount, 'currency', d.currency, 'evidence_due_by', t.due_by, 'created', t.created,
 			'charge', d.charge_id, 'payment_intent', d.payment_intent_id), 'order', ` + orderEvidence + `)
 	FROM recon_objects d
+	CROSS JOIN LATERAL (SELECT ` + stagedTime("d.created_us") + ` AS created, ` + stagedTime("d.due_by_us") + ` AS due_by) t
 	LEFT JOIN recon_payments p ON p.run_id = d.run_id AND p.examine AND p.payment_intent_id = d.payment_intent_id
 	LEFT JOIN orders o ON o.id = COALESCE(p.order_id,
 		(SELECT id FROM orders WHERE payment_intent_id = d.payment_intent_id))
@@ -94,7 +95,7 @@ const disputedFinding = findingColumns + `
 // The charge paid an order (a first invoice's payment intent is its
 // order's), or else a renewal invoice of that order's subscription (then what it paid is the
 // invoice's amount, and the evidence names the invoice).
-const refundedFinding = findingColumns + `
+var refundedFinding = findingColumns + `
 	SELECT {run}, '` + billing.KindRefundedActive + `', c.charge_id, 'queue', c.at, o.id, o.email, c.pi, c.charge_id,
 		o.checkout_session_id, NULL, paid.amount, o.currency, NULL, NULL, false, NULL,
 		jsonb_build_object('refund', jsonb_build_object('charge', c.charge_id, 'refunded_total', c.total,
@@ -104,15 +105,15 @@ const refundedFinding = findingColumns + `
 			'period_start', paid.period_start, 'period_end', paid.period_end)) END
 	FROM (
 		SELECT charge_id, max(payment_intent_id) AS pi, sum(amount) AS total, bool_or(full_flag) AS full_flag,
-			max(created) AS at
+			` + stagedTime("max(created_us)") + ` AS at
 		FROM (
-			SELECT id AS charge_id, payment_intent_id, 0 AS amount, refunded AS full_flag, created
+			SELECT id AS charge_id, payment_intent_id, 0 AS amount, refunded AS full_flag, created_us
 			FROM recon_objects WHERE run_id = {run} AND object = 'charge' AND refunded
 			UNION ALL
-			SELECT charge_id, payment_intent_id, 0, true, charge_created
+			SELECT charge_id, payment_intent_id, 0, true, charge_created_us
 			FROM recon_objects WHERE run_id = {run} AND object = 'payment_intent' AND charge_refunded
 			UNION ALL
-			SELECT charge_id, payment_intent_id, amount, false, created
+			SELECT charge_id, payment_intent_id, amount, false, created_us
 			FROM recon_objects WHERE run_id = {run} AND object = 'refund' AND status IN ('succeeded', 'pending')
 		) x GROUP BY charge_id
 	) c
@@ -154,7 +155,7 @@ const unpaidFinding = findingColumns + `
 
 func expiredFinding(on string) string {
 	return findingColumns + `
-		SELECT s.run_id, '` + billing.KindExpiredPending + `', 'order:' || o.id, 'expire', s.created, o.id, o.email, NULL, NULL, s.id,
+		SELECT s.run_id, '` + billing.KindExpiredPending + `', 'order:' || o.id, 'expire', ` + stagedTime("s.created_us") + `, o.id, o.email, NULL, NULL, s.id,
 			NULL, o.amount, o.currency, NULL, NULL, false, NULL,
 			jsonb_build_object('checkout_session', jsonb_build_object('id', s.id, 'status', s.status), 'order', ` + orderEvidence + `)
 		FROM recon_objects s JOIN orders o ON ` + on + `

@@ -30,8 +30,8 @@ func TestStageObjectsKeepsText(t *testing.T) {
 		Charge    *string
 		Created   time.Time
 	}
-	require.NoError(t, s.DB().Get(&got, `SELECT email, public_ref, plan, charge_id AS charge, created
-		FROM recon_objects WHERE run_id = 7 AND id = 'pi_awkward'`))
+	require.NoError(t, s.DB().Get(&got, `SELECT email, public_ref, plan, charge_id AS charge,
+		timestamptz 'epoch' + created_us * interval '1 microsecond' AS created FROM recon_objects WHERE run_id = 7 AND id = 'pi_awkward'`))
 	require.Equal(t, awkward, got.Email)
 	require.Equal(t, `\N`, got.PublicRef, "a value that looks like NULL is text")
 	require.Equal(t, "p\\", got.Plan)
@@ -39,7 +39,7 @@ func TestStageObjectsKeepsText(t *testing.T) {
 	require.True(t, got.Created.Equal(now))
 	var due time.Time
 	var status string
-	require.NoError(t, s.DB().QueryRow(`SELECT due_by, status FROM recon_disputes WHERE id = 'dp_1'`).Scan(&due, &status))
+	require.NoError(t, s.DB().QueryRow(`SELECT timestamptz 'epoch' + due_by_us * interval '1 microsecond', status FROM recon_disputes WHERE id = 'dp_1'`).Scan(&due, &status))
 	require.True(t, due.Equal(now.Add(time.Hour)))
 	require.Equal(t, "", status, "an empty required value stays empty")
 }
