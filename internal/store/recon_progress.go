@@ -62,34 +62,50 @@ const runNowLockKey int64 = 0x6272756e6e6f77
 // what lets the page say so instead of queueing a job that would find the
 // lock taken and do nothing.
 func (s *Store) RequestSweep(ctx context.Context, a staff.AuditEntry, enqueue func(tx *Tx) error) error {
+	return s.requestRun(ctx, a, sweepBusy, ErrSweepRunning, enqueue)
+}
+
+// SweepBusy reports whether a sweep is running or queued (see RequestSweep).
+func (s *Store) SweepBusy(ctx context.Context) (bool, error) {
+	return s.readBusy(ctx, sweepBusy)
+}
+
+// requestRun is a Run now press: under the Run now lock (so two presses
+// are checked one after the other), it refuses with refused while busy
+// says a run of that kind is in the way, and otherwise enqueues the job in
+// the transaction that writes the audit entry a.
+func (s *Store) requestRun(ctx context.Context, a staff.AuditEntry, busy func(context.Context, *Tx) (bool, error),
+	refused error, enqueue func(tx *Tx) error) error {
 	return s.Audited(ctx, func(tx *Tx) (staff.AuditEntry, error) {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, runNowLockKey); err != nil {
 			return a, mapErr(err)
 		}
-		busy, err := sweepBusy(ctx, tx)
+		inTheWay, err := busy(ctx, tx)
 		if err != nil {
 			return a, err
 		}
-		if busy {
-			return a, ErrSweepRunning
+		if inTheWay {
+			return a, refused
 		}
 		return a, enqueue(tx)
 	})
 }
 
-// SweepBusy reports whether a sweep is running or queued (see RequestSweep).
-func (s *Store) SweepBusy(ctx context.Context) (bool, error) {
-	var busy bool
+// readBusy runs one of the busy checks on its own.
+func (s *Store) readBusy(ctx context.Context, busy func(context.Context, *Tx) (bool, error)) (bool, error) {
+	var inTheWay bool
 	err := s.InTx(ctx, func(tx *Tx) error {
 		var err error
-		busy, err = sweepBusy(ctx, tx)
+		inTheWay, err = busy(ctx, tx)
 		return err
 	})
-	return busy, err
+	return inTheWay, err
 }
 
 // sweepBusy reads PostgreSQL's lock table for the sweep lock (a bigint
-// key is stored as its high and low 32 bits) and River's for a sweep job
+// key is stored as its high and low 32 bits; advisory locks belong to one
+// database, so another database's sweep on the same server is not ours)
+// and River's for a sweep job
 // not yet started, or started in the last minute: between a worker taking
 // the job and the sweep taking its lock there is a moment when neither
 // shows, and the runs page would stop refreshing in it. A job running for
@@ -100,6 +116,7 @@ func sweepBusy(ctx context.Context, tx *Tx) (bool, error) {
 		SELECT EXISTS (
 			SELECT 1 FROM pg_locks
 			WHERE locktype = 'advisory' AND granted AND objsubid = 1
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 				AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid
 		) OR EXISTS (
 			SELECT 1 FROM river_job WHERE kind = 'recon_sweep' AND (state IN ('available', 'pending', 'retryable')
@@ -125,30 +142,12 @@ var ErrCatchUpQueued = apperr.New(apperr.Conflict,
 // may return ErrCatchUpQueued too (River skipped a duplicate the schedule
 // inserted meanwhile), which rolls the audit entry back.
 func (s *Store) RequestCatchUp(ctx context.Context, a staff.AuditEntry, enqueue func(tx *Tx) error) error {
-	return s.Audited(ctx, func(tx *Tx) (staff.AuditEntry, error) {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, runNowLockKey); err != nil {
-			return a, mapErr(err)
-		}
-		busy, err := catchUpBusy(ctx, tx)
-		if err != nil {
-			return a, err
-		}
-		if busy {
-			return a, ErrCatchUpQueued
-		}
-		return a, enqueue(tx)
-	})
+	return s.requestRun(ctx, a, catchUpBusy, ErrCatchUpQueued, enqueue)
 }
 
 // CatchUpBusy reports whether a catch-up job is queued or running.
 func (s *Store) CatchUpBusy(ctx context.Context) (bool, error) {
-	var busy bool
-	err := s.InTx(ctx, func(tx *Tx) error {
-		var err error
-		busy, err = catchUpBusy(ctx, tx)
-		return err
-	})
-	return busy, err
+	return s.readBusy(ctx, catchUpBusy)
 }
 
 // catchUpBusy reads River's table for an event_catchup job in the states

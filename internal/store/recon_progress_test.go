@@ -168,3 +168,23 @@ func TestRequestCatchUpRefusesWhileACatchUpIsQueuedOrRunning(t *testing.T) {
 	assert.Equal(t, 2, count(t, s, jobs))
 	assert.Equal(t, 3, count(t, s, audits))
 }
+
+// TestSweepLockOfAnotherDatabaseIsNotOurs: two Backstops on one server
+// (staging and production, say) each have their own sweep lock, as
+// PostgreSQL scopes advisory locks to a database: one's sweep never makes
+// the other's Run now say a sweep is running.
+func TestSweepLockOfAnotherDatabaseIsNotOurs(t *testing.T) {
+	t.Parallel()
+	ours, ctx := setup(t)
+	theirs, _ := setup(t)
+	release, ok, err := theirs.TryLockSweep(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	defer release()
+	busy, err := theirs.SweepBusy(ctx)
+	require.NoError(t, err)
+	assert.True(t, busy, "their own sweep")
+	busy, err = ours.SweepBusy(ctx)
+	require.NoError(t, err)
+	assert.False(t, busy, "another database's sweep")
+}
