@@ -65,10 +65,8 @@ type Tx interface {
 	// GrantEnd is the end of the access the order granted (NotFound if none).
 	GrantEnd(ctx context.Context, orderID int64) (time.Time, error)
 
-	// InsertEvent stores a processor event once; ReadEvent reads its
-	// processing state, LockEvent the same FOR UPDATE.
-	InsertEvent(ctx context.Context, ev Event, source string) error
-	ReadEvent(ctx context.Context, id string) (EventState, error)
+	// LockEvent reads a stored event's processing state FOR UPDATE (the
+	// event is stored by Store.StoreEvent).
 	LockEvent(ctx context.Context, id string) (EventState, error)
 	MarkEventProcessed(ctx context.Context, id string) error
 	MarkEventFailed(ctx context.Context, id string, cause error) error

@@ -38,8 +38,9 @@ func (f *fakeEvents) ListEvents(_ context.Context, r billing.Range, _ []string, 
 	return nil
 }
 
-// storingHandler stores each event the way billing does (received, then
-// processed or failed) and fails the ids in failing.
+// storingHandler stores each event the way billing does (received in a
+// statement of its own, then processed or failed) and fails the ids in
+// failing.
 type storingHandler struct {
 	st      *store.Store
 	failing map[string]bool
@@ -49,10 +50,10 @@ type storingHandler struct {
 func (h *storingHandler) HandleEvent(ctx context.Context, ev billing.Event, source string) error {
 	h.handled = append(h.handled, ev.ID)
 	failed := errors.New("handling failed")
+	if _, err := h.st.StoreEvent(ctx, ev, source); err != nil {
+		return err
+	}
 	err := h.st.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertEvent(ctx, ev, source); err != nil {
-			return err
-		}
 		if h.failing[ev.ID] {
 			return tx.MarkEventFailed(ctx, ev.ID, failed)
 		}

@@ -11,21 +11,6 @@ import (
 	"github.com/backstophq/backstop/internal/billing"
 )
 
-// InsertEvent stores a processor event the first time it is seen; later
-// deliveries of the same id change nothing. An event whose payload
-// PostgreSQL cannot store is refused with billing.ErrUnstorable (Invalid)
-// before any SQL, whichever path brought it.
-func (t *Tx) InsertEvent(ctx context.Context, ev billing.Event, source string) error {
-	if err := ev.CheckStorable(); err != nil {
-		return fmt.Errorf("store processor event %s: %w", ev.ID, err)
-	}
-	const q = `
-		INSERT INTO processor_events (id, type, object_id, payload, source, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (id) DO NOTHING`
-	return t.exec(ctx, "store processor event", q, ev.ID, ev.Type, ev.ObjectID, string(ev.Raw), source, ev.Created.UTC())
-}
-
 // RecordUnstorableEvent stores, in place of an event whose payload
 // PostgreSQL cannot store, a row saying so: the payload column holds
 // {"unstorable": the payload Go-quoted} (so a person still sees the bytes),
@@ -49,14 +34,16 @@ func (s *Store) RecordUnstorableEvent(ctx context.Context, ev billing.Event, sou
 	return nil
 }
 
-// StoreEvent is InsertEvent and ReadEvent in one statement outside any
-// transaction: a webhook's first write, in one round trip instead of four
-// (BEGIN, insert, read, COMMIT). It stores the event the first time it is
-// seen and returns its processing state. When another delivery of the same
+// StoreEvent stores a processor event the first time it is seen (later
+// deliveries of the same id change nothing) and returns its processing
+// state, in one statement outside any transaction: a webhook's first
+// write, in one round trip, whichever path brought the event (webhook or
+// event catch-up). When another delivery of the same
 // event inserted it concurrently, the insert waits for that one to commit
 // and then does nothing, and the statement's snapshot, taken before that
 // commit, cannot see the row: the state is then read again. An event whose
-// payload PostgreSQL cannot store is refused as InsertEvent refuses it.
+// payload PostgreSQL cannot store is refused with billing.ErrUnstorable
+// (Invalid) before any SQL.
 func (s *Store) StoreEvent(ctx context.Context, ev billing.Event, source string) (billing.EventState, error) {
 	if err := ev.CheckStorable(); err != nil {
 		return billing.EventState{}, fmt.Errorf("store processor event %s: %w", ev.ID, err)
@@ -83,16 +70,6 @@ func (s *Store) StoreEvent(ctx context.Context, ev billing.Event, source string)
 }
 
 const readEvent = `SELECT id, processed_at, attempts, given_up_at FROM processor_events WHERE id = $1`
-
-// ReadEvent reads an event's processing state without locking it: the
-// cheap check that spares an event already processed any processor call.
-func (t *Tx) ReadEvent(ctx context.Context, id string) (billing.EventState, error) {
-	var st billing.EventState
-	if err := t.GetContext(ctx, &st, readEvent, id); err != nil {
-		return billing.EventState{}, fmt.Errorf("read event %s: %w", id, mapErr(err))
-	}
-	return st, nil
-}
 
 // LockEvent reads an event's processing state FOR UPDATE: two deliveries of
 // one event at once handle it one after the other, and the second sees it done.

@@ -72,7 +72,7 @@ func TestStoreEventRacingAnotherDelivery(t *testing.T) {
 }
 
 // StoreEvent refuses an event PostgreSQL cannot store with
-// billing.ErrUnstorable, as InsertEvent does, so catch-up records it as
+// billing.ErrUnstorable, before any SQL, so catch-up records it as
 // given up rather than failing on it at every run; nothing is stored.
 func TestStoreEventRefusesAnUnstorablePayload(t *testing.T) {
 	t.Parallel()

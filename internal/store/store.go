@@ -49,7 +49,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // Describe, then Bind and Execute), which was a fifth of a webhook's time.
 // Its one change of meaning is that a []byte parameter is sent as binary
 // data: right for bytea, wrong for jsonb, so JSON goes to the database as
-// a string (AddOrderEvent, InsertEvent and Audit pass it so).
+// a string (AddOrderEvent, StoreEvent and Audit pass it so).
 func open(url string) (*sqlx.DB, error) {
 	cfg, err := pq.NewConfig(url)
 	if err != nil {
