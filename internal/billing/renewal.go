@@ -178,7 +178,7 @@ func (s *Service) renewalFailed(ctx context.Context, tx Tx, in Invoice, sub Subs
 	if err != nil || granted || in.Paid || !o.Served() {
 		return Outcome{Order: o}, err
 	}
-	graceEnd := in.PeriodStart.Add(s.renewalGrace)
+	graceEnd := GraceEnd(in.PeriodStart, s.renewalGrace)
 	until, err := tx.KeepAccessUntil(ctx, accountID, o.PlanCode, graceEnd)
 	if err != nil {
 		return Outcome{}, err

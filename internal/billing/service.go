@@ -45,6 +45,13 @@ type Deps struct {
 // DefaultRenewalGrace is RENEWAL_GRACE's default.
 const DefaultRenewalGrace = 7 * 24 * time.Hour
 
+// GraceEnd is when the access a failed renewal keeps runs out: the unpaid
+// period's start plus grace (RENEWAL_GRACE; DefaultRenewalGrace when zero).
+// Billing keeps access to it; the console shows it beside the invoice.
+func GraceEnd(periodStart time.Time, grace time.Duration) time.Time {
+	return periodStart.Add(cmp.Or(grace, DefaultRenewalGrace))
+}
+
 // NewService returns a Service. Its start time matters: a fulfilment by a
 // process that started after the payment came after a crash or a restart,
 // so the customer gets the recovery email rather than a plain confirmation.

@@ -24,8 +24,8 @@ type CustomerSubscription struct {
 // CustomerInvoice is one invoice of a subscription with what it granted.
 type CustomerInvoice struct {
 	store.CustomerInvoice
-	// GraceEnd is when a failed renewal's kept access ends (the period's
-	// start plus RENEWAL_GRACE, as billing keeps it); zero when unknown.
+	// GraceEnd is when a failed renewal's kept access ends
+	// (billing.GraceEnd); zero when the invoice has no period.
 	GraceEnd time.Time
 }
 
@@ -47,7 +47,7 @@ func (s *Service) customerSubscriptions(ctx context.Context, f *CustomerFile) er
 	for _, b := range bills {
 		in := CustomerInvoice{CustomerInvoice: b}
 		if b.PeriodStart != nil {
-			in.GraceEnd = b.PeriodStart.Add(s.renewalGrace)
+			in.GraceEnd = billing.GraceEnd(*b.PeriodStart, s.renewalGrace)
 		}
 		bySub[b.SubscriptionID] = append(bySub[b.SubscriptionID], in)
 	}

@@ -45,7 +45,7 @@ type Service struct {
 type Options struct {
 	Now         func() time.Time // time.Now by default
 	LiveTimeout time.Duration    // DefaultLiveTimeout when zero
-	// RenewalGrace is RENEWAL_GRACE; billing.DefaultRenewalGrace when zero.
+	// RenewalGrace is RENEWAL_GRACE; zero means billing's default.
 	RenewalGrace time.Duration
 	Logger       *slog.Logger
 }
@@ -61,9 +61,6 @@ func New(st *store.Store, proc Processor, alerts AlertSource, o Options) *Servic
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.RenewalGrace <= 0 {
-		o.RenewalGrace = billing.DefaultRenewalGrace
 	}
 	return &Service{store: st, proc: proc, alerts: alerts, now: o.Now, liveTimeout: o.LiveTimeout,
 		renewalGrace: o.RenewalGrace, log: o.Logger}
