@@ -64,12 +64,18 @@ func (s *Service) renewalRefunded(ctx context.Context, tx Tx, ch Charge, eventID
 	if err != nil {
 		return err
 	}
-	invoice := map[string]any{"id": in.ID, "subscription": in.SubscriptionID, "amount": in.Amount,
-		"currency": in.Currency, "period_start": in.PeriodStart, "period_end": in.PeriodEnd}
+	invoice := invoiceEvidence(in)
 	if err := tx.AddOrderEvent(ctx, o.ID, "renewal_refunded", map[string]any{"invoice": in.ID, "charge": ch.ID, "event": eventID}); err != nil {
 		return err
 	}
 	return s.refundedWithAccess(ctx, tx, ch, o, ch.PaymentIntentID, in.Amount, eventID, invoice)
+}
+
+// invoiceEvidence is what a mismatch's evidence says of the renewal
+// invoice a charge paid.
+func invoiceEvidence(in InvoiceRecord) map[string]any {
+	return map[string]any{"id": in.ID, "subscription": in.SubscriptionID, "amount": in.Amount,
+		"currency": in.Currency, "period_start": in.PeriodStart, "period_end": in.PeriodEnd}
 }
 
 // refundedWithAccess opens a refunded_active mismatch (subject: the
@@ -142,8 +148,7 @@ func (s *Service) renewalDisputed(ctx context.Context, tx Tx, d Dispute, ch Char
 	}
 	m := disputeMismatch(d, ch, o, found, eventID)
 	if found {
-		m.Evidence["invoice"] = map[string]any{"id": in.ID, "subscription": in.SubscriptionID, "amount": in.Amount,
-			"period_start": in.PeriodStart, "period_end": in.PeriodEnd}
+		m.Evidence["invoice"] = invoiceEvidence(in)
 	}
 	return settleDispute(ctx, tx, d, m)
 }
