@@ -125,41 +125,37 @@ func (t *Tx) SetCheckoutSession(ctx context.Context, orderID int64, sessionID st
 // RecordPayment stores the processor's ids and the payment time on the
 // order and sets its status; ids already set are kept.
 func (t *Tx) RecordPayment(ctx context.Context, orderID int64, p billing.PaidCheckout, status string) error {
-	const q = `
-		UPDATE orders SET
-			checkout_session_id = COALESCE(checkout_session_id, $2),
-			payment_intent_id = COALESCE(payment_intent_id, $3),
-			charge_id = COALESCE(charge_id, $4),
-			paid_at = COALESCE(paid_at, $5),
-			status = $6, updated_at = now()
-		WHERE id = $1`
-	return t.exec(ctx, "record payment", q, orderID, nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID),
-		nonEmpty(p.ChargeID), paidAtOf(p).UTC(), status)
-}
-
-// paidAtOf is when p was paid, or now when the processor did not say.
-func paidAtOf(p billing.PaidCheckout) time.Time {
-	if p.PaidAt.IsZero() {
-		return time.Now()
-	}
-	return p.PaidAt
+	const q = `UPDATE orders SET ` + paymentFacts + `, status = $6, updated_at = now() WHERE id = $1`
+	return t.exec(ctx, "record payment", q, append(paymentFactArgs(orderID, p), status)...)
 }
 
 // MarkFulfilled records the payment's facts as RecordPayment does and marks
 // the order served through via, in one statement: the caller holds the
 // order's row lock, so one update is the two.
 func (t *Tx) MarkFulfilled(ctx context.Context, orderID, accountID int64, p billing.PaidCheckout, via billing.Via, at time.Time) error {
-	const q = `
-		UPDATE orders SET
-			checkout_session_id = COALESCE(checkout_session_id, $5),
-			payment_intent_id = COALESCE(payment_intent_id, $6),
-			charge_id = COALESCE(charge_id, $7),
-			paid_at = COALESCE(paid_at, $8),
-			status = 'fulfilled', fulfilled_via = $2, account_id = $3,
-			fulfilled_at = $4, updated_at = now()
+	const q = `UPDATE orders SET ` + paymentFacts + `,
+			status = 'fulfilled', fulfilled_via = $6, account_id = $7, fulfilled_at = $8, updated_at = now()
 		WHERE id = $1`
-	return t.exec(ctx, "record payment and mark fulfilled", q, orderID, string(via), accountID, at.UTC(),
-		nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID), nonEmpty(p.ChargeID), paidAtOf(p).UTC())
+	args := append(paymentFactArgs(orderID, p), string(via), accountID, at.UTC())
+	return t.exec(ctx, "record payment and mark fulfilled", q, args...)
+}
+
+// paymentFacts sets an order's processor ids and payment time from
+// paymentFactArgs ($1 the order, $2–$5), keeping those already set.
+const paymentFacts = `
+	checkout_session_id = COALESCE(checkout_session_id, $2),
+	payment_intent_id = COALESCE(payment_intent_id, $3),
+	charge_id = COALESCE(charge_id, $4),
+	paid_at = COALESCE(paid_at, $5)`
+
+// paymentFactArgs are paymentFacts' arguments: the order, then p's ids and
+// when it was paid (now when the processor did not say).
+func paymentFactArgs(orderID int64, p billing.PaidCheckout) []any {
+	paidAt := p.PaidAt
+	if paidAt.IsZero() {
+		paidAt = time.Now()
+	}
+	return []any{orderID, nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID), nonEmpty(p.ChargeID), paidAt.UTC()}
 }
 
 // SetStatus moves the order to status if its status is one of from.
