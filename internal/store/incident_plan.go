@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/backstophq/backstop/internal/staff"
@@ -68,11 +69,10 @@ func (s *Store) PlanIncident(ctx context.Context, w IncidentWindow, apiCalls, ob
 // them in a sweep are the sweep's business.
 func incidentSteps() []sqlStep {
 	want := map[string]bool{
-		"memory": true, "light statistics": true, "hash joins": true, "no jit": true, "analyze objects": true,
-		"payments": true, "analyze payments": true, "link by session": true, "link by payment intent": true,
+		"analyze payments": true, "link by session": true, "link by payment intent": true,
 		"link by order id": true, "plan from metadata": true, "plan from amount": true,
 	}
-	var steps []sqlStep
+	steps := append(slices.Clip(classifySettings), analyzeObjects, sqlStep{"payments", buildPayments})
 	for _, st := range classifySteps {
 		if want[st.name] {
 			steps = append(steps, st)

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/backstophq/backstop/internal/billing"
 )
@@ -24,9 +27,25 @@ type DiffWindow struct {
 // set-based SQL, one statement per step, and writes the run's findings
 // (recon_findings). Nothing outside the staging tables changes. The kinds
 // and actions are DESIGN section 6's table; see package recon.
+//
+// The payments are built in parts on separate connections (see
+// buildPaymentsInParts); every other step runs in one transaction. The
+// staging is the run's own and dropped when the run ends, failed or not, so
+// a part committed before another failed leaves nothing behind.
 func (s *Store) Classify(ctx context.Context, w DiffWindow) error {
+	if err := s.classifyTx(ctx, w, []sqlStep{analyzeObjects}); err != nil {
+		return err
+	}
+	if err := s.buildPaymentsInParts(ctx, w); err != nil {
+		return err
+	}
+	return s.classifyTx(ctx, w, classifySteps)
+}
+
+// classifyTx runs steps in one transaction under classifySettings.
+func (s *Store) classifyTx(ctx context.Context, w DiffWindow, steps []sqlStep) error {
 	return s.InTx(ctx, func(tx *Tx) error {
-		for _, step := range classifySteps {
+		for _, step := range append(slices.Clip(classifySettings), steps...) {
 			q, args := bindWindow(step.sql, w)
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("classify: %s: %w", step.name, mapErr(err))
@@ -34,6 +53,44 @@ func (s *Store) Classify(ctx context.Context, w DiffWindow) error {
 		}
 		return nil
 	})
+}
+
+// paymentsParts is how many connections build a run's payments at once,
+// and partBlocks the staging size (in 8 kB blocks, about 30 payment
+// intents each) below which one does. PostgreSQL runs no INSERT … SELECT
+// in parallel by itself; two parts on a two-core database server build a
+// million payments in about 70% of the time one does, 4.1–4.3 s against
+// 6.0 s (each part hashes the orders for itself, which is why it is not
+// half, and holds its own work_mem).
+const (
+	paymentsParts = 2
+	partBlocks    = 1000
+)
+
+// buildPaymentsInParts writes the run's payments (buildPayments), the
+// payment intents' staging split by physical block range into
+// paymentsParts parts, each in its own transaction and all at once. The
+// staging is complete when this runs, so the ranges cover every row.
+func (s *Store) buildPaymentsInParts(ctx context.Context, w DiffWindow) error {
+	var blocks int64
+	if err := s.db.GetContext(ctx, &blocks,
+		`SELECT pg_relation_size('recon_payment_intents') / current_setting('block_size')::bigint`); err != nil {
+		return fmt.Errorf("classify: staging size: %w", mapErr(err))
+	}
+	if blocks < partBlocks {
+		return s.classifyTx(ctx, w, []sqlStep{{"payments", buildPayments}})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range int64(paymentsParts) {
+		lo, hi := blocks*i/paymentsParts, blocks*(i+1)/paymentsParts
+		part := fmt.Sprintf(" AND pi.ctid >= '(%d,0)'::tid", lo)
+		if i < paymentsParts-1 {
+			part += fmt.Sprintf(" AND pi.ctid < '(%d,0)'::tid", hi)
+		}
+		name := fmt.Sprintf("payments, part %d of %d", i+1, paymentsParts)
+		g.Go(func() error { return s.classifyTx(gctx, w, []sqlStep{{name, buildPayments + part}}) })
+	}
+	return g.Wait()
 }
 
 type sqlStep struct{ name, sql string }
@@ -53,14 +110,21 @@ type sqlStep struct{ name, sql string }
 // rough counts, and a full sample of a million rows costs seconds. Hash
 // joins are preferred to merge joins (unindexed staging would be sorted
 // first, a second more at a million payments), and JIT compilation is off:
-// it cost half a second a statement here, more than it saved.
-var classifySteps = []sqlStep{
+// it cost half a second a statement here, more than it saved. The settings
+// are the transaction's, so each transaction of a classification starts
+// with them.
+var classifySettings = []sqlStep{
 	{"memory", `SET LOCAL work_mem = '256MB'`},
 	{"light statistics", `SET LOCAL default_statistics_target = 10`},
 	{"hash joins", `SET LOCAL enable_mergejoin = off`},
 	{"no jit", `SET LOCAL jit = off`},
-	{"analyze objects", `ANALYZE recon_sessions, recon_payment_intents, recon_charges, recon_refunds, recon_disputes`},
-	{"payments", buildPayments},
+}
+
+var analyzeObjects = sqlStep{"analyze objects",
+	`ANALYZE recon_sessions, recon_payment_intents, recon_charges, recon_refunds, recon_disputes`}
+
+// classifySteps are the steps after the payments are built, in order.
+var classifySteps = []sqlStep{
 	{"analyze payments", `ANALYZE recon_payments`},
 	// The order a payment belongs to, by the same links and in the same
 	// order of strength as billing's FindOrderForPayment: the public
