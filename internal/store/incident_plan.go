@@ -68,17 +68,8 @@ func (s *Store) PlanIncident(ctx context.Context, w IncidentWindow, apiCalls, ob
 // bought: the payments, their orders, their plans. The findings that follow
 // them in a sweep are the sweep's business.
 func incidentSteps() []sqlStep {
-	want := map[string]bool{
-		"analyze payments": true, "link by session": true, "link by payment intent": true,
-		"link by order id": true, "plan from metadata": true, "plan from amount": true,
-	}
 	steps := append(slices.Clip(classifySettings), analyzeObjects, sqlStep{"payments", buildPayments})
-	for _, st := range classifySteps {
-		if want[st.name] {
-			steps = append(steps, st)
-		}
-	}
-	return steps
+	return append(steps, linkSteps...)
 }
 
 // classifyIncident writes the plan: for each succeeded payment, paid (the

@@ -29,7 +29,8 @@ type DiffWindow struct {
 // and actions are DESIGN section 6's table; see package recon.
 //
 // The payments are built in parts on separate connections (see
-// buildPaymentsInParts); every other step runs in one transaction. The
+// buildPaymentsInParts), then linked to orders, and the findings are
+// written on two connections at once (see besideSteps). The
 // staging is the run's own and dropped when the run ends, failed or not, so
 // a part committed before another failed leaves nothing behind.
 func (s *Store) Classify(ctx context.Context, w DiffWindow) error {
@@ -39,7 +40,26 @@ func (s *Store) Classify(ctx context.Context, w DiffWindow) error {
 	if err := s.buildPaymentsInParts(ctx, w); err != nil {
 		return err
 	}
-	return s.classifyTx(ctx, w, classifySteps)
+	if err := s.classifyTx(ctx, w, linkSteps); err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.classifyTx(gctx, w, findingSteps) })
+	g.Go(func() error { return s.classifyTx(gctx, w, besideSteps) })
+	return g.Wait()
+}
+
+// besideSteps run beside findingSteps, on a connection of its own: what
+// they read is settled once the payments are linked. The refunds are read
+// from the staged objects alone. The served orders with no payment read the
+// links; the duplicate steps do mark payments to examine that were not, but
+// each such payment is linked to the served order that recorded it (that
+// is what made it agreed), so the check's first clause already finds it,
+// and orders have one payment intent each (a unique index), so it speaks
+// for no other order.
+var besideSteps = []sqlStep{
+	{"refunded_active", refundedFinding},
+	{"unpaid_fulfilled", unpaidFinding},
 }
 
 // classifyTx runs steps in one transaction under classifySettings.
@@ -123,8 +143,8 @@ var classifySettings = []sqlStep{
 var analyzeObjects = sqlStep{"analyze objects",
 	`ANALYZE recon_sessions, recon_payment_intents, recon_charges, recon_refunds, recon_disputes`}
 
-// classifySteps are the steps after the payments are built, in order.
-var classifySteps = []sqlStep{
+// linkSteps follow the payments' building: each payment's order and plan.
+var linkSteps = []sqlStep{
 	{"analyze payments", `ANALYZE recon_payments`},
 	// The order a payment belongs to, by the same links and in the same
 	// order of strength as billing's FindOrderForPayment: the public
@@ -142,6 +162,11 @@ var classifySteps = []sqlStep{
 			GROUP BY amount, currency HAVING count(*) = 1) m
 		WHERE p.run_id = {run} AND p.examine AND p.order_id IS NULL AND p.plan IS NULL
 			AND m.amount = p.amount AND m.currency = p.currency`},
+}
+
+// findingSteps follow the links, in order: the duplicates, and the findings
+// they decide.
+var findingSteps = []sqlStep{
 	{"duplicates of one order", dupByOrder},
 	{"duplicates by email and plan", dupByEmail},
 	{"what duplicates repeat", examineRepeated},
@@ -163,8 +188,6 @@ var classifySteps = []sqlStep{
 	{"amount_mismatch held", paymentFinding(billing.KindAmountMismatch, "queue", servable+` AND o.status = 'paid'`)},
 	{"status_mismatch", statusFinding},
 	{"disputed", disputedFinding},
-	{"refunded_active", refundedFinding},
-	{"unpaid_fulfilled", unpaidFinding},
 	{"expired_pending by session", expiredFinding(`o.checkout_session_id = s.id`)},
 	{"expired_pending by metadata", expiredFinding(`o.checkout_session_id IS NULL
 		AND o.id = CASE WHEN s.order_ref ~ '^[0-9]{1,18}$' THEN CAST(s.order_ref AS bigint) END
