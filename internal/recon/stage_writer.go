@@ -3,7 +3,6 @@ package recon
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 
 	"github.com/backstophq/backstop/internal/fault"
@@ -14,55 +13,41 @@ import (
 // writer's own error is what the run reports.
 var errWriteFailed = errors.New("staging write failed")
 
-// writers is how many batches are copied into staging at once, each on a
-// connection of its own. One copy is the encoding here and then the
-// database's parsing of it, one after the other; two overlap the one's
-// parsing with the other's encoding. Measured at a million payments, where
-// the writer was busy for all but 0.2 s of the staging: 5.9 s with one,
-// 5.3–5.5 s with two, for one more batch in memory.
-const writers = 2
-
-// writer copies batches of listed objects into staging on goroutines of
-// its own, one transaction a batch, so that listing the next batch and
-// writing the last ones overlap. writers+1 batches exist, passed back and
-// forth: the one being filled and those being written.
+// writer copies batches of listed objects into staging on a goroutine of
+// its own, one transaction each, so that listing the next batch and
+// writing the last one overlap. Two batches exist, passed back and forth:
+// the one being filled and the one being written.
 type writer struct {
 	batches chan []store.StagedObject // to write
 	spare   chan []store.StagedObject // written, emptied, to fill again
 	done    chan struct{}
-	wrote   atomic.Bool           // a batch has been written
 	err     atomic.Pointer[error] // the first write error
 }
 
 func startWriter(ctx context.Context, st *store.Store, runID int64, faults *fault.Points) *writer {
 	w := &writer{
 		batches: make(chan []store.StagedObject),
-		spare:   make(chan []store.StagedObject, writers),
+		spare:   make(chan []store.StagedObject, 1),
 		done:    make(chan struct{}),
 	}
-	var running sync.WaitGroup
-	for range writers {
-		w.spare <- make([]store.StagedObject, 0, batchSize)
-		running.Go(func() { w.run(ctx, st, runID, faults) })
-	}
-	go func() { running.Wait(); close(w.done) }()
-	return w
-}
-
-// run writes batches until there are no more; after a failed write it
-// only hands them back.
-func (w *writer) run(ctx context.Context, st *store.Store, runID int64, faults *fault.Points) {
-	for batch := range w.batches {
-		if w.err.Load() == nil {
-			if err := st.StageObjects(ctx, runID, batch); err != nil {
-				w.err.CompareAndSwap(nil, &err)
-			} else if w.wrote.CompareAndSwap(false, true) {
-				faults.Hit(fault.SweepMidPage)
+	w.spare <- make([]store.StagedObject, 0, batchSize)
+	go func() {
+		defer close(w.done)
+		first := true
+		for batch := range w.batches {
+			if w.err.Load() == nil {
+				if err := st.StageObjects(ctx, runID, batch); err != nil {
+					w.err.Store(&err)
+				} else if first {
+					first = false
+					faults.Hit(fault.SweepMidPage)
+				}
 			}
+			clear(batch) // drop the listed strings it holds
+			w.spare <- batch[:0]
 		}
-		clear(batch) // drop the listed strings it holds
-		w.spare <- batch[:0]
-	}
+	}()
+	return w
 }
 
 // write hands batch to the writer and returns an empty batch to fill, once
