@@ -11,12 +11,15 @@ import (
 )
 
 // CatchUpArgs asks for one event catch-up run. It is periodic, and unique
-// while queued or running (whatever its args), so a slow run never piles
-// up copies behind it and a Run now press joins no queue.
+// while queued or running, so a slow run never piles up copies behind it
+// and a Run now press joins no queue. Dry runs are unique apart from real
+// ones: a dry run waiting for a worker must not make River skip the
+// schedule's next real run, which repairs what webhooks missed.
 type CatchUpArgs struct {
 	// DryRun and RequestedBy come from the console's Run now; the
-	// schedule's run leaves both empty.
-	DryRun      bool   `json:"dry_run,omitempty"`
+	// schedule's run leaves both empty. Only DryRun counts for uniqueness:
+	// a real Run now is the schedule's run, whoever asked.
+	DryRun      bool   `json:"dry_run,omitempty" river:"unique"`
 	RequestedBy string `json:"requested_by,omitempty"`
 }
 
@@ -28,7 +31,8 @@ func (CatchUpArgs) Kind() string { return "event_catchup" }
 func (CatchUpArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
 		MaxAttempts: 1,
-		UniqueOpts:  river.UniqueOpts{ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}},
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
+			rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}},
 	}
 }
 

@@ -76,3 +76,25 @@ func TestRunsRunNowCatchUpDryRun(t *testing.T) {
 	assert.Equal(t, healed, strconv.Itoa(real.Healed), "the real run handles what the dry run counted")
 	assert.Equal(t, 1, s.count(t, `SELECT count(*) FROM orders WHERE id = $1 AND fulfilled_via = 'event_catchup'`, order.ID))
 }
+
+// TestCatchUpDryRunHoldsBackNoRealRun: a dry run waiting for a worker does
+// not make River skip the schedule's real catch-up (which repairs missed
+// webhooks), while real runs stay one at a time, a real Run now joining the
+// schedule's, and dry runs too.
+func TestCatchUpDryRunHoldsBackNoRealRun(t *testing.T) {
+	t.Parallel()
+	s := newTestStack(t)
+	ctx := context.Background()
+	insert := func(args jobs.CatchUpArgs) bool {
+		t.Helper()
+		res, err := s.jobs.Insert(ctx, args, nil)
+		require.NoError(t, err)
+		return !res.UniqueSkippedAsDuplicate
+	}
+	require.True(t, insert(jobs.CatchUpArgs{DryRun: true, RequestedBy: "ana@example.test"}), "the dry run is queued")
+	require.True(t, insert(jobs.CatchUpArgs{}), "the schedule's real run is queued beside it")
+	require.False(t, insert(jobs.CatchUpArgs{}), "a second real run is skipped")
+	require.False(t, insert(jobs.CatchUpArgs{RequestedBy: "bo@example.test"}), "a real Run now joins the schedule's")
+	require.False(t, insert(jobs.CatchUpArgs{DryRun: true, RequestedBy: "bo@example.test"}), "a second dry run is skipped")
+	require.Equal(t, 2, s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'event_catchup'`))
+}

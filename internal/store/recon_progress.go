@@ -150,9 +150,10 @@ func (s *Store) CatchUpBusy(ctx context.Context) (bool, error) {
 	return s.readBusy(ctx, catchUpBusy)
 }
 
-// catchUpBusy reads River's table for an event_catchup job in the states
-// its uniqueness covers (jobs.CatchUpArgs), so the page refuses exactly
-// what River would skip.
+// catchUpBusy reads River's table for an event_catchup job, dry or not, in
+// the states its uniqueness covers (jobs.CatchUpArgs), so the page refuses
+// all River would skip, and a press of either kind while the other waits
+// (one catch-up at a time is what the page shows).
 func catchUpBusy(ctx context.Context, tx *Tx) (bool, error) {
 	const q = `SELECT EXISTS (SELECT 1 FROM river_job WHERE kind = 'event_catchup'
 		AND state IN ('available', 'pending', 'running', 'scheduled'))`
