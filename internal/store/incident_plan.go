@@ -68,7 +68,7 @@ func (s *Store) PlanIncident(ctx context.Context, w IncidentWindow, apiCalls, ob
 // bought: the payments, their orders, their plans. The findings that follow
 // them in a sweep are the sweep's business.
 func incidentSteps() []sqlStep {
-	steps := append(slices.Clip(classifySettings), analyzeObjects, sqlStep{"payments", buildPayments})
+	steps := append(slices.Clip(classifySettings), analyzeObjects, paymentsStep)
 	return append(steps, linkSteps...)
 }
 

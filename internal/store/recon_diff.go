@@ -30,9 +30,9 @@ type DiffWindow struct {
 //
 // The payments are built in parts on separate connections (see
 // buildPaymentsInParts), then linked to orders, and the findings are
-// written on two connections at once (see besideSteps). The
-// staging is the run's own and dropped when the run ends, failed or not, so
-// a part committed before another failed leaves nothing behind.
+// written on two connections at once (see besideSteps). The staging is the
+// run's own and dropped when the run ends, failed or not, so a part
+// committed before another failed leaves nothing behind.
 func (s *Store) Classify(ctx context.Context, w DiffWindow) error {
 	if err := s.classifyTx(ctx, w, []sqlStep{analyzeObjects}); err != nil {
 		return err
@@ -98,7 +98,7 @@ func (s *Store) buildPaymentsInParts(ctx context.Context, w DiffWindow) error {
 		return fmt.Errorf("classify: staging size: %w", mapErr(err))
 	}
 	if blocks < partBlocks {
-		return s.classifyTx(ctx, w, []sqlStep{{"payments", buildPayments}})
+		return s.classifyTx(ctx, w, []sqlStep{paymentsStep})
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for i := range int64(paymentsParts) {
@@ -108,7 +108,7 @@ func (s *Store) buildPaymentsInParts(ctx context.Context, w DiffWindow) error {
 			part += fmt.Sprintf(" AND pi.ctid < '(%d,0)'::tid", hi)
 		}
 		name := fmt.Sprintf("payments, part %d of %d", i+1, paymentsParts)
-		g.Go(func() error { return s.classifyTx(gctx, w, []sqlStep{{name, buildPayments + part}}) })
+		g.Go(func() error { return s.classifyTx(gctx, w, []sqlStep{{name, paymentsStep.sql + part}}) })
 	}
 	return g.Wait()
 }
@@ -142,6 +142,10 @@ var classifySettings = []sqlStep{
 
 var analyzeObjects = sqlStep{"analyze objects",
 	`ANALYZE recon_sessions, recon_payment_intents, recon_charges, recon_refunds, recon_disputes`}
+
+// paymentsStep builds the run's payments in one statement; the sweep splits
+// it into parts at scale (buildPaymentsInParts).
+var paymentsStep = sqlStep{"payments", buildPayments}
 
 // linkSteps follow the payments' building: each payment's order and plan.
 var linkSteps = []sqlStep{
