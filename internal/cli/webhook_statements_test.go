@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/backstophq/backstop/internal/hostload"
 )
 
 // BenchmarkWebhookStatements counts what one checkout.session.completed
@@ -69,19 +71,11 @@ func BenchmarkWebhookStatements(b *testing.B) {
 		report(b, counts, len(evs))
 		fmt.Printf("this process's CPU while posting (the app and the posting clients): %.3f ms/event\n", cpu.Seconds()*1000/float64(len(evs)))
 		fmt.Printf("%.0f events/s with 4 clients and log_statement on, p50 %s, p99 %s, load %s\n\n",
-			done.rate(), ms(done.quantile(0.5)), ms(done.quantile(0.99)), loadAverage())
+			done.rate(), ms(done.quantile(0.5)), ms(done.quantile(0.99)), hostload.LoadAverage())
 		fmt.Printf("this process's allocations while posting: %.0f allocs/event, %.0f KiB/event\n\n", allocs, kb)
 		b.ReportMetric(cpu.Seconds()*1000/float64(len(evs)), "cpu_ms/event")
 		b.ReportMetric(allocs, "allocs/event")
 	}
-}
-
-func loadAverage() string {
-	load, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Join(strings.Fields(string(load))[:3], " ")
 }
 
 // processCPU is the user and system CPU this process has used so far.

@@ -13,6 +13,7 @@ import (
 	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/dbtest"
+	"github.com/backstophq/backstop/internal/hostload"
 	"github.com/backstophq/backstop/internal/recon"
 	"github.com/backstophq/backstop/internal/store"
 )
@@ -27,6 +28,7 @@ type scaleRow struct {
 	sweep      time.Duration
 	loop       time.Duration
 	heapPeakMB float64
+	steal      string // the host's share of CPU time during the timed sweep and loop
 }
 
 // BenchmarkSweepVersusLoop is the seed's method as a baseline. Over the
@@ -79,9 +81,11 @@ func benchSweepVersusLoop(b *testing.B, n int) scaleRow {
 	sw := recon.NewSweeper(recon.Sweeper{Store: st, Proc: proc, Healer: refuseHeal{}, Lookback: 2 * time.Hour})
 	row := scaleRow{charges: n}
 	for b.Loop() {
+		span := hostload.Start()
 		start := time.Now()
 		steadySweep(b, sw, n)
 		row.sweep = time.Since(start)
+		sweepSteal := span.StealText()
 
 		// The heap is sampled in a sweep of its own: the collection forced
 		// every 20 ms would slow the timed one.
@@ -91,15 +95,18 @@ func benchSweepVersusLoop(b *testing.B, n int) scaleRow {
 		stop()
 		row.heapPeakMB = float64(peak) / (1 << 20)
 
+		span = hostload.Start()
 		start = time.Now()
 		found, err := seedLoop(ctx, st, proc)
 		row.loop = time.Since(start)
+		loopSteal := span.StealText()
 		if err != nil {
 			b.Fatal(err)
 		}
 		if found != n {
 			b.Fatalf("the loop found %d of %d orders", found, n)
 		}
+		row.steal = sweepSteal + " / " + loopSteal
 	}
 	b.ReportMetric(row.sweep.Seconds(), "sweep_s")
 	b.ReportMetric(row.loop.Seconds(), "loop_s")
@@ -148,17 +155,16 @@ func printScaleTable(rows []scaleRow) {
 	fmt.Printf("Sweep versus the seed's per-charge loop, %d CPUs. The processor's pages are generated in memory\n", runtime.NumCPU())
 	fmt.Println("by a fake recon.Lister (no HTTP, no simulator): payment intents as our checkout leaves them and")
 	fmt.Println("their charges, every one matching a fulfilled order; no checkout sessions, refunds or disputes.")
-	fmt.Printf("%9s | %9s | %9s | %10s | %s\n", "charges", "sweep", "loop", "loop/sweep", "sweep heap retained")
+	fmt.Printf("%9s | %9s | %9s | %10s | %19s | %s\n", "charges", "sweep", "loop", "loop/sweep", "sweep heap retained",
+		"steal (sweep / loop)")
 	for _, r := range rows {
-		fmt.Printf("%9d | %8.2fs | %8.2fs | %9.1fx | %.1f MB\n", r.charges, r.sweep.Seconds(), r.loop.Seconds(),
-			r.loop.Seconds()/r.sweep.Seconds(), r.heapPeakMB)
+		fmt.Printf("%9d | %8.2fs | %8.2fs | %9.1fx | %16.1f MB | %s\n", r.charges, r.sweep.Seconds(), r.loop.Seconds(),
+			r.loop.Seconds()/r.sweep.Seconds(), r.heapPeakMB, r.steal)
 	}
 	first, last := rows[0], rows[len(rows)-1]
 	fmt.Printf("retained heap at %d over %d: %.2fx\n", last.charges, first.charges, last.heapPeakMB/first.heapPeakMB)
-	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Printf("load average at the end (other work on the machine slows both): %s\n",
-			strings.Join(strings.Fields(string(load))[:3], " "))
-	}
+	fmt.Println(hostload.StealNote)
+	fmt.Printf("load average at the end (other work on the machine slows both): %s\n", hostload.LoadAverage())
 	fmt.Println()
 }
 

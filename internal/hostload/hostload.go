@@ -1,0 +1,86 @@
+package hostload
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Span is the machine's CPU time from Start to now.
+type Span struct {
+	start cpuTimes
+	err   error
+}
+
+// Start starts a span now.
+func Start() Span {
+	t, err := readCPU()
+	return Span{start: t, err: err}
+}
+
+// Steal is the share of the machine's CPU time, in percent, that the host
+// gave to other guests since the span started; ok is false when the
+// kernel does not say (no /proc/stat).
+func (s Span) Steal() (percent float64, ok bool) {
+	end, err := readCPU()
+	if s.err != nil || err != nil || end.total <= s.start.total {
+		return 0, false
+	}
+	return 100 * float64(end.steal-s.start.steal) / float64(end.total-s.start.total), true
+}
+
+// StealText is Steal for a table: "37%", or "?" when unknown.
+func (s Span) StealText() string {
+	if p, ok := s.Steal(); ok {
+		return fmt.Sprintf("%.0f%%", p)
+	}
+	return "?"
+}
+
+// LoadAverage is /proc/loadavg's first three values, or "unknown".
+func LoadAverage() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(raw))[:3], " ")
+}
+
+// StealNote explains a table's steal column in one line.
+const StealNote = "steal: the share of the machine's CPU time the host gave to other guests meanwhile; " +
+	"with the CPUs busy, at 30% the same work takes about 1.4 times as long"
+
+// cpuTimes is the first line of /proc/stat: the machine's CPU time in
+// ticks, all of it and the part the hypervisor gave to other guests.
+type cpuTimes struct{ total, steal int64 }
+
+func readCPU() (cpuTimes, error) {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTimes{}, err
+	}
+	first, _, _ := strings.Cut(string(raw), "\n")
+	return parseCPU(first)
+}
+
+// parseCPU reads "cpu user nice system idle iowait irq softirq steal …";
+// steal is the eighth value. Guest time is already counted in user.
+func parseCPU(line string) (cpuTimes, error) {
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return cpuTimes{}, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	var t cpuTimes
+	for i, s := range f[1:9] {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return cpuTimes{}, fmt.Errorf("/proc/stat: %q: %w", s, err)
+		}
+		t.total += v
+		if i == 7 {
+			t.steal = v
+		}
+	}
+	return t, nil
+}
