@@ -37,16 +37,10 @@ func (h staffConsole) handleMismatch(c *fiber.Ctx) error {
 func (h staffConsole) mismatchView(c *fiber.Ctx, cf console.CaseFile) views.MismatchView {
 	s := h.shell(c, "/console/mismatches")
 	m := cf.Mismatch
-	a := views.CaseActions{
-		ID: m.ID, Kind: m.Kind, Status: m.Status, Version: cf.Version, CSRFToken: s.CSRFToken,
-		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Mine: m.ClaimedBy != "" && m.ClaimedBy == s.Email,
-		Granted: cf.Order != nil && cf.Order.FulfilledAt != nil,
-	}
-	if m.Status == "open" {
-		a.Offered, a.Reasons = resolve.Actions(m.Kind), resolve.RefundReasons()
-	} else {
-		a.Offered = []resolve.Action{resolve.ActionNote} // a note is taken on a closed mismatch too
-	}
+	a := views.NewCaseActions(s, views.CaseState{
+		ID: m.ID, Kind: m.Kind, Status: m.Status, Version: cf.Version,
+		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Granted: cf.Order != nil && cf.Order.FulfilledAt != nil,
+	})
 	if l := cf.Live; l.Payment != nil && !l.Unreachable {
 		var ch billing.Charge
 		if l.Charge != nil {

@@ -39,6 +39,35 @@ type CaseActions struct {
 	Back string
 }
 
+// CaseState is what a page knows of a mismatch to offer its actions.
+type CaseState struct {
+	ID          int64
+	Kind        string
+	Status      string
+	Version     int
+	LinkedEmail string
+	ClaimedBy   string
+	Granted     bool
+}
+
+// NewCaseActions is the actions region of a mismatch for the person signed
+// in to shell, as every page showing it offers them: an open mismatch the
+// actions its kind fits, a closed one only a note. The page adds the
+// processor's verdict, a refusal and where the forms return.
+func NewCaseActions(shell ConsoleShell, m CaseState) CaseActions {
+	a := CaseActions{
+		ID: m.ID, Kind: m.Kind, Status: m.Status, Version: m.Version, CSRFToken: shell.CSRFToken,
+		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Mine: m.ClaimedBy != "" && m.ClaimedBy == shell.Email,
+		Granted: m.Granted,
+	}
+	if a.open() {
+		a.Offered, a.Reasons = resolve.Actions(m.Kind), resolve.RefundReasons()
+	} else {
+		a.Offered = []resolve.Action{resolve.ActionNote} // a note is taken on a closed mismatch too
+	}
+	return a
+}
+
 // ActionRefusalID is the element an htmx action's refusal replaces.
 const ActionRefusalID = "action-refusal"
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/backstophq/backstop/internal/console"
-	"github.com/backstophq/backstop/internal/resolve"
 	"github.com/backstophq/backstop/internal/store"
 )
 
@@ -33,12 +32,11 @@ type CustomerView struct {
 // The processor is not asked for this page: the money actions ask it
 // when clicked.
 func (v CustomerView) mismatchActions(m console.OpenMismatch) CaseActions {
-	a := CaseActions{
-		ID: m.ID, Kind: m.Kind, Status: "open", Version: m.Version, CSRFToken: v.Shell.CSRFToken,
-		Offered: resolve.Actions(m.Kind), Reasons: resolve.RefundReasons(),
-		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Mine: m.ClaimedBy != "" && m.ClaimedBy == v.Shell.Email,
-		Granted: m.Granted, Back: v.Back,
-	}
+	a := NewCaseActions(v.Shell, CaseState{
+		ID: m.ID, Kind: m.Kind, Status: "open", Version: m.Version,
+		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Granted: m.Granted,
+	})
+	a.Back = v.Back
 	if m.ID == v.Refused {
 		a.Refusal = v.Refusal
 	}
