@@ -17,13 +17,12 @@ import (
 type ReconRuns interface {
 	// ReconRunPage lists the runs older than run before (0: the newest).
 	ReconRunPage(ctx context.Context, before int64, limit int) ([]store.ReconRun, error)
-	// SweepBusy reports a sweep running or waiting for a worker.
-	SweepBusy(ctx context.Context) (bool, error)
+	// ReadRunsBusy reports a sweep running or waiting for a worker, and a
+	// catch-up queued or running.
+	ReadRunsBusy(ctx context.Context) (store.RunsBusy, error)
 	// RunSweepNow queues a sweep with its audit row, or refuses with
 	// store.ErrSweepRunning and queues nothing.
 	RunSweepNow(ctx context.Context, dryRun bool, actor string) error
-	// CatchUpBusy reports a catch-up queued or running.
-	CatchUpBusy(ctx context.Context) (bool, error)
 	// RunCatchUpNow queues a catch-up with its audit row, or refuses with
 	// store.ErrCatchUpQueued and queues nothing.
 	RunCatchUpNow(ctx context.Context, dryRun bool, actor string) error
@@ -68,15 +67,11 @@ func (h staffConsole) runsView(c *fiber.Ctx) (views.RunsView, error) {
 	if err != nil {
 		return views.RunsView{}, err
 	}
-	busy, err := h.runs.SweepBusy(ctx)
+	busy, err := h.runs.ReadRunsBusy(ctx)
 	if err != nil {
 		return views.RunsView{}, err
 	}
-	catchUp, err := h.runs.CatchUpBusy(ctx)
-	if err != nil {
-		return views.RunsView{}, err
-	}
-	v := views.RunsView{Shell: h.shell(c, runsPath), Before: before, Busy: busy || catchUp}
+	v := views.RunsView{Shell: h.shell(c, runsPath), Before: before, Busy: busy.Sweep || busy.CatchUp}
 	if len(runs) > runsPerPage {
 		runs = runs[:runsPerPage]
 		v.Older = runs[len(runs)-1].ID

@@ -65,9 +65,22 @@ func (s *Store) RequestSweep(ctx context.Context, a staff.AuditEntry, enqueue fu
 	return s.requestRun(ctx, a, sweepBusy, ErrSweepRunning, enqueue)
 }
 
-// SweepBusy reports whether a sweep is running or queued (see RequestSweep).
-func (s *Store) SweepBusy(ctx context.Context) (bool, error) {
-	return s.readBusy(ctx, sweepBusy)
+// RunsBusy is what the runs page shows while it refreshes itself.
+type RunsBusy struct {
+	Sweep   bool `db:"sweep"`    // a sweep running or queued (see RequestSweep)
+	CatchUp bool `db:"catch_up"` // a catch-up queued or running (see RequestCatchUp)
+}
+
+// ReadRunsBusy reports whether a sweep and a catch-up are running or
+// queued, in one statement outside any transaction: the runs page asks
+// every two seconds while one is.
+func (s *Store) ReadRunsBusy(ctx context.Context) (RunsBusy, error) {
+	var b RunsBusy
+	q := `SELECT (` + sweepBusySQL + `) AS sweep, (` + catchUpBusySQL + `) AS catch_up`
+	if err := s.db.GetContext(ctx, &b, q, sweepLockKey); err != nil {
+		return RunsBusy{}, fmt.Errorf("are runs going: %w", mapErr(err))
+	}
+	return b, nil
 }
 
 // requestRun is a Run now press: under the Run now lock (so two presses
@@ -92,16 +105,6 @@ func (s *Store) requestRun(ctx context.Context, a staff.AuditEntry, busy func(co
 }
 
 // readBusy runs one of the busy checks on its own.
-func (s *Store) readBusy(ctx context.Context, busy func(context.Context, *Tx) (bool, error)) (bool, error) {
-	var inTheWay bool
-	err := s.InTx(ctx, func(tx *Tx) error {
-		var err error
-		inTheWay, err = busy(ctx, tx)
-		return err
-	})
-	return inTheWay, err
-}
-
 // sweepBusy reads PostgreSQL's lock table for the sweep lock (a bigint
 // key is stored as its high and low 32 bits; advisory locks belong to one
 // database, so another database's sweep on the same server is not ours)
@@ -112,22 +115,24 @@ func (s *Store) readBusy(ctx context.Context, busy func(context.Context, *Tx) (b
 // longer is not counted: one whose process died stays "running" for half
 // an hour, and a live one holds the lock.
 func sweepBusy(ctx context.Context, tx *Tx) (bool, error) {
-	const q = `
-		SELECT EXISTS (
-			SELECT 1 FROM pg_locks
-			WHERE locktype = 'advisory' AND granted AND objsubid = 1
-				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-				AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid
-		) OR EXISTS (
-			SELECT 1 FROM river_job WHERE kind = 'recon_sweep' AND (state IN ('available', 'pending', 'retryable')
-				OR (state = 'running' AND attempted_at > now() - interval '1 minute'))
-		)`
 	var busy bool
-	if err := tx.GetContext(ctx, &busy, q, sweepLockKey); err != nil {
+	if err := tx.GetContext(ctx, &busy, `SELECT `+sweepBusySQL, sweepLockKey); err != nil {
 		return false, fmt.Errorf("is a sweep running: %w", mapErr(err))
 	}
 	return busy, nil
 }
+
+// sweepBusySQL is sweepBusy's condition; $1 is the sweep lock's key.
+const sweepBusySQL = `
+	EXISTS (
+		SELECT 1 FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objsubid = 1
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid
+	) OR EXISTS (
+		SELECT 1 FROM river_job WHERE kind = 'recon_sweep' AND (state IN ('available', 'pending', 'retryable')
+			OR (state = 'running' AND attempted_at > now() - interval '1 minute'))
+	)`
 
 // ErrCatchUpQueued refuses a catch-up from the console while one waits for
 // a worker or runs. Two at once would be safe (handling dedupes by event
@@ -145,21 +150,18 @@ func (s *Store) RequestCatchUp(ctx context.Context, a staff.AuditEntry, enqueue 
 	return s.requestRun(ctx, a, catchUpBusy, ErrCatchUpQueued, enqueue)
 }
 
-// CatchUpBusy reports whether a catch-up job is queued or running.
-func (s *Store) CatchUpBusy(ctx context.Context) (bool, error) {
-	return s.readBusy(ctx, catchUpBusy)
-}
-
 // catchUpBusy reads River's table for an event_catchup job, dry or not, in
 // the states its uniqueness covers (jobs.CatchUpArgs), so the page refuses
 // all River would skip, and a press of either kind while the other waits
 // (one catch-up at a time is what the page shows).
 func catchUpBusy(ctx context.Context, tx *Tx) (bool, error) {
-	const q = `SELECT EXISTS (SELECT 1 FROM river_job WHERE kind = 'event_catchup'
-		AND state IN ('available', 'pending', 'running', 'scheduled'))`
 	var busy bool
-	if err := tx.GetContext(ctx, &busy, q); err != nil {
+	if err := tx.GetContext(ctx, &busy, `SELECT `+catchUpBusySQL); err != nil {
 		return false, fmt.Errorf("is a catch-up queued: %w", mapErr(err))
 	}
 	return busy, nil
 }
+
+// catchUpBusySQL is catchUpBusy's condition.
+const catchUpBusySQL = `EXISTS (SELECT 1 FROM river_job WHERE kind = 'event_catchup'
+	AND state IN ('available', 'pending', 'running', 'scheduled'))`

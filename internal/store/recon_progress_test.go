@@ -114,15 +114,15 @@ func TestSweepJobJustStartedIsBusy(t *testing.T) {
 	_, err := s.DB().Exec(`INSERT INTO river_job (kind, args, max_attempts, state, queue, attempted_at, attempt)
 		VALUES ('recon_sweep', '{}', 1, 'running', 'default', now(), 1)`)
 	require.NoError(t, err)
-	busy, err := s.SweepBusy(ctx)
+	busy, err := s.ReadRunsBusy(ctx)
 	require.NoError(t, err)
-	assert.True(t, busy, "taken by a worker a moment ago")
+	assert.Equal(t, store.RunsBusy{Sweep: true}, busy, "taken by a worker a moment ago")
 
 	_, err = s.DB().Exec(`UPDATE river_job SET attempted_at = now() - interval '40 minutes'`)
 	require.NoError(t, err)
-	busy, err = s.SweepBusy(ctx)
+	busy, err = s.ReadRunsBusy(ctx)
 	require.NoError(t, err)
-	assert.False(t, busy, "left running by a dead process")
+	assert.Equal(t, store.RunsBusy{}, busy, "left running by a dead process")
 }
 
 // TestRequestCatchUpRefusesWhileACatchUpIsQueuedOrRunning: a catch-up job
@@ -152,9 +152,9 @@ func TestRequestCatchUpRefusesWhileACatchUpIsQueuedOrRunning(t *testing.T) {
 		err = s.RequestCatchUp(ctx, a, insertJob)
 		require.ErrorIs(t, err, store.ErrCatchUpQueued, state)
 		assert.Contains(t, apperr.SafeMessage(err, ""), "A catch-up is already queued or running")
-		busy, err := s.CatchUpBusy(ctx)
+		busy, err := s.ReadRunsBusy(ctx)
 		require.NoError(t, err)
-		assert.True(t, busy, state)
+		assert.Equal(t, store.RunsBusy{Sweep: true, CatchUp: true}, busy, state)
 	}
 	assert.Equal(t, 1, count(t, s, jobs))
 	assert.Equal(t, 2, count(t, s, audits))
@@ -181,10 +181,10 @@ func TestSweepLockOfAnotherDatabaseIsNotOurs(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	defer release()
-	busy, err := theirs.SweepBusy(ctx)
+	busy, err := theirs.ReadRunsBusy(ctx)
 	require.NoError(t, err)
-	assert.True(t, busy, "their own sweep")
-	busy, err = ours.SweepBusy(ctx)
+	assert.True(t, busy.Sweep, "their own sweep")
+	busy, err = ours.ReadRunsBusy(ctx)
 	require.NoError(t, err)
-	assert.False(t, busy, "another database's sweep")
+	assert.False(t, busy.Sweep, "another database's sweep")
 }
