@@ -43,6 +43,11 @@ type Processor interface {
 	GetSubscription(ctx context.Context, id string) (Subscription, error)
 	ListInvoices(ctx context.Context, r Range, fn func(Invoice) error) error
 	ListSubscriptions(ctx context.Context, r Range, fn func(Subscription) error) error
+	// CancelSubscription ends a subscription now, so it never renews (a
+	// purchase refunded with its access withdrawn). The processor takes no
+	// idempotency key for it: a second call for one already canceled is
+	// refused (Invalid), so a caller reads the subscription first.
+	CancelSubscription(ctx context.Context, id string) (Subscription, error)
 }
 
 // Range bounds a listing by creation time, both ends inclusive.

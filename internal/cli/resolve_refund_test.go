@@ -61,8 +61,12 @@ func TestResolveRefundDuplicateWithdrawsThePeriod(t *testing.T) {
 	require.Equal(t, "resolved", res.Status)
 	oneYear := s.accessUntil(t, "twice@example.test")
 	require.WithinDuration(t, time.Now().AddDate(1, 0, 0), oneYear, time.Minute, "back to one year")
+	extraSub, keptSub := s.subscriptionOfOrder(t, second.ID), s.subscriptionOfOrder(t, kept.ID)
 	require.Equal(t, "Refunded $249.00; the period it granted is withdrawn, so twice@example.test's access now ends "+
-		oneYear.UTC().Format("2 January 2006")+"; we emailed twice@example.test.", res.Message)
+		oneYear.UTC().Format("2 January 2006")+"; its subscription "+extraSub+" is canceled at the processor, so it will not renew; "+
+		"we emailed twice@example.test.", res.Message)
+	require.Equal(t, "canceled", s.liveSubscription(t, extraSub).Status, "the extra purchase never renews")
+	require.Equal(t, "active", s.liveSubscription(t, keptSub).Status, "the purchase kept renews")
 
 	refunds := s.refundsOf(t, extra.PaymentIntent)
 	require.Len(t, refunds, 1)
@@ -81,9 +85,11 @@ func TestResolveRefundDuplicateWithdrawsThePeriod(t *testing.T) {
 	require.Equal(t, "resolved", after.Status)
 	require.Nil(t, after.PendingRefund)
 	require.Contains(t, after.Resolution, "the payment is now refunded in full; withdrew the period")
+	require.Contains(t, after.Resolution, "; canceled subscription "+extraSub+" so it does not renew")
 	require.Equal(t, 1, s.audits(t, "refund_requested", m))
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM audit_log WHERE action = 'mismatch.refund' AND target = $1
-		AND details->>'refund' = $2 AND details->>'withdrawn_until' <> ''`, resolve.Target(m.ID), refunds[0]["id"]))
+		AND details->>'refund' = $2 AND details->>'withdrawn_until' <> '' AND details->>'subscription_canceled' = $3`,
+		resolve.Target(m.ID), refunds[0]["id"], extraSub))
 
 	_, err = s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(bob, m), Reason: resolve.ReasonDuplicate})
 	requireKind(t, err, apperr.Conflict, "Alice already refunded this at ")

@@ -60,7 +60,13 @@ func (s *Service) Refund(ctx context.Context, req RefundRequest) (Result, error)
 		return Result{}, apperr.Wrap(apperr.Unavailable,
 			"The refund went through, but we couldn't read the payment back from the processor: click Refund again to finish recording it.", err)
 	}
-	res, err := s.finishRefund(ctx, req, intent, rf, after)
+	var stopped *billing.Subscription
+	if fullyRefunded(after) && reasons[RefundReason(intent.Reason)].withdraws {
+		if stopped, err = s.stopRenewing(ctx, m.PaymentIntentID); err != nil {
+			return Result{}, err
+		}
+	}
+	res, err := s.finishRefund(ctx, req, intent, rf, after, stopped)
 	if err == nil {
 		s.logger.InfoContext(ctx, "mismatch refunded by staff", "mismatch_id", m.ID, "refund", rf.ID, "actor", req.Actor.Email)
 	}

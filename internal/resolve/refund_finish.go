@@ -19,7 +19,15 @@ type refunded struct {
 	after  billing.Charge // the charge as read back after the refund
 	full   bool           // nothing is left to refund
 	info   reasonInfo
-	now    time.Time
+	// stopped is the subscription the payment paid for, canceled at the
+	// processor so it never renews; nil when there is none or it stays.
+	stopped *billing.Subscription
+	now     time.Time
+}
+
+// fullyRefunded says nothing is left of the charge to refund.
+func fullyRefunded(after billing.Charge) bool {
+	return after.Refunded || after.AmountRefunded >= after.Amount
 }
 
 // finishRefund records a refund the processor made, in one transaction:
@@ -27,9 +35,9 @@ type refunded struct {
 // the audit row. Only a request holding the refund written down finishes
 // it; of two that raced with the same key, the other is told.
 func (s *Service) finishRefund(ctx context.Context, req RefundRequest, intent store.PendingRefund,
-	rf billing.Refund, after billing.Charge) (Result, error) {
+	rf billing.Refund, after billing.Charge, stopped *billing.Subscription) (Result, error) {
 	r := refunded{req: req, intent: intent, rf: rf, after: after, info: reasons[RefundReason(intent.Reason)],
-		full: after.Refunded || after.AmountRefunded >= after.Amount, now: s.now().UTC()}
+		full: fullyRefunded(after), stopped: stopped, now: s.now().UTC()}
 	var res Result
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		m, err := tx.LockMismatch(ctx, req.MismatchID)
@@ -74,7 +82,10 @@ func (s *Service) record(ctx context.Context, tx Tx, m store.MismatchState, r re
 		return Result{}, err
 	}
 	d["email_queued"] = fmt.Sprint(queued)
-	res := refundResult(m, order, r.rf, r.after, r.full, w, e, queued)
+	if r.stopped != nil {
+		d["subscription_canceled"] = r.stopped.ID
+	}
+	res := refundResult(m, order, r, w, e, queued)
 	change, action := r.change(m, w)
 	if res.Version, err = tx.UpdateMismatch(ctx, change); err != nil {
 		return Result{}, err
@@ -99,7 +110,7 @@ func (r refunded) change(m store.MismatchState, w store.Withdrawal) (store.Misma
 	c := store.MismatchChange{ID: m.ID, Actor: r.req.Actor.Email, At: r.now, SetPending: true}
 	action := stepRefundPartial
 	if r.full {
-		action, c.Close, c.Resolution = ActionRefund, statusResolved, refundResolution(r.req, r.intent, r.rf, w)
+		action, c.Close, c.Resolution = ActionRefund, statusResolved, refundResolution(r.req, r.intent, r.rf, w, r.stopped)
 	} else {
 		c.Note = fmt.Sprintf("[%s] %s: refunded %s (%s)%s\n", r.now.Format("2006-01-02 15:04 UTC"), r.req.Actor.Email,
 			billing.FormatMoney(r.rf.Amount, r.rf.Currency), r.intent.Reason, commentSuffix(r.intent.Comment))
@@ -178,8 +189,8 @@ func (s *Service) refundEmailFor(ctx context.Context, tx Tx, m store.MismatchSta
 	return e, nil
 }
 
-func refundResult(m store.MismatchState, order *billing.Order, rf billing.Refund, after billing.Charge,
-	full bool, w store.Withdrawal, e refundEmail, queued bool) Result {
+func refundResult(m store.MismatchState, order *billing.Order, r refunded, w store.Withdrawal, e refundEmail, queued bool) Result {
+	rf, after, full := r.rf, r.after, r.full
 	res := Result{MismatchID: m.ID, Status: statusOpen, RefundID: rf.ID}
 	if order != nil {
 		res.OrderID = order.ID
@@ -193,6 +204,9 @@ func refundResult(m store.MismatchState, order *billing.Order, rf billing.Refund
 	}
 	if w.Withdrawn {
 		fmt.Fprintf(&msg, "; the period it granted is withdrawn, so %s's access now ends %s", order.Email, day(w.ValidUntil))
+	}
+	if r.stopped != nil {
+		fmt.Fprintf(&msg, "; its subscription %s is canceled at the processor, so it will not renew", r.stopped.ID)
 	}
 	switch {
 	case queued:
@@ -209,11 +223,15 @@ func refundResult(m store.MismatchState, order *billing.Order, rf billing.Refund
 	return res
 }
 
-func refundResolution(req RefundRequest, intent store.PendingRefund, rf billing.Refund, w store.Withdrawal) string {
+func refundResolution(req RefundRequest, intent store.PendingRefund, rf billing.Refund, w store.Withdrawal,
+	stopped *billing.Subscription) string {
 	s := fmt.Sprintf("Refunded %s by %s (%s), refund %s; the payment is now refunded in full",
 		billing.FormatMoney(rf.Amount, rf.Currency), req.Actor.Email, intent.Reason, rf.ID)
 	if w.Withdrawn {
 		s += fmt.Sprintf("; withdrew the period %s to %s, access now ends %s", day(w.From), day(w.Until), day(w.ValidUntil))
+	}
+	if stopped != nil {
+		s += "; canceled subscription " + stopped.ID + " so it does not renew"
 	}
 	return s + commentSuffix(intent.Comment) + "."
 }

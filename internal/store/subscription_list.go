@@ -66,3 +66,21 @@ func (s *Store) Subscriptions(ctx context.Context, email string) ([]Subscription
 	}
 	return rows, nil
 }
+
+// SubscriptionPaidBy is the subscription a payment paid for: the one whose
+// invoice it paid, else the one its order started. NotFound when the
+// payment paid for none (a one-time purchase, or a payment we never
+// recorded).
+func (s *Store) SubscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error) {
+	const q = `
+		SELECT subscription_id FROM (
+			SELECT i.subscription_id, 1 AS rank FROM invoices i WHERE i.payment_intent_id = $1
+			UNION ALL
+			SELECT s.id, 2 FROM subscriptions s JOIN orders o ON o.id = s.order_id WHERE o.payment_intent_id = $1
+		) paid ORDER BY rank LIMIT 1`
+	var id string
+	if err := s.db.GetContext(ctx, &id, q, paymentIntentID); err != nil {
+		return "", fmt.Errorf("subscription paid by %s: %w", paymentIntentID, mapErr(err))
+	}
+	return id, nil
+}

@@ -37,6 +37,23 @@ func (c *Client) GetSubscription(ctx context.Context, id string) (billing.Subscr
 	return toSubscription(sub), nil
 }
 
+// CancelSubscription cancels a subscription now (DELETE
+// /v1/subscriptions/{id}; Stripe ignores idempotency keys on DELETE).
+// Errors: Invalid for an empty id or a subscription already canceled;
+// NotFound; Unavailable.
+func (c *Client) CancelSubscription(ctx context.Context, id string) (billing.Subscription, error) {
+	if err := required("subscription id", id); err != nil {
+		return billing.Subscription{}, err
+	}
+	p := &stripe.SubscriptionCancelParams{}
+	p.Context = ctx
+	sub, err := c.api.Subscriptions.Cancel(id, p)
+	if err != nil {
+		return billing.Subscription{}, fail("cancel subscription "+id, err)
+	}
+	return toSubscription(sub), nil
+}
+
 // ListInvoices streams the invoices created in r, newest first.
 func (c *Client) ListInvoices(ctx context.Context, r billing.Range, fn func(billing.Invoice) error) error {
 	p := &stripe.InvoiceListParams{CreatedRange: createdRange(r)}

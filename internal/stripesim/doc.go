@@ -27,6 +27,8 @@
 //	GET  /v1/payment_intents[/{id}]       GET /v1/charges[/{id}]
 //	POST /v1/refunds                      GET /v1/refunds[/{id}]
 //	GET  /v1/disputes[/{id}]              GET /v1/events[/{id}]
+//	GET  /v1/subscriptions[/{id}]         DELETE /v1/subscriptions/{id} (cancel now)
+//	GET  /v1/invoices[/{id}]
 //
 // session.url points at the hosted page GET/POST /pay/{session}, a plain
 // HTML form (no JavaScript needed) where 4242 4242 4242 4242 and

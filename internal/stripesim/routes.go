@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	v1("GET /v1/disputes/{id}", retrieveSpec(), s.getDispute)
 	v1("GET /v1/subscriptions", subscriptionListSpec(), s.listSubscriptions)
 	v1("GET /v1/subscriptions/{id}", retrieveSpec(), s.getSubscription)
+	v1("DELETE /v1/subscriptions/{id}", retrieveSpec(), s.cancelSubscription)
 	v1("GET /v1/invoices", invoiceListSpec(), s.listInvoices)
 	v1("GET /v1/invoices/{id}", retrieveSpec(), s.getInvoice)
 	v1("GET /v1/events", eventListSpec(), s.listEvents)

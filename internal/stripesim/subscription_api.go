@@ -41,6 +41,26 @@ func (s *Server) getSubscription(c *call) (any, *apiError) {
 	return s.render(rec.Sub, paths), nil
 }
 
+// cancelSubscription is DELETE /v1/subscriptions/{id}: the subscription
+// ends now, with customer.subscription.deleted; one already canceled is
+// refused, as at Stripe.
+func (s *Server) cancelSubscription(c *call) (any, *apiError) {
+	id := c.r.PathValue("id")
+	rec, ok := s.st.Subscriptions.get(id)
+	if !ok {
+		return nil, noSuch("subscription", id, "id")
+	}
+	paths := c.form.strings("expand")
+	if err := checkExpand("subscription", paths); err != nil {
+		return nil, err
+	}
+	if rec.Sub.Status == "canceled" {
+		return nil, invalid("subscription", "This subscription is already canceled.")
+	}
+	s.endSubscription(rec)
+	return s.render(rec.Sub, paths), nil
+}
+
 func invoiceListSpec() map[string]param {
 	return withList(map[string]param{"subscription": pString(), "status": pString(), "customer": pString()})
 }

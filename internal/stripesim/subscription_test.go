@@ -156,6 +156,28 @@ func TestCancelAtPeriodEndEndsWithoutRenewing(t *testing.T) {
 	require.Equal(t, stripe.SubscriptionStatusCanceled, sub.Status)
 }
 
+// TestCancelNowThroughTheAPI: DELETE /v1/subscriptions/{id}, as stripe-go
+// sends it, ends the subscription now with customer.subscription.deleted,
+// never renews it, and refuses a second cancel as Stripe does.
+func TestCancelNowThroughTheAPI(t *testing.T) {
+	f := setup(t, Options{})
+	cs := subscriptionSession(t, f)
+	f.mustControl(t, 200, "POST", "/_sim/checkout/"+cs.ID+"/pay", map[string]any{"card": "4242424242424242"})
+	got, err := f.sc.CheckoutSessions.Get(cs.ID, nil)
+	require.NoError(t, err)
+	sub, err := f.sc.Subscriptions.Cancel(got.Subscription.ID, nil)
+	require.NoError(t, err)
+	require.Equal(t, stripe.SubscriptionStatusCanceled, sub.Status)
+	require.NotZero(t, sub.EndedAt)
+	require.Equal(t, 1, count(eventTypes(t, f), "customer.subscription.deleted"))
+
+	_, err = f.sc.Subscriptions.Cancel(got.Subscription.ID, nil)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "already canceled")
+	res := f.mustControl(t, 200, "POST", "/_sim/clock/advance", map[string]any{"seconds": year + 60})
+	require.EqualValues(t, 0, res["renewed"])
+}
+
 func TestSubscriptionModeRefusesOneTimePrices(t *testing.T) {
 	f := setup(t, Options{})
 	p := sessionParams("r1")

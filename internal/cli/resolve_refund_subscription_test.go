@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/billing"
+	"github.com/backstophq/backstop/internal/resolve"
+)
+
+// subscriptionOfOrder is the id of the subscription order started.
+func (s *testStack) subscriptionOfOrder(t *testing.T, orderID int64) string {
+	t.Helper()
+	var id string
+	require.NoError(t, s.store.DB().Get(&id, `SELECT id FROM subscriptions WHERE order_id = $1`, orderID))
+	return id
+}
+
+// liveSubscription is the subscription as the processor has it now.
+func (s *testStack) liveSubscription(t *testing.T, id string) billing.Subscription {
+	t.Helper()
+	sub, err := s.proc.GetSubscription(context.Background(), id)
+	require.NoError(t, err)
+	return sub
+}
+
+// failingCancel makes the processor unreachable for the first cancel.
+type failingCancel struct {
+	resolve.Processor
+	calls atomic.Int32
+}
+
+func (p *failingCancel) CancelSubscription(ctx context.Context, id string) (billing.Subscription, error) {
+	if p.calls.Add(1) == 1 {
+		return billing.Subscription{}, apperr.New(apperr.Unavailable, "payment processor is unavailable")
+	}
+	return p.Processor.CancelSubscription(ctx, id)
+}
+
+// TestResolveRefundFinishesStoppingTheSubscription: the extra payment is
+// refunded but the processor cannot be reached to stop its subscription,
+// so the page says so and the refund stays written down; Refund again
+// sends the same refund (the processor answers with the one it made) and
+// cancels the subscription: one refund, a canceled subscription, one
+// refund_issued.
+func TestResolveRefundFinishesStoppingTheSubscription(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	_, second, extra, m := s.duplicate(t, "stuck@example.test")
+	extraSub := s.subscriptionOfOrder(t, second.ID)
+	svc := s.resolveWith(&failingCancel{Processor: s.proc})
+
+	_, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonDuplicate})
+	requireKind(t, err, apperr.Unavailable, "The refund went through, but we couldn't stop subscription "+extraSub+" from renewing")
+	require.Len(t, s.refundsOf(t, extra.PaymentIntent), 1)
+	require.Equal(t, "active", s.liveSubscription(t, extraSub).Status)
+	pending := s.mismatchState(t, m.ID)
+	require.NotNil(t, pending.PendingRefund, "the refund stays written down until it is finished")
+	require.Zero(t, s.count(t, `SELECT count(*) FROM email_messages WHERE template = 'refund_issued'`))
+
+	res, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, pending), Reason: resolve.ReasonDuplicate})
+	require.NoError(t, err)
+	require.Equal(t, "resolved", res.Status)
+	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
+	require.Len(t, s.refundsOf(t, extra.PaymentIntent), 1, "not refunded twice")
+	require.Equal(t, "canceled", s.liveSubscription(t, extraSub).Status)
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM email_messages WHERE template = 'refund_issued'`))
+}
+
+// TestResolveRefundKeepsTheSubscriptionWhenAccessStays: a refund that
+// leaves the access (goodwill, in full) or gives back part of a payment
+// leaves its subscription renewing.
+func TestResolveRefundKeepsTheSubscriptionWhenAccessStays(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	_, second, _, m := s.duplicate(t, "kept@example.test")
+	extraSub := s.subscriptionOfOrder(t, second.ID)
+
+	res, err := s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Amount: 1000, Reason: resolve.ReasonDuplicate})
+	require.NoError(t, err)
+	require.Equal(t, "open", res.Status)
+	require.NotContains(t, res.Message, "subscription")
+	require.Equal(t, "active", s.liveSubscription(t, extraSub).Status, "a partial refund")
+
+	res, err = s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(alice, s.mismatchState(t, m.ID)), Reason: resolve.ReasonGoodwill})
+	require.NoError(t, err)
+	require.Equal(t, "resolved", res.Status)
+	require.NotContains(t, res.Message, "subscription")
+	require.Equal(t, "active", s.liveSubscription(t, extraSub).Status, "goodwill leaves the access, so the renewals too")
+}
+
+// TestResolveRefundOfASubscriptionAlreadyEnded: the customer canceled the
+// extra subscription themselves before staff refunded it; the refund goes
+// through and nothing asks the processor to cancel it again.
+func TestResolveRefundOfASubscriptionAlreadyEnded(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	_, second, _, m := s.duplicate(t, "ended@example.test")
+	extraSub := s.subscriptionOfOrder(t, second.ID)
+	s.simPost(t, "/_sim/subscriptions/"+extraSub+"/cancel", `{}`)
+	counting := &failingCancel{Processor: s.proc}
+	counting.calls.Store(1) // every cancel reaches the processor
+	res, err := s.resolveWith(counting).Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonDuplicate})
+	require.NoError(t, err)
+	require.Equal(t, "resolved", res.Status)
+	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
+	require.EqualValues(t, 1, counting.calls.Load(), "no cancel asked for a subscription already ended")
+}

@@ -1,0 +1,55 @@
+package resolve
+
+import (
+	"context"
+
+	"github.com/backstophq/backstop/internal/apperr"
+	"github.com/backstophq/backstop/internal/billing"
+)
+
+// stopRenewing cancels at the processor the subscription a payment paid
+// for, once that payment is refunded in full for a reason that withdraws
+// its access: a duplicate purchase of a yearly plan is a second
+// subscription, and left alone it would charge the customer again next
+// year. It returns the subscription as the processor now has it, or nil
+// when the payment paid for none.
+//
+// It runs after the refund and before the refund is recorded, outside any
+// transaction: if it fails, the refund stays written down, and Refund from
+// the reloaded page asks the processor again with the same key (which
+// answers with the same refund) and then comes back here. The processor
+// takes no idempotency key for a cancel and refuses one for a subscription
+// already ended, so the subscription is read first, and one ended (by an
+// earlier click, or by the customer) is left as it is.
+func (s *Service) stopRenewing(ctx context.Context, paymentIntentID string) (*billing.Subscription, error) {
+	id, err := s.store.SubscriptionPaidBy(ctx, paymentIntentID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	live, err := s.proc.GetSubscription(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, cannotStop(id, err)
+	}
+	if ended(live) {
+		return &live, nil
+	}
+	canceled, err := s.proc.CancelSubscription(ctx, id)
+	if err != nil { // ended meanwhile, too: the next click reads it ended
+		return nil, cannotStop(id, err)
+	}
+	return &canceled, nil
+}
+
+// ended says a subscription will never charge again.
+func ended(sub billing.Subscription) bool {
+	return sub.Status == "canceled" || sub.Status == "incomplete_expired"
+}
+
+func cannotStop(id string, cause error) error {
+	return apperr.Wrap(apperr.Unavailable, "The refund went through, but we couldn't stop subscription "+id+
+		" from renewing at the processor: click Refund again to finish (the refund is not sent twice).", cause)
+}
