@@ -57,6 +57,7 @@ func TestConsoleCustomerPageOnAPhone(t *testing.T) {
 	ctx := e2e.Browser(t, 390, 844, 3*time.Minute)
 	var subs, invoices, mismatches, actionForms int
 	var fits, invoicesFit bool
+	var renewal string
 	var wide []string
 	var png []byte
 	require.NoError(t, chromedp.Run(ctx,
@@ -68,6 +69,7 @@ func TestConsoleCustomerPageOnAPhone(t *testing.T) {
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="subscription-invoice"]').length`, &invoices),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="customer-mismatch"]').length`, &mismatches),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="customer-mismatch"] form').length`, &actionForms),
+		chromedp.Text(`[data-testid="customer-mismatch"] [data-testid="refund-renewal"]`, &renewal, chromedp.ByQuery),
 		chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fits),
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="subscription-invoices"]')].every(t => t.parentElement.scrollWidth <= t.parentElement.clientWidth)`, &invoicesFit),
 		// What sticks out, to say so when it fails: elements whose right edge
@@ -88,6 +90,11 @@ func TestConsoleCustomerPageOnAPhone(t *testing.T) {
 	require.NoError(t, w.db.Select(&kinds, `SELECT kind || ' ' || status FROM mismatches WHERE email = $1 ORDER BY id`, email))
 	assert.Equal(t, 2, mismatches, "the duplicate and the dispute: %v", kinds)
 	assert.Positive(t, actionForms, "the mismatches' actions are on the page")
+	var extraSub string
+	require.NoError(t, w.db.Get(&extraSub, `SELECT s.id FROM subscriptions s JOIN orders o ON o.id = s.order_id
+		WHERE o.payment_intent_id = (SELECT payment_intent_id FROM mismatches WHERE kind = 'duplicate_payment')`))
+	assert.Contains(t, renewal, "This payment paid for subscription "+extraSub+". A full refund for a duplicate",
+		"the duplicate's refund says it stops the extra subscription renewing")
 	assert.True(t, fits, "nothing scrolls sideways at 390px; sticking out: %s", strings.Join(wide, ", "))
 	assert.True(t, invoicesFit, "each invoice reads as one block, not a table to scroll sideways")
 }

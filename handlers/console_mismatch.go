@@ -40,6 +40,7 @@ func (h staffConsole) mismatchView(c *fiber.Ctx, cf console.CaseFile) views.Mism
 	a := views.NewCaseActions(s, views.CaseState{
 		ID: m.ID, Kind: m.Kind, Status: m.Status, Version: cf.Version,
 		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Granted: cf.Order != nil && cf.Order.FulfilledAt != nil,
+		Subscription: m.SubscriptionID,
 	})
 	if l := cf.Live; l.Payment != nil && !l.Unreachable {
 		var ch billing.Charge

@@ -31,6 +31,9 @@ type CaseActions struct {
 	// Granted says the mismatch's order was served, so a full refund for a
 	// reason that withdraws access takes back the period it granted.
 	Granted bool
+	// Subscription is the subscription the payment paid for, "" when
+	// none: a full refund that ends the purchase cancels it.
+	Subscription string
 	// Refusal is the words of an action just refused.
 	Refusal string
 	// Back is the customer page the forms are on and return to, "" on
@@ -48,6 +51,8 @@ type CaseState struct {
 	LinkedEmail string
 	ClaimedBy   string
 	Granted     bool
+	// Subscription is the subscription the mismatch's payment paid for.
+	Subscription string
 }
 
 // NewCaseActions is the actions region of a mismatch for the person signed
@@ -58,7 +63,7 @@ func NewCaseActions(shell ConsoleShell, m CaseState) CaseActions {
 	a := CaseActions{
 		ID: m.ID, Kind: m.Kind, Status: m.Status, Version: m.Version, CSRFToken: shell.CSRFToken,
 		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Mine: m.ClaimedBy != "" && m.ClaimedBy == shell.Email,
-		Granted: m.Granted,
+		Granted: m.Granted, Subscription: m.Subscription,
 	}
 	if a.open() {
 		a.Offered, a.Reasons = resolve.Actions(m.Kind), resolve.RefundReasons()
@@ -138,6 +143,30 @@ func (a CaseActions) refundWords() refundWords {
 		w.Keep, w.Choose = w.Withdraw, w.Withdraw
 	}
 	return w
+}
+
+// renewalWords say what a full refund does to the subscription the payment
+// paid for; "" when it paid for none.
+func (a CaseActions) renewalWords() string {
+	if a.Subscription == "" {
+		return ""
+	}
+	var ends []string
+	for _, o := range a.Reasons {
+		if o.StopsRenewal {
+			ends = append(ends, strings.ToLower(o.Short))
+		}
+	}
+	return "This payment paid for subscription " + a.Subscription + ". A full refund for " + joinOr(ends) +
+		" also cancels it at the processor, so the customer is not charged for it again; for another reason it keeps renewing."
+}
+
+// joinOr is "a, b or c".
+func joinOr(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
 }
 
 // refundSentence is the confirmation for a blank amount and the

@@ -34,7 +34,7 @@ type CustomerView struct {
 func (v CustomerView) mismatchActions(m console.OpenMismatch) CaseActions {
 	a := NewCaseActions(v.Shell, CaseState{
 		ID: m.ID, Kind: m.Kind, Status: "open", Version: m.Version,
-		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Granted: m.Granted,
+		LinkedEmail: m.LinkedEmail, ClaimedBy: m.ClaimedBy, Granted: m.Granted, Subscription: m.SubscriptionID,
 	})
 	a.Back = v.Back
 	if m.ID == v.Refused {

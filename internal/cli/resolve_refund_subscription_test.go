@@ -110,3 +110,17 @@ func TestResolveRefundOfASubscriptionAlreadyEnded(t *testing.T) {
 	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
 	require.EqualValues(t, 1, counting.calls.Load(), "no cancel asked for a subscription already ended")
 }
+
+// TestResolveRefundCannotServeStopsTheSubscription: a payment we cannot
+// serve, refunded in full, grants nothing to withdraw, but its subscription
+// must not charge the customer again either.
+func TestResolveRefundCannotServeStopsTheSubscription(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	_, second, _, m := s.duplicate(t, "unserved@example.test")
+	extraSub := s.subscriptionOfOrder(t, second.ID)
+	res, err := s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonCannotServe})
+	require.NoError(t, err)
+	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
+	require.Equal(t, "canceled", s.liveSubscription(t, extraSub).Status)
+}

@@ -61,7 +61,7 @@ func (s *Service) Refund(ctx context.Context, req RefundRequest) (Result, error)
 			"The refund went through, but we couldn't read the payment back from the processor: click Refund again to finish recording it.", err)
 	}
 	var stopped *billing.Subscription
-	if fullyRefunded(after) && reasons[RefundReason(intent.Reason)].withdraws {
+	if fullyRefunded(after) && reasons[RefundReason(intent.Reason)].stops {
 		if stopped, err = s.stopRenewing(ctx, m.PaymentIntentID); err != nil {
 			return Result{}, err
 		}

@@ -8,10 +8,10 @@ import (
 )
 
 // stopRenewing cancels at the processor the subscription a payment paid
-// for, once that payment is refunded in full for a reason that withdraws
-// its access: a duplicate purchase of a yearly plan is a second
-// subscription, and left alone it would charge the customer again next
-// year. It returns the subscription as the processor now has it, or nil
+// for, once that payment is refunded in full for a reason that ends the
+// purchase (a duplicate, the customer's request, fraud, a payment we cannot
+// serve): a duplicate purchase of a yearly plan is a second subscription,
+// and left alone it would charge the customer again next year. It returns the subscription as the processor now has it, or nil
 // when the payment paid for none.
 //
 // It runs after the refund and before the refund is recorded, outside any

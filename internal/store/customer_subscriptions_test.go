@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/backstophq/backstop/internal/apperr"
 )
 
 // TestCustomerInvoices: every invoice of the customer's subscriptions, in
@@ -57,4 +59,38 @@ func TestCustomerInvoices(t *testing.T) {
 	none, err := s.CustomerInvoices(ctx, "nobody@example.test")
 	require.NoError(t, err)
 	require.Empty(t, none)
+}
+
+// TestSubscriptionPaidBy: a renewal's payment is its invoice's
+// subscription's, a first purchase's is the subscription its order
+// started, and a payment that paid for none is NotFound.
+func TestSubscriptionPaidBy(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	db := s.DB()
+	_, err := db.Exec(insertPlan)
+	require.NoError(t, err)
+	_, err = db.Exec(`WITH o AS (
+			INSERT INTO orders (public_ref, email, plan_code, amount, currency, idempotency_key, payment_intent_id)
+			VALUES ('BK-1', 'a@example.test', 'p', 100, 'usd', 'k1', 'pi_first') RETURNING id),
+		a AS (INSERT INTO accounts (email) VALUES ('a@example.test') RETURNING id)
+		INSERT INTO subscriptions (id, order_id, account_id, email, plan_code, status)
+		SELECT 'sub_a', o.id, a.id, 'a@example.test', 'p', 'active' FROM o, a`)
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO invoices (id, subscription_id, status, amount, currency, payment_intent_id, created_at)
+		VALUES ('in_renewal', 'sub_a', 'paid', 100, 'usd', 'pi_renewal', now())`)
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO orders (public_ref, email, plan_code, amount, currency, idempotency_key, payment_intent_id)
+		VALUES ('BK-2', 'b@example.test', 'p', 100, 'usd', 'k2', 'pi_once')`)
+	require.NoError(t, err)
+
+	for pi, want := range map[string]string{"pi_first": "sub_a", "pi_renewal": "sub_a"} {
+		got, err := s.SubscriptionPaidBy(ctx, pi)
+		require.NoError(t, err, pi)
+		require.Equal(t, want, got, pi)
+	}
+	for _, pi := range []string{"pi_once", "pi_unknown"} {
+		_, err := s.SubscriptionPaidBy(ctx, pi)
+		require.True(t, apperr.Is(err, apperr.NotFound), "%s: %v", pi, err)
+	}
 }

@@ -145,15 +145,18 @@ type CustomerMismatch struct {
 	Version     int    `db:"version"`
 	LinkedEmail string `db:"linked_email"`
 	Granted     bool   `db:"granted"`
+	// SubscriptionID is the subscription its payment paid for, "" when
+	// none: a full refund may cancel it (resolve.Refund).
+	SubscriptionID string `db:"subscription_id"`
 }
 
 // CustomerOpenMismatches lists the open mismatches about the customer
 // with email or any of their orders, oldest first.
 func (s *Store) CustomerOpenMismatches(ctx context.Context, email string) ([]CustomerMismatch, error) {
-	const q = `
+	q := `
 		SELECT m.id, m.kind, COALESCE(m.amount, 0) AS amount, COALESCE(m.currency, '') AS currency, m.detected_at,
 			COALESCE(m.claimed_by, '') AS claimed_by, m.version, COALESCE(m.linked_email, '') AS linked_email,
-			o.fulfilled_at IS NOT NULL AS granted
+			o.fulfilled_at IS NOT NULL AS granted, ` + subscriptionPaidBy("m.payment_intent_id") + ` AS subscription_id
 		FROM mismatches m LEFT JOIN orders o ON o.id = m.order_id
 		WHERE m.status = 'open' AND m.id IN (
 			SELECT id FROM mismatches WHERE lower(email) = lower($1) AND email IS NOT NULL

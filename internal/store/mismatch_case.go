@@ -24,13 +24,17 @@ type MismatchDetail struct {
 	// Version counts staff changes: an action from a page rendered before
 	// the last one is refused as stale (package resolve compares it).
 	Version int `db:"version"`
+	// SubscriptionID is the subscription the payment paid for, "" when
+	// none: a full refund may cancel it (resolve.Refund).
+	SubscriptionID string `db:"subscription_id"`
 }
 
 // MismatchDetail returns the mismatch with id, or an apperr NotFound.
 func (s *Store) MismatchDetail(ctx context.Context, id int64) (MismatchDetail, error) {
 	q := `SELECT ` + summaryColumns + `, m.subject, COALESCE(m.checkout_session_id, '') AS checkout_session_id,
 			COALESCE(m.dispute_id, '') AS dispute_id, m.evidence, m.last_seen_at, m.resolved_at, m.notes,
-			COALESCE(m.linked_email, '') AS linked_email, m.version
+			COALESCE(m.linked_email, '') AS linked_email, m.version,
+			` + subscriptionPaidBy("m.payment_intent_id") + ` AS subscription_id
 		FROM mismatches m LEFT JOIN orders o ON o.id = m.order_id
 		WHERE m.id = $1`
 	var d MismatchDetail

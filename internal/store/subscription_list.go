@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/backstophq/backstop/internal/apperr"
 )
 
 // SubscriptionRow is one line of `backstop subscriptions --json` (DESIGN
@@ -72,15 +74,23 @@ func (s *Store) Subscriptions(ctx context.Context, email string) ([]Subscription
 // payment paid for none (a one-time purchase, or a payment we never
 // recorded).
 func (s *Store) SubscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error) {
-	const q = `
-		SELECT subscription_id FROM (
-			SELECT i.subscription_id, 1 AS rank FROM invoices i WHERE i.payment_intent_id = $1
-			UNION ALL
-			SELECT s.id, 2 FROM subscriptions s JOIN orders o ON o.id = s.order_id WHERE o.payment_intent_id = $1
-		) paid ORDER BY rank LIMIT 1`
 	var id string
-	if err := s.db.GetContext(ctx, &id, q, paymentIntentID); err != nil {
+	if err := s.db.GetContext(ctx, &id, `SELECT `+subscriptionPaidBy("$1"), paymentIntentID); err != nil {
 		return "", fmt.Errorf("subscription paid by %s: %w", paymentIntentID, mapErr(err))
 	}
+	if id == "" {
+		return "", apperr.New(apperr.NotFound, "the payment paid for no subscription")
+	}
 	return id, nil
+}
+
+// subscriptionPaidBy is SubscriptionPaidBy as a column: the id of the
+// subscription the payment intent pi (an SQL expression) paid for, "" when
+// none.
+func subscriptionPaidBy(pi string) string {
+	return `COALESCE((SELECT paid.subscription_id FROM (
+			SELECT i.subscription_id, 1 AS rank FROM invoices i WHERE i.payment_intent_id = ` + pi + `
+			UNION ALL
+			SELECT ps.id, 2 FROM subscriptions ps JOIN orders po ON po.id = ps.order_id WHERE po.payment_intent_id = ` + pi + `
+		) paid ORDER BY paid.rank LIMIT 1), '')`
 }
