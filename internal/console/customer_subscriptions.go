@@ -35,7 +35,7 @@ func (in CustomerInvoice) Granted() bool { return in.GrantedUntil != nil }
 // customerSubscriptions reads the customer's subscriptions and all their
 // invoices, in two queries, whatever their number.
 func (s *Service) customerSubscriptions(ctx context.Context, f *CustomerFile) error {
-	subs, err := s.store.Subscriptions(ctx, f.Email)
+	subs, err := s.store.CustomerSubscriptions(ctx, f.Email)
 	if err != nil || len(subs) == 0 {
 		return err
 	}

@@ -52,12 +52,25 @@ func (b *SubscriptionBill) Scan(src any) error {
 // Subscriptions lists every subscription (of email, case-insensitively,
 // when given), oldest first, with its invoices, in one query.
 func (s *Store) Subscriptions(ctx context.Context, email string) ([]SubscriptionRow, error) {
-	const q = `
+	return s.subscriptions(ctx, email, `COALESCE((SELECT json_agg(json_build_object('id', i.id, 'status', i.status,
+			'amount', i.amount, 'currency', i.currency, 'granted', g.invoice_id IS NOT NULL) ORDER BY i.created_at, i.id)
+		FROM invoices i LEFT JOIN invoice_grants g ON g.invoice_id = i.id
+		WHERE i.subscription_id = s.id), '[]')`)
+}
+
+// CustomerSubscriptions is Subscriptions of email without the invoices,
+// for the customer page, which reads them with what each granted
+// (CustomerInvoices).
+func (s *Store) CustomerSubscriptions(ctx context.Context, email string) ([]SubscriptionRow, error) {
+	return s.subscriptions(ctx, email, `'[]'`)
+}
+
+// subscriptions lists the subscriptions with invoices, a JSON array of
+// InvoiceLine for each (s is the subscription).
+func (s *Store) subscriptions(ctx context.Context, email, invoices string) ([]SubscriptionRow, error) {
+	q := `
 		SELECT s.id, s.email, s.plan_code, s.status, s.current_period_end, e.valid_until AS access_until,
-			COALESCE((SELECT json_agg(json_build_object('id', i.id, 'status', i.status, 'amount', i.amount,
-					'currency', i.currency, 'granted', g.invoice_id IS NOT NULL) ORDER BY i.created_at, i.id)
-				FROM invoices i LEFT JOIN invoice_grants g ON g.invoice_id = i.id
-				WHERE i.subscription_id = s.id), '[]') AS invoices
+			` + invoices + ` AS invoices
 		FROM subscriptions s
 		LEFT JOIN entitlements e ON e.account_id = s.account_id AND e.plan_code = s.plan_code
 		WHERE $1 = '' OR lower(s.email) = lower($1)
