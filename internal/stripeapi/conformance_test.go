@@ -61,6 +61,9 @@ func TestConformanceWithStripeMock(t *testing.T) {
 	sub, err := c.GetSubscription(ctx, "sub_conformance")
 	require.NoError(t, err)
 	require.Equal(t, "sub_conformance", sub.ID)
+	canceled, err := c.CancelSubscription(ctx, "sub_conformance")
+	require.NoError(t, err, "DELETE /v1/subscriptions/{id} as the refund of a duplicate sends it")
+	require.Equal(t, "sub_conformance", canceled.ID)
 
 	pi, err := c.GetPaymentIntent(ctx, "pi_conformance")
 	require.NoError(t, err)
