@@ -29,29 +29,34 @@ func (s *Server) listSubscriptions(c *call) (any, *apiError) {
 }
 
 func (s *Server) getSubscription(c *call) (any, *apiError) {
-	id := c.r.PathValue("id")
-	rec, ok := s.st.Subscriptions.get(id)
-	if !ok {
-		return nil, noSuch("subscription", id, "id")
-	}
-	paths := c.form.strings("expand")
-	if err := checkExpand("subscription", paths); err != nil {
+	rec, paths, err := s.subscriptionOf(c)
+	if err != nil {
 		return nil, err
 	}
 	return s.render(rec.Sub, paths), nil
+}
+
+// subscriptionOf is the subscription a call's path names, with the
+// expansions it asks for.
+func (s *Server) subscriptionOf(c *call) (*subscriptionRecord, []string, *apiError) {
+	id := c.r.PathValue("id")
+	rec, ok := s.st.Subscriptions.get(id)
+	if !ok {
+		return nil, nil, noSuch("subscription", id, "id")
+	}
+	paths := c.form.strings("expand")
+	if err := checkExpand("subscription", paths); err != nil {
+		return nil, nil, err
+	}
+	return rec, paths, nil
 }
 
 // cancelSubscription is DELETE /v1/subscriptions/{id}: the subscription
 // ends now, with customer.subscription.deleted; one already canceled is
 // refused, as at Stripe.
 func (s *Server) cancelSubscription(c *call) (any, *apiError) {
-	id := c.r.PathValue("id")
-	rec, ok := s.st.Subscriptions.get(id)
-	if !ok {
-		return nil, noSuch("subscription", id, "id")
-	}
-	paths := c.form.strings("expand")
-	if err := checkExpand("subscription", paths); err != nil {
+	rec, paths, err := s.subscriptionOf(c)
+	if err != nil {
 		return nil, err
 	}
 	if rec.Sub.Status == "canceled" {
