@@ -11,8 +11,9 @@ import (
 // for, once that payment is refunded in full for a reason that ends the
 // purchase (a duplicate, the customer's request, fraud, a payment we cannot
 // serve): a duplicate purchase of a yearly plan is a second subscription,
-// and left alone it would charge the customer again next year. It returns the subscription as the processor now has it, or nil
-// when the payment paid for none.
+// and left alone it would charge the customer again next year. It returns
+// the subscription as the processor now has it, or nil when the payment
+// paid for none.
 //
 // It runs after the refund and before the refund is recorded, outside any
 // transaction: if it fails, the refund stays written down, and Refund from

@@ -104,7 +104,6 @@ func (s *Store) requestRun(ctx context.Context, a staff.AuditEntry, busy func(co
 	})
 }
 
-// readBusy runs one of the busy checks on its own.
 // sweepBusy reads PostgreSQL's lock table for the sweep lock (a bigint
 // key is stored as its high and low 32 bits; advisory locks belong to one
 // database, so another database's sweep on the same server is not ours)
