@@ -154,7 +154,7 @@ func (a CaseActions) renewalWords() string {
 	var ends []string
 	for _, o := range a.Reasons {
 		if o.StopsRenewal {
-			ends = append(ends, strings.ToLower(o.Short))
+			ends = append(ends, o.Short)
 		}
 	}
 	return "This payment paid for subscription " + a.Subscription + ". A full refund for " + joinOr(ends) +
