@@ -88,11 +88,7 @@ func TestSubscriptionCheckoutRenewsAYearLater(t *testing.T) {
 
 func TestRenewalWithFailingCardGoesPastDueThenEndsUnpaid(t *testing.T) {
 	f := setup(t, Options{})
-	cs := subscriptionSession(t, f)
-	f.mustControl(t, 200, "POST", "/_sim/checkout/"+cs.ID+"/pay", map[string]any{"card": "4000 0000 0000 0341"})
-	got, err := f.sc.CheckoutSessions.Get(cs.ID, nil)
-	require.NoError(t, err)
-	subID := got.Subscription.ID
+	subID := paidSubscription(t, f, "4000 0000 0000 0341")
 
 	res := f.mustControl(t, 200, "POST", "/_sim/clock/advance", map[string]any{"seconds": year + 3600})
 	require.EqualValues(t, 0, res["renewed"])
@@ -143,15 +139,12 @@ func TestFailedRenewalPaidWithANewCardIsActiveAgain(t *testing.T) {
 
 func TestCancelAtPeriodEndEndsWithoutRenewing(t *testing.T) {
 	f := setup(t, Options{})
-	cs := subscriptionSession(t, f)
-	f.mustControl(t, 200, "POST", "/_sim/checkout/"+cs.ID+"/pay", map[string]any{"card": "4242424242424242"})
-	got, err := f.sc.CheckoutSessions.Get(cs.ID, nil)
-	require.NoError(t, err)
-	f.mustControl(t, 200, "POST", "/_sim/subscriptions/"+got.Subscription.ID+"/cancel", map[string]any{"at_period_end": true})
+	subID := paidSubscription(t, f, "4242424242424242")
+	f.mustControl(t, 200, "POST", "/_sim/subscriptions/"+subID+"/cancel", map[string]any{"at_period_end": true})
 	res := f.mustControl(t, 200, "POST", "/_sim/clock/advance", map[string]any{"seconds": year + 60})
 	require.EqualValues(t, 0, res["renewed"])
 	require.EqualValues(t, 0, res["failed"])
-	sub, err := f.sc.Subscriptions.Get(got.Subscription.ID, nil)
+	sub, err := f.sc.Subscriptions.Get(subID, nil)
 	require.NoError(t, err)
 	require.Equal(t, stripe.SubscriptionStatusCanceled, sub.Status)
 }
@@ -161,17 +154,14 @@ func TestCancelAtPeriodEndEndsWithoutRenewing(t *testing.T) {
 // never renews it, and refuses a second cancel as Stripe does.
 func TestCancelNowThroughTheAPI(t *testing.T) {
 	f := setup(t, Options{})
-	cs := subscriptionSession(t, f)
-	f.mustControl(t, 200, "POST", "/_sim/checkout/"+cs.ID+"/pay", map[string]any{"card": "4242424242424242"})
-	got, err := f.sc.CheckoutSessions.Get(cs.ID, nil)
-	require.NoError(t, err)
-	sub, err := f.sc.Subscriptions.Cancel(got.Subscription.ID, nil)
+	subID := paidSubscription(t, f, "4242424242424242")
+	sub, err := f.sc.Subscriptions.Cancel(subID, nil)
 	require.NoError(t, err)
 	require.Equal(t, stripe.SubscriptionStatusCanceled, sub.Status)
 	require.NotZero(t, sub.EndedAt)
 	require.Equal(t, 1, count(eventTypes(t, f), "customer.subscription.deleted"))
 
-	_, err = f.sc.Subscriptions.Cancel(got.Subscription.ID, nil)
+	_, err = f.sc.Subscriptions.Cancel(subID, nil)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "already canceled")
 	res := f.mustControl(t, 200, "POST", "/_sim/clock/advance", map[string]any{"seconds": year + 60})
@@ -209,4 +199,15 @@ func count(xs []string, x string) int {
 		}
 	}
 	return n
+}
+
+// paidSubscription pays a subscription-mode checkout with card and returns
+// the subscription it started.
+func paidSubscription(t *testing.T, f *fixture, card string) string {
+	t.Helper()
+	cs := subscriptionSession(t, f)
+	f.mustControl(t, 200, "POST", "/_sim/checkout/"+cs.ID+"/pay", map[string]any{"card": card})
+	got, err := f.sc.CheckoutSessions.Get(cs.ID, nil)
+	require.NoError(t, err)
+	return got.Subscription.ID
 }
