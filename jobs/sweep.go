@@ -2,13 +2,11 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/backstophq/backstop/internal/recon"
 )
@@ -20,7 +18,8 @@ import (
 // until River's rescuer gives up on it, which for a job of this timeout is
 // 30 minutes: a unique sweep would block every later sweep, on every
 // machine, for that long. The sweep's own advisory lock is what keeps one
-// sweep at a time; an extra job finds it taken and ends at once.
+// sweep at a time; an extra job finds it taken and ends at once, and a run
+// that held it cancels the jobs that died (cancelDead).
 type SweepArgs struct {
 	// DryRun and RequestedBy come from the console's Run now; the
 	// schedule's sweep leaves both empty.
@@ -58,45 +57,9 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 		return nil
 	}
 	if res.RunID != 0 {
-		w.cancelDead(ctx, job)
+		cancelDead(ctx, w.Logger, job.JobRow)
 	}
 	return err
-}
-
-// cancelDead cancels every recon_sweep job still "running" that was
-// started before this one. This job held the sweep lock, which a live sweep
-// never lets go of while it runs, so those jobs died with their process.
-// River cannot tell: without a cancel it leaves them running until their
-// 30-minute timeout; with one, its rescuer moves them to cancelled within
-// a minute. Failing to cancel is only logged: the sweep itself succeeded.
-func (w *SweepWorker) cancelDead(ctx context.Context, job *river.Job[SweepArgs]) {
-	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
-	if err != nil || job.AttemptedAt == nil {
-		return
-	}
-	params := river.NewJobListParams().Kinds(SweepArgs{}.Kind()).States(rivertype.JobStateRunning).First(100)
-	list, err := client.JobList(ctx, params)
-	if err != nil {
-		w.logger().WarnContext(ctx, "list sweep jobs left running", "err", err)
-		return
-	}
-	for _, j := range list.Jobs {
-		if j.ID == job.ID || j.AttemptedAt == nil || !j.AttemptedAt.Before(*job.AttemptedAt) {
-			continue
-		}
-		if _, err := client.JobCancel(ctx, j.ID); err != nil {
-			w.logger().WarnContext(ctx, "cancel a dead sweep job", "job_id", j.ID, "err", err)
-			continue
-		}
-		w.logger().InfoContext(ctx, "cancelled a sweep job whose process died", "job_id", j.ID, "attempted_at", j.AttemptedAt)
-	}
-}
-
-func (w *SweepWorker) logger() *slog.Logger {
-	if w.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return w.Logger
 }
 
 // SweepPeriodic schedules a sweep every interval, and one at start.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -77,24 +78,62 @@ func TestRunsRunNowCatchUpDryRun(t *testing.T) {
 	assert.Equal(t, 1, s.count(t, `SELECT count(*) FROM orders WHERE id = $1 AND fulfilled_via = 'event_catchup'`, order.ID))
 }
 
-// TestCatchUpDryRunHoldsBackNoRealRun: a dry run waiting for a worker does
-// not make River skip the schedule's real catch-up (which repairs missed
-// webhooks), while real runs stay one at a time, a real Run now joining the
-// schedule's, and dry runs too.
-func TestCatchUpDryRunHoldsBackNoRealRun(t *testing.T) {
+// TestCatchUpOneAtATime: while another catch-up holds the catch-up lock
+// (on any machine), a catch-up job ends at once, recording no run, and the
+// runs page counts the catch-up as busy; once the lock is free the next
+// job runs.
+func TestCatchUpOneAtATime(t *testing.T) {
 	t.Parallel()
 	s := newTestStack(t)
 	ctx := context.Background()
-	insert := func(args jobs.CatchUpArgs) bool {
-		t.Helper()
-		res, err := s.jobs.Insert(ctx, args, nil)
-		require.NoError(t, err)
-		return !res.UniqueSkippedAsDuplicate
-	}
-	require.True(t, insert(jobs.CatchUpArgs{DryRun: true, RequestedBy: "ana@example.test"}), "the dry run is queued")
-	require.True(t, insert(jobs.CatchUpArgs{}), "the schedule's real run is queued beside it")
-	require.False(t, insert(jobs.CatchUpArgs{}), "a second real run is skipped")
-	require.False(t, insert(jobs.CatchUpArgs{RequestedBy: "bo@example.test"}), "a real Run now joins the schedule's")
-	require.False(t, insert(jobs.CatchUpArgs{DryRun: true, RequestedBy: "bo@example.test"}), "a second dry run is skipped")
-	require.Equal(t, 2, s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'event_catchup'`))
+	const runs = `SELECT count(*) FROM recon_runs WHERE kind = 'events'`
+	w := &jobs.CatchUpWorker{CatchUp: s.catchUp}
+
+	release, ok, err := s.store.TryLockCatchUp(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	busy, err := s.store.ReadRunsBusy(ctx)
+	require.NoError(t, err)
+	assert.True(t, busy.CatchUp, "a catch-up holding the lock is busy with no job in River")
+	assert.False(t, busy.Sweep)
+	require.NoError(t, w.Work(ctx, &river.Job[jobs.CatchUpArgs]{JobRow: &rivertype.JobRow{ID: 1}}), "busy is not a failure")
+	assert.Zero(t, s.count(t, runs), "the second catch-up ran nothing")
+
+	release()
+	require.NoError(t, w.Work(ctx, &river.Job[jobs.CatchUpArgs]{JobRow: &rivertype.JobRow{ID: 2}}))
+	assert.Equal(t, 1, s.count(t, runs), "with the lock free the catch-up runs")
+}
+
+// TestCatchUpAfterItsProcessDied: a process killed while its catch-up ran
+// leaves that job "running" in River's table. The restarted process's
+// start-up catch-up still runs at once (a unique job would be skipped as
+// the dead one's duplicate until River's rescuer came by, and then wait
+// for the next interval, an hour here), repairs the webhook the crash
+// missed, and has River cancel the dead job.
+func TestCatchUpAfterItsProcessDied(t *testing.T) {
+	t.Parallel()
+	s := newTestStackMode(t, func(c *config.Config) {
+		c.ReconLookback, c.ReconEventsInterval, c.ReconSweepInterval = time.Hour, time.Hour, time.Hour
+	}, jobsAll)
+	ctx := context.Background()
+	order, _ := s.paidOrder(t, "crashed-mid-catch-up@example.test")
+	res, err := s.jobs.Insert(ctx, jobs.CatchUpArgs{}, nil)
+	require.NoError(t, err)
+	dead := res.Job.ID
+	_, err = s.store.DB().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now() - interval '5 seconds'
+		WHERE id = $1`, dead)
+	require.NoError(t, err)
+
+	require.NoError(t, s.jobs.Start(ctx))
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.jobs.Stop(stopCtx)
+	})
+	served := `SELECT count(*) FROM orders WHERE id = $1 AND fulfilled_via = 'event_catchup'`
+	require.Eventually(t, func() bool { return s.count(t, served, order.ID) == 1 }, 20*time.Second, 100*time.Millisecond,
+		"the start-up catch-up repaired the missed webhook")
+	require.Eventually(t, func() bool {
+		return s.count(t, `SELECT count(*) FROM river_job WHERE id = $1 AND metadata ? 'cancel_attempted_at'`, dead) == 1
+	}, 10*time.Second, 100*time.Millisecond, "the dead job is cancelled")
 }

@@ -123,7 +123,7 @@ func wireStack(ctx context.Context, cfg config.Config, logger *slog.Logger, st *
 	statusLinks := &jobs.StatusLinkWorker{}
 	river.AddWorker(workers, statusLinks)
 	catchUp := recon.NewCatchUp(recon.CatchUp{Store: st, Events: proc, Lookback: cfg.ReconLookback, Logger: logger})
-	river.AddWorker(workers, &jobs.CatchUpWorker{CatchUp: catchUp})
+	river.AddWorker(workers, &jobs.CatchUpWorker{CatchUp: catchUp, Logger: logger})
 	periodic := []*river.PeriodicJob{jobs.CatchUpPeriodic(cfg.ReconEventsInterval)}
 	// The sweep and the dead man's switch (see stack_recon.go).
 	s.recon = newRecon(cfg, st, proc, dependencyWatches(st, procHealth, s.dbOutages), logger, s.metrics)

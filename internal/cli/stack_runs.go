@@ -28,18 +28,12 @@ func (r consoleRuns) RunSweepNow(ctx context.Context, dryRun bool, actor string)
 
 // RunCatchUpNow queues one catch-up for actor, the schedule's own job,
 // with its audit row, in one transaction; store.ErrCatchUpQueued when one
-// is queued or running already, including one River skips as a duplicate.
+// is queued or running already.
 func (r consoleRuns) RunCatchUpNow(ctx context.Context, dryRun bool, actor string) error {
 	a := staff.AuditEntry{Actor: actor, Action: "recon.run_requested", Target: "recon:events",
 		Details: map[string]string{"dry_run": strconv.FormatBool(dryRun)}}
 	return r.RequestCatchUp(ctx, a, func(tx *store.Tx) error {
-		res, err := r.jobs.InsertTx(ctx, tx.SQL(), jobs.CatchUpArgs{DryRun: dryRun, RequestedBy: actor}, nil)
-		if err != nil {
-			return err
-		}
-		if res.UniqueSkippedAsDuplicate {
-			return store.ErrCatchUpQueued
-		}
-		return nil
+		_, err := r.jobs.InsertTx(ctx, tx.SQL(), jobs.CatchUpArgs{DryRun: dryRun, RequestedBy: actor}, nil)
+		return err
 	})
 }

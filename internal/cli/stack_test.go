@@ -43,6 +43,13 @@ func newTestStack(t testing.TB) *testStack {
 // newTestStackWith is newTestStack with the configuration adjusted first.
 func newTestStackWith(t testing.TB, adjust func(*config.Config)) *testStack {
 	t.Helper()
+	return newTestStackMode(t, adjust, jobsNone)
+}
+
+// newTestStackMode is newTestStackWith whose River client works jobs as
+// mode says once the test starts it (s.jobs.Start).
+func newTestStackMode(t testing.TB, adjust func(*config.Config), mode jobMode) *testStack {
+	t.Helper()
 	ctx := context.Background()
 	dbURL := dbtest.URL(t)
 	sim, err := stripesim.New(stripesim.Options{APIKey: testAPIKey, WebhookSecret: testSecret})
@@ -57,7 +64,7 @@ func newTestStackWith(t testing.TB, adjust func(*config.Config)) *testStack {
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	st, err := openStack(ctx, cfg, slog.New(slog.DiscardHandler), false)
+	st, err := openStackMode(ctx, cfg, slog.New(slog.DiscardHandler), mode)
 	require.NoError(t, err)
 	t.Cleanup(st.close)
 	require.NoError(t, st.store.UpsertPlan(ctx, demoPlan))

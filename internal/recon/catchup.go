@@ -70,11 +70,26 @@ func (c *CatchUp) Run(ctx context.Context) (store.ReconRun, error) {
 	return c.RunWith(ctx, CatchUpOptions{})
 }
 
+// ErrCatchUpBusy is returned (kind Conflict) when another catch-up holds
+// the catch-up lock.
+var ErrCatchUpBusy = apperr.New(apperr.Conflict, "another catch-up is running")
+
 // RunWith does one catch-up pass and records it in recon_runs, Healed
 // counting the events handled. Events whose handling fails hold the cursor
-// back, so the next run sees them again. Catch-up takes no lock: two runs
-// at once are safe, since handling dedupes by event id.
+// back, so the next run sees them again. It returns ErrCatchUpBusy,
+// recording nothing, while another catch-up runs: two at once would be
+// safe (handling dedupes by event id) but pay the processor twice, and the
+// lock, unlike River's uniqueness, dies with a killed process, so the
+// restarted one's catch-up is never held back by a dead job.
 func (c *CatchUp) RunWith(ctx context.Context, opts CatchUpOptions) (store.ReconRun, error) {
+	release, ok, err := c.Store.TryLockCatchUp(ctx)
+	if err != nil {
+		return store.ReconRun{}, err
+	}
+	if !ok {
+		return store.ReconRun{}, ErrCatchUpBusy
+	}
+	defer release()
 	id, err := c.Store.StartReconRun(ctx, "events", opts.DryRun, opts.RequestedBy)
 	if err != nil {
 		return store.ReconRun{}, err

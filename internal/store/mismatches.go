@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -55,39 +53,4 @@ func (s *Store) Mismatches(ctx context.Context, f MismatchFilter) ([]Mismatch, e
 		return nil, fmt.Errorf("list mismatches: %w", mapErr(err))
 	}
 	return out, nil
-}
-
-// sweepLockKey is the PostgreSQL advisory lock every sweep holds while it
-// runs, across all processes sharing the database ("bsweep" in ASCII).
-const sweepLockKey int64 = 0x627377656570
-
-// TryLockSweep takes the sweep's session-level advisory lock on a dedicated
-// connection. ok is false when another process holds it. The lock lives as
-// long as the connection: release unlocks and returns it, and a process
-// that dies releases it with its connection.
-func (s *Store) TryLockSweep(ctx context.Context) (release func(), ok bool, err error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("sweep lock connection: %w", mapErr(err))
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, sweepLockKey).Scan(&ok); err != nil {
-		conn.Close()
-		return nil, false, fmt.Errorf("take sweep lock: %w", mapErr(err))
-	}
-	if !ok {
-		conn.Close()
-		return nil, false, nil
-	}
-	return func() { unlock(conn) }, true, nil
-}
-
-func unlock(conn *sql.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	// A failed unlock leaves the lock to die with the connection: Raw
-	// marks it bad so the pool closes it instead of reusing it locked.
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, sweepLockKey); err != nil {
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-	}
-	conn.Close()
 }

@@ -77,7 +77,7 @@ type RunsBusy struct {
 func (s *Store) ReadRunsBusy(ctx context.Context) (RunsBusy, error) {
 	var b RunsBusy
 	q := `SELECT (` + sweepBusySQL + `) AS sweep, (` + catchUpBusySQL + `) AS catch_up`
-	if err := s.db.GetContext(ctx, &b, q, sweepLockKey); err != nil {
+	if err := s.db.GetContext(ctx, &b, q); err != nil {
 		return RunsBusy{}, fmt.Errorf("are runs going: %w", mapErr(err))
 	}
 	return b, nil
@@ -104,55 +104,38 @@ func (s *Store) requestRun(ctx context.Context, a staff.AuditEntry, busy func(co
 	})
 }
 
-// sweepBusy reads PostgreSQL's lock table for the sweep lock (a bigint
-// key is stored as its high and low 32 bits; advisory locks belong to one
-// database, so another database's sweep on the same server is not ours)
-// and River's for a sweep job
-// not yet started, or started in the last minute: between a worker taking
-// the job and the sweep taking its lock there is a moment when neither
-// shows, and the runs page would stop refreshing in it. A job running for
-// longer is not counted: one whose process died stays "running" for half
-// an hour, and a live one holds the lock.
+// sweepBusy reports whether a sweep runs or waits (see runBusySQL).
 func sweepBusy(ctx context.Context, tx *Tx) (bool, error) {
 	var busy bool
-	if err := tx.GetContext(ctx, &busy, `SELECT `+sweepBusySQL, sweepLockKey); err != nil {
+	if err := tx.GetContext(ctx, &busy, `SELECT `+sweepBusySQL); err != nil {
 		return false, fmt.Errorf("is a sweep running: %w", mapErr(err))
 	}
 	return busy, nil
 }
 
-// sweepBusySQL is sweepBusy's condition; $1 is the sweep lock's key.
-const sweepBusySQL = `
-	EXISTS (
-		SELECT 1 FROM pg_locks
-		WHERE locktype = 'advisory' AND granted AND objsubid = 1
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-			AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid
-	) OR EXISTS (
-		SELECT 1 FROM river_job WHERE kind = 'recon_sweep' AND (state IN ('available', 'pending', 'retryable')
-			OR (state = 'running' AND attempted_at > now() - interval '1 minute'))
-	)`
+// The runs' busy conditions, named for the jobs (jobs.SweepArgs,
+// jobs.CatchUpArgs) and the locks their runs hold.
+var (
+	sweepBusySQL   = runBusySQL("recon_sweep", sweepLockKey)
+	catchUpBusySQL = runBusySQL("event_catchup", catchUpLockKey)
+)
 
 // ErrCatchUpQueued refuses a catch-up from the console while one waits for
-// a worker or runs. Two at once would be safe (handling dedupes by event
-// id), but a second press means the first was not seen, so it is told.
+// a worker or runs: a second would find the catch-up lock taken and do
+// nothing, and a second press means the first was not seen, so it is told.
 var ErrCatchUpQueued = apperr.New(apperr.Conflict,
 	"A catch-up is already queued or running, so nothing new was queued. Its row below shows it once a worker starts it.")
 
 // RequestCatchUp queues a catch-up asked for from the console, as
 // RequestSweep does a sweep: enqueue inserts its job in the transaction
 // that writes the audit entry a. It refuses with ErrCatchUpQueued, queueing
-// and auditing nothing, while a catch-up job is queued or running; enqueue
-// may return ErrCatchUpQueued too (River skipped a duplicate the schedule
-// inserted meanwhile), which rolls the audit entry back.
+// and auditing nothing, while a catch-up job is queued or running.
 func (s *Store) RequestCatchUp(ctx context.Context, a staff.AuditEntry, enqueue func(tx *Tx) error) error {
 	return s.requestRun(ctx, a, catchUpBusy, ErrCatchUpQueued, enqueue)
 }
 
-// catchUpBusy reads River's table for an event_catchup job, dry or not, in
-// the states its uniqueness covers (jobs.CatchUpArgs), so the page refuses
-// all River would skip, and a press of either kind while the other waits
-// (one catch-up at a time is what the page shows).
+// catchUpBusy reports whether a catch-up, dry or not, runs or waits (see
+// runBusySQL): one catch-up at a time is what the page shows.
 func catchUpBusy(ctx context.Context, tx *Tx) (bool, error) {
 	var busy bool
 	if err := tx.GetContext(ctx, &busy, `SELECT `+catchUpBusySQL); err != nil {
@@ -160,7 +143,3 @@ func catchUpBusy(ctx context.Context, tx *Tx) (bool, error) {
 	}
 	return busy, nil
 }
-
-// catchUpBusySQL is catchUpBusy's condition.
-const catchUpBusySQL = `EXISTS (SELECT 1 FROM river_job WHERE kind = 'event_catchup'
-	AND state IN ('available', 'pending', 'running', 'scheduled'))`
