@@ -33,6 +33,41 @@ func (p *failingCancel) CancelSubscription(ctx context.Context, id string) (bill
 	return p.Processor.CancelSubscription(ctx, id)
 }
 
+// failingInvoiceRead makes the processor unreachable for the first invoice
+// read.
+type failingInvoiceRead struct {
+	resolve.Processor
+	calls atomic.Int32
+}
+
+func (p *failingInvoiceRead) GetInvoice(ctx context.Context, id string) (billing.Invoice, error) {
+	if p.calls.Add(1) == 1 {
+		return billing.Invoice{}, apperr.New(apperr.Unavailable, "payment processor is unavailable")
+	}
+	return p.Processor.GetInvoice(ctx, id)
+}
+
+// TestResolveRefundFinishesFindingTheSubscription: the processor cannot be
+// reached to say which subscription the refunded payment paid for; the page
+// says so, and Refund again finishes: one refund, the subscription canceled.
+func TestResolveRefundFinishesFindingTheSubscription(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	_, second, extra, m := s.duplicate(t, "unfound@example.test")
+	extraSub := s.subscriptionOfOrder(t, second.ID)
+	svc := s.resolveWith(&failingInvoiceRead{Processor: s.proc})
+
+	_, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonDuplicate})
+	requireKind(t, err, apperr.Unavailable, "we couldn't ask the processor which subscription the payment paid for")
+	require.Equal(t, "active", s.simSubscription(t, extraSub)["status"])
+
+	res, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, s.mismatchState(t, m.ID)), Reason: resolve.ReasonDuplicate})
+	require.NoError(t, err)
+	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
+	require.Len(t, s.refundsOf(t, extra.PaymentIntent), 1, "not refunded twice")
+	require.Equal(t, "canceled", s.simSubscription(t, extraSub)["status"])
+}
+
 // TestResolveRefundFinishesStoppingTheSubscription: the extra payment is
 // refunded but the processor cannot be reached to stop its subscription,
 // so the page says so and the refund stays written down; Refund again
@@ -113,6 +148,27 @@ func TestResolveRefundCannotServeStopsTheSubscription(t *testing.T) {
 	extraSub := s.subscriptionOfOrder(t, second.ID)
 	res, err := s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonCannotServe})
 	require.NoError(t, err)
+	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
+	require.Equal(t, "canceled", s.simSubscription(t, extraSub)["status"])
+}
+
+// TestResolveRefundStopsASubscriptionWeNeverRecorded: our rows do not tie
+// the extra payment to its subscription (its invoice never delivered to
+// us, the subscription filed under the other order); the refund still asks
+// the processor which subscription the payment paid for and cancels it.
+func TestResolveRefundStopsASubscriptionWeNeverRecorded(t *testing.T) {
+	s := sweepStack(t)
+	ctx := context.Background()
+	kept, second, _, m := s.duplicate(t, "unrecorded@example.test")
+	extraSub := s.subscriptionOfOrder(t, second.ID)
+	_, err := s.store.DB().Exec(`UPDATE invoices SET payment_intent_id = NULL WHERE subscription_id = $1`, extraSub)
+	require.NoError(t, err)
+	_, err = s.store.DB().Exec(`UPDATE subscriptions SET order_id = $1 WHERE id = $2`, kept.ID, extraSub)
+	require.NoError(t, err)
+
+	res, err := s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonDuplicate})
+	require.NoError(t, err)
+	require.Equal(t, "resolved", res.Status)
 	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
 	require.Equal(t, "canceled", s.simSubscription(t, extraSub)["status"])
 }

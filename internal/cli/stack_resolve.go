@@ -28,10 +28,6 @@ func (r resolveStore) MismatchForAction(ctx context.Context, id int64) (store.Mi
 	return r.st.MismatchForAction(ctx, id)
 }
 
-func (r resolveStore) SubscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error) {
-	return r.st.SubscriptionPaidBy(ctx, paymentIntentID)
-}
-
 func (r resolveStore) InTx(ctx context.Context, fn func(resolve.Tx) error) error {
 	return r.st.InTx(ctx, func(tx *store.Tx) error { return fn(resolveTx{billingTx{tx, r.billingStore}}) })
 }

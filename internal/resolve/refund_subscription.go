@@ -23,10 +23,8 @@ import (
 // already ended, so the subscription is read first, and one ended (by an
 // earlier click, or by the customer) is left as it is.
 func (s *Service) stopRenewing(ctx context.Context, paymentIntentID string) (*billing.Subscription, error) {
-	id, err := s.store.SubscriptionPaidBy(ctx, paymentIntentID)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil, nil
-	} else if err != nil {
+	id, err := s.subscriptionPaidBy(ctx, paymentIntentID)
+	if err != nil || id == "" {
 		return nil, err
 	}
 	live, err := s.proc.GetSubscription(ctx, id)
@@ -45,9 +43,35 @@ func (s *Service) stopRenewing(ctx context.Context, paymentIntentID string) (*bi
 	return &canceled, nil
 }
 
+// subscriptionPaidBy asks the processor which subscription a payment paid
+// for: the subscription of the invoice the payment paid, "" for a payment
+// of no invoice (a one-time purchase). Our own rows may lack that invoice
+// (a second subscription bought outside our checkout, its invoice never
+// delivered to us), and a duplicate left renewing costs the customer a
+// year's price.
+func (s *Service) subscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error) {
+	p, err := s.proc.GetPaymentIntent(ctx, paymentIntentID)
+	if err != nil {
+		return "", cannotFind(err)
+	}
+	if p.InvoiceID == "" {
+		return "", nil
+	}
+	in, err := s.proc.GetInvoice(ctx, p.InvoiceID)
+	if err != nil {
+		return "", cannotFind(err)
+	}
+	return in.SubscriptionID, nil
+}
+
 // ended says a subscription will never charge again.
 func ended(sub billing.Subscription) bool {
 	return sub.Status == "canceled" || sub.Status == "incomplete_expired"
+}
+
+func cannotFind(cause error) error {
+	return apperr.Wrap(apperr.Unavailable, "The refund went through, but we couldn't ask the processor which subscription "+
+		"the payment paid for, to stop it renewing: click Refund again to finish (the refund is not sent twice).", cause)
 }
 
 func cannotStop(id string, cause error) error {

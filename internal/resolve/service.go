@@ -19,6 +19,7 @@ type Processor interface {
 	GetPaymentIntent(ctx context.Context, id string) (billing.Payment, error)
 	GetCharge(ctx context.Context, id string) (billing.Charge, error)
 	CreateRefund(ctx context.Context, req billing.RefundRequest) (billing.Refund, error)
+	GetInvoice(ctx context.Context, id string) (billing.Invoice, error)
 	GetSubscription(ctx context.Context, id string) (billing.Subscription, error)
 	CancelSubscription(ctx context.Context, id string) (billing.Subscription, error)
 }
@@ -35,9 +36,6 @@ type Store interface {
 	// MismatchForAction reads a mismatch without a lock (apperr NotFound
 	// when absent), for the checks made before the processor is asked.
 	MismatchForAction(ctx context.Context, id int64) (store.MismatchState, error)
-	// SubscriptionPaidBy is the subscription a payment paid for (apperr
-	// NotFound when none).
-	SubscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error)
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 }
 

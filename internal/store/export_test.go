@@ -1,5 +1,14 @@
 package store
 
+import "context"
+
 // PaymentsPartBlocks is the staging size from which Classify builds the
 // payments in parts, for the test that makes it do so.
 const PaymentsPartBlocks = partBlocks
+
+// SubscriptionPaidBy reads subscriptionPaidBy for one payment intent.
+func (s *Store) SubscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error) {
+	var id string
+	err := s.db.GetContext(ctx, &id, `SELECT `+subscriptionPaidBy("$1"), paymentIntentID)
+	return id, err
+}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	"github.com/backstophq/backstop/internal/apperr"
 )
 
 // SubscriptionRow is one line of `backstop subscriptions --json` (DESIGN
@@ -82,24 +80,12 @@ func (s *Store) subscriptions(ctx context.Context, email, invoices string) ([]Su
 	return rows, nil
 }
 
-// SubscriptionPaidBy is the subscription a payment paid for: the one whose
-// invoice it paid, else the one its order started. NotFound when the
-// payment paid for none (a one-time purchase, or a payment we never
-// recorded).
-func (s *Store) SubscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error) {
-	var id string
-	if err := s.db.GetContext(ctx, &id, `SELECT `+subscriptionPaidBy("$1"), paymentIntentID); err != nil {
-		return "", fmt.Errorf("subscription paid by %s: %w", paymentIntentID, mapErr(err))
-	}
-	if id == "" {
-		return "", apperr.New(apperr.NotFound, "the payment paid for no subscription")
-	}
-	return id, nil
-}
-
-// subscriptionPaidBy is SubscriptionPaidBy as a column: the id of the
-// subscription the payment intent pi (an SQL expression) paid for, "" when
-// none.
+// subscriptionPaidBy is, as a column, the id of the subscription the
+// payment intent pi (an SQL expression) paid for as our rows record it:
+// the one whose invoice it paid, else the one its order started; "" when
+// none (a one-time purchase, or a payment we never recorded). The console
+// shows it beforehand; a refund that stops the subscription asks the
+// processor instead (resolve.stopRenewing).
 func subscriptionPaidBy(pi string) string {
 	return `COALESCE((SELECT paid.subscription_id FROM (
 			SELECT i.subscription_id, 1 AS rank FROM invoices i WHERE i.payment_intent_id = ` + pi + `
