@@ -20,29 +20,28 @@ func (s *testStack) subscriptionOfOrder(t *testing.T, orderID int64) string {
 	return id
 }
 
-// failingCancel makes the processor unreachable for the first cancel.
-type failingCancel struct {
+// unreachableOnce makes the processor unreachable for the first call of
+// one method; calls counts that method's calls.
+type unreachableOnce struct {
 	resolve.Processor
-	calls atomic.Int32
+	method string
+	calls  atomic.Int32
 }
 
-func (p *failingCancel) CancelSubscription(ctx context.Context, id string) (billing.Subscription, error) {
-	if p.calls.Add(1) == 1 {
-		return billing.Subscription{}, apperr.New(apperr.Unavailable, "payment processor is unavailable")
+var errUnreachable = apperr.New(apperr.Unavailable, "payment processor is unavailable")
+
+func (p *unreachableOnce) fails(method string) bool { return p.method == method && p.calls.Add(1) == 1 }
+
+func (p *unreachableOnce) CancelSubscription(ctx context.Context, id string) (billing.Subscription, error) {
+	if p.fails("CancelSubscription") {
+		return billing.Subscription{}, errUnreachable
 	}
 	return p.Processor.CancelSubscription(ctx, id)
 }
 
-// failingInvoiceRead makes the processor unreachable for the first invoice
-// read.
-type failingInvoiceRead struct {
-	resolve.Processor
-	calls atomic.Int32
-}
-
-func (p *failingInvoiceRead) GetInvoice(ctx context.Context, id string) (billing.Invoice, error) {
-	if p.calls.Add(1) == 1 {
-		return billing.Invoice{}, apperr.New(apperr.Unavailable, "payment processor is unavailable")
+func (p *unreachableOnce) GetInvoice(ctx context.Context, id string) (billing.Invoice, error) {
+	if p.fails("GetInvoice") {
+		return billing.Invoice{}, errUnreachable
 	}
 	return p.Processor.GetInvoice(ctx, id)
 }
@@ -55,7 +54,7 @@ func TestResolveRefundFinishesFindingTheSubscription(t *testing.T) {
 	ctx := context.Background()
 	_, second, extra, m := s.duplicate(t, "unfound@example.test")
 	extraSub := s.subscriptionOfOrder(t, second.ID)
-	svc := s.resolveWith(&failingInvoiceRead{Processor: s.proc})
+	svc := s.resolveWith(&unreachableOnce{Processor: s.proc, method: "GetInvoice"})
 
 	_, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonDuplicate})
 	requireKind(t, err, apperr.Unavailable, "we couldn't ask the processor which subscription the payment paid for")
@@ -79,7 +78,7 @@ func TestResolveRefundFinishesStoppingTheSubscription(t *testing.T) {
 	ctx := context.Background()
 	_, second, extra, m := s.duplicate(t, "stuck@example.test")
 	extraSub := s.subscriptionOfOrder(t, second.ID)
-	svc := s.resolveWith(&failingCancel{Processor: s.proc})
+	svc := s.resolveWith(&unreachableOnce{Processor: s.proc, method: "CancelSubscription"})
 
 	_, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonDuplicate})
 	requireKind(t, err, apperr.Unavailable, "The refund went through, but we couldn't stop subscription "+extraSub+" from renewing")
@@ -129,7 +128,7 @@ func TestResolveRefundOfASubscriptionAlreadyEnded(t *testing.T) {
 	_, second, _, m := s.duplicate(t, "ended@example.test")
 	extraSub := s.subscriptionOfOrder(t, second.ID)
 	s.simPost(t, "/_sim/subscriptions/"+extraSub+"/cancel", `{}`)
-	counting := &failingCancel{Processor: s.proc}
+	counting := &unreachableOnce{Processor: s.proc, method: "CancelSubscription"}
 	counting.calls.Store(1) // every cancel reaches the processor
 	res, err := s.resolveWith(counting).Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonDuplicate})
 	require.NoError(t, err)
