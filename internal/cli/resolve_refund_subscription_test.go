@@ -20,6 +20,14 @@ func (s *testStack) subscriptionOfOrder(t *testing.T, orderID int64) string {
 	return id
 }
 
+// requireCanceled checks that a refund's confirmation names sub as
+// canceled and that the processor has it canceled.
+func (s *testStack) requireCanceled(t *testing.T, res resolve.Result, sub string) {
+	t.Helper()
+	require.Contains(t, res.Message, "its subscription "+sub+" is canceled at the processor")
+	require.Equal(t, "canceled", s.simSubscription(t, sub)["status"])
+}
+
 // unreachableOnce makes the processor unreachable for the first call of
 // one method; calls counts that method's calls.
 type unreachableOnce struct {
@@ -62,9 +70,8 @@ func TestResolveRefundFinishesFindingTheSubscription(t *testing.T) {
 
 	res, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, s.mismatchState(t, m.ID)), Reason: resolve.ReasonDuplicate})
 	require.NoError(t, err)
-	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
 	require.Len(t, s.refundsOf(t, extra.PaymentIntent), 1, "not refunded twice")
-	require.Equal(t, "canceled", s.simSubscription(t, extraSub)["status"])
+	s.requireCanceled(t, res, extraSub)
 }
 
 // TestResolveRefundFinishesStoppingTheSubscription: the extra payment is
@@ -91,9 +98,8 @@ func TestResolveRefundFinishesStoppingTheSubscription(t *testing.T) {
 	res, err := svc.Refund(ctx, resolve.RefundRequest{Request: as(alice, pending), Reason: resolve.ReasonDuplicate})
 	require.NoError(t, err)
 	require.Equal(t, "resolved", res.Status)
-	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
 	require.Len(t, s.refundsOf(t, extra.PaymentIntent), 1, "not refunded twice")
-	require.Equal(t, "canceled", s.simSubscription(t, extraSub)["status"])
+	s.requireCanceled(t, res, extraSub)
 	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM email_messages WHERE template = 'refund_issued'`))
 }
 
@@ -147,8 +153,7 @@ func TestResolveRefundCannotServeStopsTheSubscription(t *testing.T) {
 	extraSub := s.subscriptionOfOrder(t, second.ID)
 	res, err := s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonCannotServe})
 	require.NoError(t, err)
-	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
-	require.Equal(t, "canceled", s.simSubscription(t, extraSub)["status"])
+	s.requireCanceled(t, res, extraSub)
 }
 
 // TestResolveRefundStopsASubscriptionWeNeverRecorded: our rows do not tie
@@ -168,6 +173,5 @@ func TestResolveRefundStopsASubscriptionWeNeverRecorded(t *testing.T) {
 	res, err := s.resolve.Refund(ctx, resolve.RefundRequest{Request: as(alice, m), Reason: resolve.ReasonDuplicate})
 	require.NoError(t, err)
 	require.Equal(t, "resolved", res.Status)
-	require.Contains(t, res.Message, "its subscription "+extraSub+" is canceled at the processor")
-	require.Equal(t, "canceled", s.simSubscription(t, extraSub)["status"])
+	s.requireCanceled(t, res, extraSub)
 }

@@ -62,7 +62,7 @@ func (s *Service) Refund(ctx context.Context, req RefundRequest) (Result, error)
 	}
 	var stopped *billing.Subscription
 	if fullyRefunded(after) && reasons[RefundReason(intent.Reason)].stops {
-		if stopped, err = s.stopRenewing(ctx, m.PaymentIntentID); err != nil {
+		if stopped, err = s.stopRenewing(ctx, after); err != nil {
 			return Result{}, err
 		}
 	}

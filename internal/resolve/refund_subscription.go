@@ -7,12 +7,13 @@ import (
 	"github.com/backstophq/backstop/internal/billing"
 )
 
-// stopRenewing cancels at the processor the subscription a payment paid
-// for, once that payment is refunded in full for a reason that ends the
+// stopRenewing cancels at the processor the subscription a charge paid
+// for (refunded, as the processor returned it after the refund), once that
+// charge is refunded in full for a reason that ends the
 // purchase (a duplicate, the customer's request, fraud, a payment we cannot
 // serve): a duplicate purchase of a yearly plan is a second subscription,
 // and left alone it would charge the customer again next year. It returns
-// the subscription as the processor now has it, or nil when the payment
+// the subscription as the processor now has it, or nil when the charge
 // paid for none.
 //
 // It runs after the refund and before the refund is recorded, outside any
@@ -22,8 +23,8 @@ import (
 // takes no idempotency key for a cancel and refuses one for a subscription
 // already ended, so the subscription is read first, and one ended (by an
 // earlier click, or by the customer) is left as it is.
-func (s *Service) stopRenewing(ctx context.Context, paymentIntentID string) (*billing.Subscription, error) {
-	id, err := s.subscriptionPaidBy(ctx, paymentIntentID)
+func (s *Service) stopRenewing(ctx context.Context, refunded billing.Charge) (*billing.Subscription, error) {
+	id, err := s.subscriptionPaidBy(ctx, refunded)
 	if err != nil || id == "" {
 		return nil, err
 	}
@@ -43,21 +44,17 @@ func (s *Service) stopRenewing(ctx context.Context, paymentIntentID string) (*bi
 	return &canceled, nil
 }
 
-// subscriptionPaidBy asks the processor which subscription a payment paid
-// for: the subscription of the invoice the payment paid, "" for a payment
-// of no invoice (a one-time purchase). Our own rows may lack that invoice
-// (a second subscription bought outside our checkout, its invoice never
-// delivered to us), and a duplicate left renewing costs the customer a
-// year's price.
-func (s *Service) subscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error) {
-	p, err := s.proc.GetPaymentIntent(ctx, paymentIntentID)
-	if err != nil {
-		return "", cannotFind(err)
-	}
-	if p.InvoiceID == "" {
+// subscriptionPaidBy asks the processor which subscription a charge paid
+// for: the subscription of the invoice the charge (as the processor
+// returned it) paid, "" for a charge of no invoice (a one-time purchase).
+// Our own rows may lack that invoice (a second subscription bought outside
+// our checkout, its invoice never delivered to us), and a duplicate left
+// renewing costs the customer a year's price.
+func (s *Service) subscriptionPaidBy(ctx context.Context, refunded billing.Charge) (string, error) {
+	if refunded.InvoiceID == "" {
 		return "", nil
 	}
-	in, err := s.proc.GetInvoice(ctx, p.InvoiceID)
+	in, err := s.proc.GetInvoice(ctx, refunded.InvoiceID)
 	if err != nil {
 		return "", cannotFind(err)
 	}
