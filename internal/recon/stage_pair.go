@@ -33,9 +33,14 @@ type page struct {
 type sideList struct {
 	name   string
 	pages  chan page
+	spare  chan []store.StagedObject // pages' objects read, emptied, to fill again
 	oldest time.Time
 	seen   int
 	done   bool
+}
+
+func newSideList(name string) *sideList {
+	return &sideList{name: name, pages: make(chan page), spare: make(chan []store.StagedObject, 2)}
 }
 
 // listPayments lists payment intents and charges side by side, one
@@ -51,22 +56,20 @@ func (g *stager) listPayments(ctx context.Context, p Lister, r billing.Range) er
 	g.progress()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	intents := &sideList{name: "payment intents", pages: make(chan page)}
-	charges := &sideList{name: "charges", pages: make(chan page)}
-	go listPages(ctx, intents.pages, func(add func(*store.StagedObject) error) error {
+	intents, charges := newSideList("payment intents"), newSideList("charges")
+	go intents.list(ctx, func(f *pageFiller) error {
 		return p.ListPaymentIntents(ctx, r, func(pi billing.Payment) error {
 			if renewalPayment(pi) {
 				// Reconciled as its invoice (unserved_renewal), never as a
 				// payment of its own: with no order metadata it would look
 				// like an orphan and be served a second time.
-				return add(nil)
+				return f.skip()
 			}
-			o := fromPayment(pi)
-			return add(&o)
+			return f.add(fromPayment(pi))
 		})
 	})
-	go listPages(ctx, charges.pages, func(add func(*store.StagedObject) error) error {
-		return p.ListCharges(ctx, r, func(c billing.Charge) error { o := fromCharge(c); return add(&o) })
+	go charges.list(ctx, func(f *pageFiller) error {
+		return p.ListCharges(ctx, r, func(c billing.Charge) error { return f.add(fromCharge(c)) })
 	})
 	pr := newPairer()
 	var firstErr error
@@ -95,6 +98,7 @@ func (g *stager) listPayments(ctx context.Context, p Lister, r billing.Range) er
 				break
 			}
 		}
+		l.recycle(pg.objs)
 	}
 	g.seen += intents.seen + charges.seen
 	if firstErr != nil {
@@ -117,37 +121,77 @@ func behind(a, b *sideList) *sideList {
 	return b
 }
 
-// listPages runs one list, sending what it lists a page at a time and
-// dropping an object a page boundary repeats; the last page sent is done.
-// A nil object is one the list saw but leaves out of the staging: it
-// counts toward the page (and the calls), nothing more.
-func listPages(ctx context.Context, out chan<- page, list func(add func(*store.StagedObject) error) error) {
-	recent := recentIDs{cur: map[string]bool{}, prev: map[string]bool{}}
-	pg := page{objs: make([]store.StagedObject, 0, pageSize)}
-	err := list(func(o *store.StagedObject) error {
-		pg.seen++
-		if o != nil {
-			pg.oldest = o.Created
-			if !recent.repeated(o.ID) {
-				pg.objs = append(pg.objs, *o)
-			}
-		}
-		if pg.seen < pageSize {
-			return nil
-		}
-		select {
-		case out <- pg:
-			pg = page{objs: make([]store.StagedObject, 0, pageSize)}
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	})
+// list runs one list, sending what it lists a page at a time and dropping
+// an object a page boundary repeats; the last page sent is done. Pages'
+// slices come back through spare, so a million objects are not a million
+// allocations.
+func (l *sideList) list(ctx context.Context, list func(f *pageFiller) error) {
+	f := &pageFiller{ctx: ctx, side: l, recent: recentIDs{cur: map[string]bool{}, prev: map[string]bool{}}}
+	f.pg.objs = l.emptyPage()
+	err := list(f)
 	if err == nil {
 		err = ctx.Err()
 	}
-	pg.done, pg.err = true, err
-	out <- pg // the stager reads each list until it is done
+	f.pg.done, f.pg.err = true, err
+	l.pages <- f.pg // the stager reads each list until it is done
+}
+
+// emptyPage is a page's slice to fill: one the stager is done with, else a
+// new one.
+func (l *sideList) emptyPage() []store.StagedObject {
+	select {
+	case objs := <-l.spare:
+		return objs
+	default:
+		return make([]store.StagedObject, 0, pageSize)
+	}
+}
+
+// recycle hands back a page's slice once its objects are copied out,
+// emptied so that it holds no listed strings.
+func (l *sideList) recycle(objs []store.StagedObject) {
+	clear(objs)
+	select {
+	case l.spare <- objs[:0]:
+	default:
+	}
+}
+
+// pageFiller is what a list run by sideList.list adds its objects to.
+type pageFiller struct {
+	ctx    context.Context
+	side   *sideList
+	recent recentIDs
+	pg     page
+}
+
+// add puts o on the page unless a page boundary repeated it. o is passed
+// by value, as a pointer would move every object to the heap.
+func (f *pageFiller) add(o store.StagedObject) error {
+	f.pg.oldest = o.Created
+	if !f.recent.repeated(o.ID) {
+		f.pg.objs = append(f.pg.objs, o)
+	}
+	return f.count()
+}
+
+// skip counts an object the list saw but leaves out of the staging: it
+// counts toward the page (and the calls), nothing more.
+func (f *pageFiller) skip() error { return f.count() }
+
+// count counts one object listed and sends the page once it is full.
+func (f *pageFiller) count() error {
+	f.pg.seen++
+	if f.pg.seen < pageSize {
+		return nil
+	}
+	select {
+	case f.side.pages <- f.pg:
+		f.pg = page{objs: f.side.emptyPage()}
+		return nil
+	case <-f.ctx.Done():
+		return f.ctx.Err()
+	}
 }
 
 // pairer holds payment intents waiting for their charge (by the charge's
@@ -156,12 +200,16 @@ func listPages(ctx context.Context, out chan<- page, list func(add func(*store.S
 // alone. It holds at most 2×pairWindow of each.
 type pairer struct{ intents, charges generations }
 
-type generations struct{ cur, prev map[string]store.StagedObject }
+// generations keep what waits in a slab, the maps holding slots: a map's
+// values this large would be allocated one by one.
+type generations struct {
+	cur, prev map[string]int32
+	slab      []store.StagedObject
+	free      []int32
+}
 
 func newPairer() *pairer {
-	gen := func() generations {
-		return generations{cur: map[string]store.StagedObject{}, prev: map[string]store.StagedObject{}}
-	}
+	gen := func() generations { return generations{cur: map[string]int32{}, prev: map[string]int32{}} }
 	return &pairer{intents: gen(), charges: gen()}
 }
 
@@ -196,24 +244,21 @@ func merged(pi, ch store.StagedObject) store.StagedObject {
 
 // drain stages everything still waiting, alone.
 func (p *pairer) drain(stage func(store.StagedObject) error) error {
-	for _, g := range []*generations{&p.intents, &p.charges} {
-		for _, m := range []map[string]store.StagedObject{g.prev, g.cur} {
-			for _, o := range m {
-				if err := stage(o); err != nil {
-					return err
-				}
+	for _, g := range [...]*generations{&p.intents, &p.charges} {
+		for _, m := range [...]map[string]int32{g.prev, g.cur} {
+			if err := g.stageAll(m, stage); err != nil {
+				return err
 			}
-			clear(m)
 		}
 	}
 	return nil
 }
 
 func (g *generations) take(key string) (store.StagedObject, bool) {
-	for _, m := range []map[string]store.StagedObject{g.cur, g.prev} {
-		if o, ok := m[key]; ok {
+	for _, m := range [...]map[string]int32{g.cur, g.prev} {
+		if slot, ok := m[key]; ok {
 			delete(m, key)
-			return o, true
+			return g.release(slot), true
 		}
 	}
 	return store.StagedObject{}, false
@@ -226,14 +271,42 @@ func (g *generations) put(key string, o store.StagedObject, stage func(store.Sta
 		}
 	}
 	if len(g.cur) >= pairWindow {
-		for _, old := range g.prev {
-			if err := stage(old); err != nil {
-				return err
-			}
+		if err := g.stageAll(g.prev, stage); err != nil {
+			return err
 		}
-		clear(g.prev)
 		g.prev, g.cur = g.cur, g.prev
 	}
-	g.cur[key] = o
+	g.cur[key] = g.hold(o)
 	return nil
+}
+
+// stageAll stages alone everything waiting in m, and empties it.
+func (g *generations) stageAll(m map[string]int32, stage func(store.StagedObject) error) error {
+	for _, slot := range m {
+		if err := stage(g.release(slot)); err != nil {
+			return err
+		}
+	}
+	clear(m)
+	return nil
+}
+
+// hold keeps o in a free slot of the slab and returns the slot.
+func (g *generations) hold(o store.StagedObject) int32 {
+	if n := len(g.free); n > 0 {
+		slot := g.free[n-1]
+		g.free = g.free[:n-1]
+		g.slab[slot] = o
+		return slot
+	}
+	g.slab = append(g.slab, o)
+	return int32(len(g.slab) - 1)
+}
+
+// release takes what slot holds out of the slab and frees the slot.
+func (g *generations) release(slot int32) store.StagedObject {
+	o := g.slab[slot]
+	g.slab[slot] = store.StagedObject{}
+	g.free = append(g.free, slot)
+	return o
 }
