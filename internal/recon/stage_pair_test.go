@@ -44,8 +44,8 @@ func TestPairerMergesEachChargeIntoItsPaymentIntent(t *testing.T) {
 	must(p.add(store.StagedObject{Object: "payment_intent", ID: "pi_odd", ChargeID: "ch_odd"}, stage))
 	for i := 10; i < 10+3*pairWindow; i++ { // charges of payment intents never listed
 		must(p.add(charge(i), stage))
-		if n := len(p.charges.cur) + len(p.charges.prev); n > 2*pairWindow {
-			t.Fatalf("%d charges wait, more than two windows", n)
+		if n := len(p.charges.cur) + len(p.charges.prev); n > 2*pairWindow || len(p.charges.slab) > 2*pairWindow {
+			t.Fatalf("%d charges wait in %d slots, more than two windows", n, len(p.charges.slab))
 		}
 	}
 	must(p.drain(stage))
@@ -118,5 +118,54 @@ func TestListPaymentsStopsWhenEitherListFails(t *testing.T) {
 	}
 	if g.calls < 2 {
 		t.Fatalf("%d list calls counted", g.calls)
+	}
+}
+
+// pairedLister lists n payment intents and their charges, newest first,
+// one page of 100 after another.
+type pairedLister struct {
+	Lister
+	n int
+}
+
+func (l pairedLister) ListPaymentIntents(ctx context.Context, _ billing.Range, fn func(billing.Payment) error) error {
+	for i := l.n - 1; i >= 0; i-- {
+		if err := fn(billing.Payment{ID: fmt.Sprint("pi_", i), Status: "succeeded", LatestChargeID: fmt.Sprint("ch_", i),
+			Created: time.Unix(int64(i), 0)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l pairedLister) ListCharges(ctx context.Context, _ billing.Range, fn func(billing.Charge) error) error {
+	for i := l.n - 1; i >= 0; i-- {
+		if err := fn(billing.Charge{ID: fmt.Sprint("ch_", i), PaymentIntentID: fmt.Sprint("pi_", i), Status: "succeeded",
+			ReceiptEmail: fmt.Sprintf("c%d@example.test", i), Created: time.Unix(int64(i), 0)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestListPaymentsStagesEachPairOnce: over many pages (whose slices the
+// listing reuses), each payment intent is staged once, carrying its own
+// charge, and the objects and calls are counted.
+func TestListPaymentsStagesEachPairOnce(t *testing.T) {
+	const n = 25 * pageSize
+	g := &stager{buf: make([]store.StagedObject, 0, batchSize)}
+	if err := g.listPayments(t.Context(), pairedLister{n: n}, billing.Range{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.buf) != n || g.seen != 2*n || g.calls != 2*n/pageSize {
+		t.Fatalf("%d rows, %d seen, %d calls; want %d, %d, %d", len(g.buf), g.seen, g.calls, n, 2*n, 2*n/pageSize)
+	}
+	staged := map[string]bool{}
+	for _, o := range g.buf {
+		i := strings.TrimPrefix(o.ID, "pi_")
+		if o.Object != "payment_intent" || staged[o.ID] || o.Charge == nil || o.Charge.Email != "c"+i+"@example.test" {
+			t.Fatalf("row %+v: not one payment intent with its own charge", o)
+		}
+		staged[o.ID] = true
 	}
 }
