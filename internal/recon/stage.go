@@ -10,8 +10,8 @@ import (
 )
 
 // batchSize is how many listed objects go to the database per COPY: fifty
-// processor pages. Memory holds two batches, whatever the window: the one
-// being listed and the one being written.
+// processor pages. Memory holds copiers+1 batches, whatever the window:
+// the one being listed and those being written.
 const batchSize = 5000
 
 // pageSize is the processor's page: one list call per 100 objects.
