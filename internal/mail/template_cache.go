@@ -25,6 +25,8 @@ const maxCachedParts = 256
 type templateCache struct {
 	mu    sync.Mutex
 	parts map[partKey]*cachedPart
+	// limits are each render's caps: Render's, which tests may widen.
+	limits limits
 }
 
 type partKey struct{ name, src string }
@@ -44,13 +46,13 @@ type compiledPart struct {
 }
 
 func newTemplateCache() *templateCache {
-	return &templateCache{parts: map[partKey]*cachedPart{}}
+	return &templateCache{parts: map[partKey]*cachedPart{}, limits: defaultLimits()}
 }
 
 // render is Render through the cache: the same checks and caps, and the
 // same errors.
 func (tc *templateCache) render(c Content, data Data) (Content, error) {
-	out, problems := renderWith(c, data, defaultLimits(), nil, tc.compile)
+	out, problems := renderWith(c, data, tc.limits, nil, tc.compile)
 	if len(problems) > 0 {
 		return Content{}, invalid(problems)
 	}
