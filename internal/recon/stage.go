@@ -37,7 +37,7 @@ type stager struct {
 
 func newStager(st *store.Store, runID int64, faults *fault.Points) *stager {
 	return &stager{st: st, runID: runID, faults: faults, buf: make([]store.StagedObject, 0, batchSize),
-		recent: recentIDs{cur: map[string]bool{}, prev: map[string]bool{}}}
+		recent: newRecentIDs()}
 }
 
 // recentIDs remembers the ids of the last two pages listed. The processor's
@@ -45,6 +45,8 @@ func newStager(st *store.Store, runID int64, faults *fault.Points) *stager {
 // under a concurrent write and repeat an object of the page before, the
 // repeat is dropped here, since the staging keeps no key.
 type recentIDs struct{ cur, prev map[string]bool }
+
+func newRecentIDs() recentIDs { return recentIDs{cur: map[string]bool{}, prev: map[string]bool{}} }
 
 // repeated reports whether id was listed in the last two pages, and
 // remembers it.

@@ -126,7 +126,7 @@ func behind(a, b *sideList) *sideList {
 // slices come back through spare, so a million objects are not a million
 // allocations.
 func (l *sideList) list(ctx context.Context, list func(f *pageFiller) error) {
-	f := &pageFiller{ctx: ctx, side: l, recent: recentIDs{cur: map[string]bool{}, prev: map[string]bool{}}}
+	f := &pageFiller{ctx: ctx, side: l, recent: newRecentIDs()}
 	f.pg.objs = l.emptyPage()
 	err := list(f)
 	if err == nil {

@@ -8,7 +8,7 @@ import (
 // TestRecentIDsDropsARepeatAcrossAPageBoundary: an object listed again
 // within the next page is a repeat; the ids kept are at most two pages'.
 func TestRecentIDsDropsARepeatAcrossAPageBoundary(t *testing.T) {
-	r := recentIDs{cur: map[string]bool{}, prev: map[string]bool{}}
+	r := newRecentIDs()
 	for i := range pageSize {
 		if r.repeated(fmt.Sprint("pi_", i)) {
 			t.Fatalf("pi_%d is new", i)
