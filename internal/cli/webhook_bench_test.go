@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -344,6 +345,11 @@ func post(hc *http.Client, url, secret string, ev simEvent) error {
 		return err
 	}
 	defer resp.Body.Close()
+	// Read to the end: net/http reuses a connection only once its body is
+	// drained, and a closed one is a new TCP connection for the next event.
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("event for %s answered %s", ev.session, resp.Status)
 	}

@@ -6,6 +6,9 @@ import "context"
 // payments in parts, for the test that makes it do so.
 const PaymentsPartBlocks = partBlocks
 
+// MaxConns is the size of Open's pool.
+const MaxConns = maxConns
+
 // SubscriptionPaidBy reads subscriptionPaidBy for one payment intent.
 func (s *Store) SubscriptionPaidBy(ctx context.Context, paymentIntentID string) (string, error) {
 	var id string

@@ -19,6 +19,9 @@ const driverName = "postgres"
 // which covers a PostgreSQL that is still starting next to us.
 const pingTimeout = 5 * time.Second
 
+// maxConns bounds the connections Open's pool holds.
+const maxConns = 20
+
 // Store is the database. It is safe for concurrent use.
 type Store struct {
 	db *sqlx.DB
@@ -32,8 +35,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	// As many kept idle as may be open: with fewer, a burst (webhooks after
+	// an outage) closes each connection returned beyond the idle limit and
+	// opens a new one for the next request, a PostgreSQL backend started
+	// and warmed each time.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	if err := pingRetry(ctx, db.DB, pingTimeout); err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 	"time"
@@ -89,4 +90,27 @@ func TestOpenSendsParametersInOneRoundTrip(t *testing.T) {
 	require.Equal(t, `{"a": 1}`, out)
 	_, err = s.DB().ExecContext(ctx, `SELECT CAST($1 AS jsonb)`, []byte(`{"a": 1}`))
 	require.ErrorContains(t, err, "unsupported jsonb version", "[]byte goes as binary: binary_parameters is on")
+}
+
+// TestOpenKeepsEveryConnectionOfABurst: connections used at once are kept
+// for the next burst, not closed on return and opened again.
+func TestOpenKeepsEveryConnectionOfABurst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := store.Open(ctx, dbtest.URL(t))
+	require.NoError(t, err)
+	defer s.Close()
+	for range 2 {
+		conns := make([]*sql.Conn, store.MaxConns)
+		for i := range conns {
+			conns[i], err = s.DB().Conn(ctx)
+			require.NoError(t, err)
+		}
+		for _, c := range conns {
+			require.NoError(t, c.Close())
+		}
+	}
+	st := s.DB().Stats()
+	require.Zero(t, st.MaxIdleClosed, "connections closed on return")
+	require.Equal(t, store.MaxConns, st.OpenConnections)
 }
