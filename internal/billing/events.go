@@ -45,7 +45,11 @@ func (s *Service) HandleEvent(ctx context.Context, ev Event, source string) erro
 }
 
 func (s *Service) handleEvent(ctx context.Context, ev Event, source string) error {
-	done, err := s.storeEvent(ctx, ev, source)
+	var done bool
+	err := s.inEventSlot(ctx, func() (err error) {
+		done, err = s.storeEvent(ctx, ev, source)
+		return err
+	})
 	if err != nil || done {
 		return err
 	}
@@ -54,7 +58,12 @@ func (s *Service) handleEvent(ctx context.Context, ev Event, source string) erro
 		via = ViaEventCatchup
 	}
 	apply, fetchErr := s.prepare(ctx, ev, via)
-	out, handleErr, err := s.applyEvent(ctx, ev, apply, fetchErr)
+	var out Outcome
+	var handleErr error
+	err = s.inEventSlot(ctx, func() (err error) {
+		out, handleErr, err = s.applyEvent(ctx, ev, apply, fetchErr)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -66,6 +75,18 @@ func (s *Service) handleEvent(ctx context.Context, ev Event, source string) erro
 		s.faults.Hit(fault.FulfillAfterCommit)
 	}
 	return nil
+}
+
+// inEventSlot runs fn, database work of an event, once one of the event
+// slots is free (see DefaultEventSlots), or fails when ctx ends first.
+func (s *Service) inEventSlot(ctx context.Context, fn func() error) error {
+	select {
+	case s.eventSlots <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("wait for an event slot: %w", ctx.Err())
+	}
+	defer func() { <-s.eventSlots }()
+	return fn()
 }
 
 // storeEvent records the event's receipt and reports whether it is done

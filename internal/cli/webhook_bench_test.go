@@ -113,7 +113,7 @@ func envInt(b *testing.B, name string, def int) int {
 }
 
 // serveApp serves the stack's app on a loopback port and returns its URL.
-func serveApp(b *testing.B, ts *testStack) string {
+func serveApp(b testing.TB, ts *testStack) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -133,7 +133,7 @@ type simEvent struct {
 // paidCheckoutEvents makes n checkouts through setup (our checkout,
 // creating the order and the session), pays each at the simulator, and
 // returns the simulator's completion event of each.
-func paidCheckoutEvents(b *testing.B, ts *testStack, setup *billing.Service, n, workers int) []simEvent {
+func paidCheckoutEvents(b testing.TB, ts *testStack, setup *billing.Service, n, workers int) []simEvent {
 	ctx := context.Background()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -183,7 +183,7 @@ func simPay(base, session string) error {
 
 // listCompletions reads every checkout.session.completed event from the
 // simulator as the processor would deliver it, oldest first.
-func listCompletions(b *testing.B, base string) []simEvent {
+func listCompletions(b testing.TB, base string) []simEvent {
 	var out []simEvent
 	after := ""
 	for {
