@@ -30,6 +30,22 @@ func (s Span) Steal() (percent float64, ok bool) {
 	return 100 * float64(end.steal-s.start.steal) / float64(end.total-s.start.total), true
 }
 
+// ticksPerSecond is the unit of /proc/stat (USER_HZ, 100 on Linux).
+const ticksPerSecond = 100
+
+// BusySeconds is the CPU time, over all the machine's CPUs, spent on work
+// since the span started: neither idle, waiting for I/O, nor stolen.
+// Divided by the work done meanwhile it is what each piece cost the
+// machine, whoever (app, database, load generator) spent it.
+func (s Span) BusySeconds() (seconds float64, ok bool) {
+	end, err := readCPU()
+	if s.err != nil || err != nil || end.total <= s.start.total {
+		return 0, false
+	}
+	busy := (end.total - end.idle - end.steal) - (s.start.total - s.start.idle - s.start.steal)
+	return float64(busy) / ticksPerSecond, true
+}
+
 // StealText is Steal for a table: "37%", or "?" when unknown.
 func (s Span) StealText() string {
 	if p, ok := s.Steal(); ok {
@@ -52,8 +68,9 @@ const StealNote = "steal: the share of the machine's CPU time the host gave to o
 	"with the CPUs busy, at 30% the same work takes about 1.4 times as long"
 
 // cpuTimes is the first line of /proc/stat: the machine's CPU time in
-// ticks, all of it and the part the hypervisor gave to other guests.
-type cpuTimes struct{ total, steal int64 }
+// ticks, all of it, the part idle or waiting for I/O, and the part the
+// hypervisor gave to other guests.
+type cpuTimes struct{ total, idle, steal int64 }
 
 func readCPU() (cpuTimes, error) {
 	raw, err := os.ReadFile("/proc/stat")
@@ -65,7 +82,8 @@ func readCPU() (cpuTimes, error) {
 }
 
 // parseCPU reads "cpu user nice system idle iowait irq softirq steal …";
-// steal is the eighth value. Guest time is already counted in user.
+// idle and iowait are the fourth and fifth values, steal the eighth.
+// Guest time is already counted in user.
 func parseCPU(line string) (cpuTimes, error) {
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
@@ -78,7 +96,10 @@ func parseCPU(line string) (cpuTimes, error) {
 			return cpuTimes{}, fmt.Errorf("/proc/stat: %q: %w", s, err)
 		}
 		t.total += v
-		if i == 7 {
+		switch i {
+		case 3, 4:
+			t.idle += v
+		case 7:
 			t.steal = v
 		}
 	}

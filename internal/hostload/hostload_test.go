@@ -8,10 +8,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestParseCPUCountsStealAsTheEighthValue(t *testing.T) {
+func TestParseCPUCountsIdleAndSteal(t *testing.T) {
 	got, err := parseCPU("cpu  100 5 50 800 10 1 4 30 0 0")
 	require.NoError(t, err)
-	require.Equal(t, cpuTimes{total: 1000, steal: 30}, got)
+	require.Equal(t, cpuTimes{total: 1000, idle: 810, steal: 30}, got)
+}
+
+func TestBusySecondsCountsWorkOnThisMachine(t *testing.T) {
+	s := Start()
+	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); {
+	}
+	busy, ok := s.BusySeconds()
+	require.True(t, ok)
+	// This goroutine spun for 0.3 s of one CPU; the kernel counts in
+	// 10 ms ticks, and the rest of the machine may be busy too.
+	require.GreaterOrEqual(t, busy, 0.2)
 }
 
 func TestParseCPURefusesAnotherLine(t *testing.T) {
@@ -31,6 +42,8 @@ func TestSpanMeasuresOnThisMachine(t *testing.T) {
 	require.GreaterOrEqual(t, p, 0.0)
 	require.LessOrEqual(t, p, 100.0)
 	require.NotEqual(t, "?", s.StealText())
+	_, ok = Span{err: os.ErrNotExist}.BusySeconds()
+	require.False(t, ok)
 }
 
 func TestStealTextIsUnknownWithoutProcStat(t *testing.T) {
