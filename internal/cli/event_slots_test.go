@@ -42,14 +42,22 @@ func TestEventsShareTheirSlots(t *testing.T) {
 // held a little longer so that unbounded ones would overlap.
 type concurrentTxs struct {
 	billing.Store
-	open, peak atomic.Int32
+	atOnce
 }
 
 func (c *concurrentTxs) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
-	n := c.open.Add(1)
-	defer c.open.Add(-1)
-	for p := c.peak.Load(); n > p && !c.peak.CompareAndSwap(p, n); p = c.peak.Load() {
-	}
+	defer c.enter()()
 	time.Sleep(20 * time.Millisecond)
 	return c.Store.InTx(ctx, fn)
+}
+
+// atOnce counts what runs at once, and the most that ever did.
+type atOnce struct{ open, peak atomic.Int32 }
+
+// enter counts one more running, and returns what counts it done.
+func (a *atOnce) enter() (leave func()) {
+	n := a.open.Add(1)
+	for p := a.peak.Load(); n > p && !a.peak.CompareAndSwap(p, n); p = a.peak.Load() {
+	}
+	return func() { a.open.Add(-1) }
 }

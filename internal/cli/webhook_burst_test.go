@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,13 +100,10 @@ func timePages(t *testing.T, pages []string, n int, stop <-chan struct{}) map[st
 // (an event's first processor call) in flight at once.
 type callsInFlight struct {
 	billing.Processor
-	open, peak atomic.Int32
+	atOnce
 }
 
 func (c *callsInFlight) GetCheckoutSession(ctx context.Context, id string) (billing.Session, error) {
-	n := c.open.Add(1)
-	defer c.open.Add(-1)
-	for p := c.peak.Load(); n > p && !c.peak.CompareAndSwap(p, n); p = c.peak.Load() {
-	}
+	defer c.enter()()
 	return c.Processor.GetCheckoutSession(ctx, id)
 }

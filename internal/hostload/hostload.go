@@ -23,11 +23,21 @@ func Start() Span {
 // gave to other guests since the span started; ok is false when the
 // kernel does not say (no /proc/stat).
 func (s Span) Steal() (percent float64, ok bool) {
-	end, err := readCPU()
-	if s.err != nil || err != nil || end.total <= s.start.total {
+	d, ok := s.elapsed()
+	if !ok {
 		return 0, false
 	}
-	return 100 * float64(end.steal-s.start.steal) / float64(end.total-s.start.total), true
+	return 100 * float64(d.steal) / float64(d.total), true
+}
+
+// elapsed is the machine's CPU time since the span started; ok is false
+// when the kernel does not say, or no tick has passed.
+func (s Span) elapsed() (d cpuTimes, ok bool) {
+	end, err := readCPU()
+	if s.err != nil || err != nil || end.total <= s.start.total {
+		return cpuTimes{}, false
+	}
+	return cpuTimes{total: end.total - s.start.total, idle: end.idle - s.start.idle, steal: end.steal - s.start.steal}, true
 }
 
 // ticksPerSecond is the unit of /proc/stat (USER_HZ, 100 on Linux).
@@ -38,12 +48,11 @@ const ticksPerSecond = 100
 // Divided by the work done meanwhile it is what each piece cost the
 // machine, whoever (app, database, load generator) spent it.
 func (s Span) BusySeconds() (seconds float64, ok bool) {
-	end, err := readCPU()
-	if s.err != nil || err != nil || end.total <= s.start.total {
+	d, ok := s.elapsed()
+	if !ok {
 		return 0, false
 	}
-	busy := (end.total - end.idle - end.steal) - (s.start.total - s.start.idle - s.start.steal)
-	return float64(busy) / ticksPerSecond, true
+	return float64(d.total-d.idle-d.steal) / ticksPerSecond, true
 }
 
 // StealText is Steal for a table: "37%", or "?" when unknown.

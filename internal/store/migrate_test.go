@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/backstophq/backstop/internal/apperr"
-	"github.com/backstophq/backstop/internal/dbtest"
 	"github.com/backstophq/backstop/internal/store"
 )
 
@@ -58,12 +57,9 @@ func TestReadyRefusesPendingRiverMigration(t *testing.T) {
 
 func TestReadyRefusesSynchronousCommitOff(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
-	s, err := store.Open(ctx, dbtest.URL(t))
-	require.NoError(t, err)
-	defer s.Close()
+	ctx, s := t.Context(), opened(t)
 	s.DB().SetMaxOpenConns(1) // so the SET below holds for Ready's queries
-	_, err = s.DB().Exec(`SET synchronous_commit = off`)
+	_, err := s.DB().Exec(`SET synchronous_commit = off`)
 	require.NoError(t, err)
 	err = s.Ready(ctx)
 	require.True(t, apperr.Is(err, apperr.Unavailable), "%v", err)

@@ -20,6 +20,16 @@ func setup(t *testing.T) (*store.Store, context.Context) {
 	return store.New(dbtest.New(t)), context.Background()
 }
 
+// opened is a store opened as the app opens it (store.Open, its pool and
+// driver settings) on a fresh database, closed when the test ends.
+func opened(t *testing.T) *store.Store {
+	t.Helper()
+	s, err := store.Open(t.Context(), dbtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func count(t *testing.T, s *store.Store, q string) int {
 	t.Helper()
 	var n int
@@ -81,14 +91,11 @@ func TestOpenUnreachableIsUnavailable(t *testing.T) {
 // text; the store passes JSON as strings for that reason.
 func TestOpenSendsParametersInOneRoundTrip(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s, err := store.Open(ctx, dbtest.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s, ctx := opened(t), context.Background()
 	var out string
 	require.NoError(t, s.DB().GetContext(ctx, &out, `SELECT CAST(CAST($1 AS jsonb) AS text)`, `{"a": 1}`))
 	require.Equal(t, `{"a": 1}`, out)
-	_, err = s.DB().ExecContext(ctx, `SELECT CAST($1 AS jsonb)`, []byte(`{"a": 1}`))
+	_, err := s.DB().ExecContext(ctx, `SELECT CAST($1 AS jsonb)`, []byte(`{"a": 1}`))
 	require.ErrorContains(t, err, "unsupported jsonb version", "[]byte goes as binary: binary_parameters is on")
 }
 
@@ -96,13 +103,11 @@ func TestOpenSendsParametersInOneRoundTrip(t *testing.T) {
 // for the next burst, not closed on return and opened again.
 func TestOpenKeepsEveryConnectionOfABurst(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s, err := store.Open(ctx, dbtest.URL(t))
-	require.NoError(t, err)
-	defer s.Close()
+	s, ctx := opened(t), context.Background()
 	for range 2 {
 		conns := make([]*sql.Conn, store.MaxConns)
 		for i := range conns {
+			var err error
 			conns[i], err = s.DB().Conn(ctx)
 			require.NoError(t, err)
 		}
