@@ -16,6 +16,20 @@ import (
 // like the shared one if the test binary dies first).
 func Dedicated(t testing.TB) (*devpg.Server, string) {
 	t.Helper()
+	return dedicated(t, true)
+}
+
+// Durable is Dedicated with the settings production runs (fsync and
+// full_page_writes on, as `make run` starts it), for a benchmark whose
+// figures should be what a deployment sees: the shared test server trades
+// durability for speed, which makes every commit nearly free.
+func Durable(t testing.TB) (*devpg.Server, string) {
+	t.Helper()
+	return dedicated(t, false)
+}
+
+func dedicated(t testing.TB, fast bool) (*devpg.Server, string) {
+	t.Helper()
 	ctx := context.Background()
 	base, err := devpg.TempDir(dirPattern)
 	if err != nil {
@@ -25,7 +39,7 @@ func Dedicated(t testing.TB) (*devpg.Server, string) {
 		os.RemoveAll(base)
 		t.Fatal("dbtest:", err)
 	}
-	pg, err := devpg.Start(ctx, devpg.Options{Dir: filepath.Join(base, "pg"), Fast: true})
+	pg, err := devpg.Start(ctx, devpg.Options{Dir: filepath.Join(base, "pg"), Fast: fast})
 	if err != nil {
 		os.RemoveAll(base)
 		t.Fatal("dbtest:", err)
