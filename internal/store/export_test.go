@@ -15,3 +15,13 @@ func (s *Store) SubscriptionPaidBy(ctx context.Context, paymentIntentID string) 
 	err := s.db.GetContext(ctx, &id, `SELECT `+subscriptionPaidBy("$1"), paymentIntentID)
 	return id, err
 }
+
+// MaxPrepared bounds the statements a store keeps prepared.
+const MaxPrepared = maxPrepared
+
+// PreparedCount is how many statements s keeps prepared.
+func (s *Store) PreparedCount() int {
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	return len(s.stmts.m)
+}

@@ -24,7 +24,8 @@ const maxConns = 20
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	stmts *statements
 }
 
 // Open connects to the PostgreSQL at url and pings it, retrying for about
@@ -87,7 +88,7 @@ func pingRetry(ctx context.Context, db *sql.DB, within time.Duration) error {
 }
 
 // New wraps an open database, for tests and callers that manage the pool.
-func New(db *sqlx.DB) *Store { return &Store{db: db} }
+func New(db *sqlx.DB) *Store { return &Store{db: db, stmts: newStatements(db)} }
 
 // DB returns the pool, for River's driver and for tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
@@ -95,9 +96,12 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 // Close closes the pool.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Tx is a transaction begun by InTx.
+// Tx is a transaction begun by InTx. Its statements with parameters run
+// prepared (statements.go); a Tx made without stmts runs them unprepared.
 type Tx struct {
 	*sqlx.Tx
+	stmts *statements
+	inTx  map[string]*sqlx.Stmt // this transaction's, by query
 }
 
 // SQL returns the underlying *sql.Tx, for River's InsertTx.
@@ -117,7 +121,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{Tx: sqlTx}); err != nil {
+	if err := fn(&Tx{Tx: sqlTx, stmts: s.stmts}); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
