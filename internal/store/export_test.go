@@ -25,3 +25,6 @@ func (s *Store) PreparedCount() int {
 	defer s.stmts.mu.Unlock()
 	return len(s.stmts.m)
 }
+
+// OrdersByKeyRange is the query OrdersByKeyPrefix runs.
+const OrdersByKeyRange = ordersByKeyRange

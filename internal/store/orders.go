@@ -209,12 +209,33 @@ func (t *Tx) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error)
 // OrdersByKeyPrefix returns the orders whose idempotency key starts with
 // prefix, oldest first: every order one checkout form started.
 func (t *Tx) OrdersByKeyPrefix(ctx context.Context, prefix string) ([]billing.Order, error) {
-	const q = `SELECT ` + orderColumns + ` FROM orders WHERE starts_with(idempotency_key, $1) ORDER BY id LIMIT 20`
+	end, err := prefixRangeEnd(prefix)
+	if err != nil {
+		return nil, err
+	}
 	out := []billing.Order{}
-	if err := t.SelectContext(ctx, &out, q, prefix); err != nil {
+	if err := t.SelectContext(ctx, &out, ordersByKeyRange, prefix, end); err != nil {
 		return nil, fmt.Errorf("orders by key prefix: %w", mapErr(err))
 	}
 	return out, nil
+}
+
+// ordersByKeyRange reads the orders whose key is in [$1, $2) in byte order,
+// the range the index of migration 00021 answers.
+const ordersByKeyRange = `SELECT ` + orderColumns + ` FROM orders
+	WHERE idempotency_key COLLATE "C" >= $1 AND idempotency_key COLLATE "C" < $2
+	ORDER BY id LIMIT 20`
+
+// prefixRangeEnd is the least string above, in byte order, every string
+// that starts with prefix: prefix with its last byte raised by one. It
+// takes only a prefix that ends in a printable ASCII character (a
+// checkout form's "form:<token>:" does), for which that is valid text.
+func prefixRangeEnd(prefix string) (string, error) {
+	n := len(prefix)
+	if n == 0 || prefix[n-1] < ' ' || prefix[n-1] > '~' {
+		return "", apperr.New(apperr.Invalid, fmt.Sprintf("key prefix %q must end in a printable ASCII character", prefix))
+	}
+	return prefix[:n-1] + string(prefix[n-1]+1), nil
 }
 
 // RecentPurchases returns the paid or fulfilled orders of email for plan
