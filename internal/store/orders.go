@@ -188,7 +188,7 @@ func (t *Tx) exec(ctx context.Context, what, q string, args ...any) error {
 
 // Plan and Plans read the catalogue inside the transaction.
 func (t *Tx) Plan(ctx context.Context, code string) (billing.Plan, error) {
-	const q = `SELECT code, name, amount, currency, interval, active FROM plans WHERE code = $1`
+	const q = `SELECT ` + planColumns + ` FROM plans WHERE code = $1`
 	var p billing.Plan
 	if err := t.GetContext(ctx, &p, q, code); err != nil {
 		return billing.Plan{}, apperr.Wrap(apperr.KindOf(mapErr(err)), "no plan "+strconv.Quote(code), err)
@@ -198,7 +198,7 @@ func (t *Tx) Plan(ctx context.Context, code string) (billing.Plan, error) {
 
 // Plans returns the catalogue, or only what customers can buy now.
 func (t *Tx) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error) {
-	const q = `SELECT code, name, amount, currency, interval, active FROM plans WHERE active OR NOT $1 ORDER BY amount, code`
+	const q = `SELECT ` + planColumns + ` FROM plans WHERE active OR NOT $1 ORDER BY amount, code`
 	plans := []billing.Plan{}
 	if err := t.SelectContext(ctx, &plans, q, activeOnly); err != nil {
 		return nil, fmt.Errorf("list plans: %w", mapErr(err))

@@ -28,11 +28,16 @@ func (s *Store) UpsertPlan(ctx context.Context, p billing.Plan) error {
 	return nil
 }
 
+// planColumns are every field of billing.Plan, for each read of a plan: a
+// read inside a transaction that left one_time out once sold a one-payment
+// plan as a renewing subscription.
+const planColumns = `code, name, amount, currency, interval, one_time, active`
+
 // Plans returns the catalogue ordered by amount then code; with activeOnly,
 // only the plans customers can buy now.
 func (s *Store) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, error) {
 	const q = `
-		SELECT code, name, amount, currency, interval, one_time, active
+		SELECT ` + planColumns + `
 		FROM plans
 		WHERE active OR NOT $1
 		ORDER BY amount, code`
@@ -46,7 +51,7 @@ func (s *Store) Plans(ctx context.Context, activeOnly bool) ([]billing.Plan, err
 // Plan returns the plan with code, active or not, or an apperr NotFound.
 func (s *Store) Plan(ctx context.Context, code string) (billing.Plan, error) {
 	const q = `
-		SELECT code, name, amount, currency, interval, one_time, active
+		SELECT ` + planColumns + `
 		FROM plans
 		WHERE code = $1`
 	var p billing.Plan
