@@ -75,7 +75,7 @@ func (s *Store) TemplateDraft(ctx context.Context, name string) (TemplateDraft, 
 // LockTemplateDraft reads the draft of a template FOR UPDATE, or gives an
 // apperr NotFound when it has none.
 func (t *Tx) LockTemplateDraft(ctx context.Context, name string) (TemplateDraft, error) {
-	return templateDraft(ctx, t.Tx, name, " FOR UPDATE")
+	return templateDraft(ctx, t, name, " FOR UPDATE")
 }
 
 func templateDraft(ctx context.Context, q sqlx.QueryerContext, name, lock string) (TemplateDraft, error) {

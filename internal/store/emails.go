@@ -81,7 +81,7 @@ func (s *Store) LatestTemplate(ctx context.Context, name string) (EmailTemplate,
 // LatestTemplate is Store.LatestTemplate inside the transaction, so an email
 // is rendered from the version the transaction sees.
 func (t *Tx) LatestTemplate(ctx context.Context, name string) (EmailTemplate, error) {
-	return latestTemplate(ctx, t.Tx, name)
+	return latestTemplate(ctx, t, name)
 }
 
 func latestTemplate(ctx context.Context, q sqlx.QueryerContext, name string) (EmailTemplate, error) {
@@ -126,7 +126,7 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, t EmailTemplate) (Ema
 // InsertTemplateVersion is Store.InsertTemplateVersion in the transaction,
 // for a publish or a revert that checks the live version under its lock.
 func (t *Tx) InsertTemplateVersion(ctx context.Context, v EmailTemplate) (EmailTemplate, error) {
-	return insertTemplateVersion(ctx, t.Tx, v)
+	return insertTemplateVersion(ctx, t, v)
 }
 
 func insertTemplateVersion(ctx context.Context, q sqlx.QueryerContext, t EmailTemplate) (EmailTemplate, error) {

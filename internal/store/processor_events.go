@@ -59,9 +59,9 @@ func (s *Store) StoreEvent(ctx context.Context, ev billing.Event, source string)
 		SELECT id, processed_at, attempts, given_up_at FROM processor_events
 		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ins)`
 	var st billing.EventState
-	err := s.db.GetContext(ctx, &st, q, ev.ID, ev.Type, ev.ObjectID, string(ev.Raw), source, ev.Created.UTC())
+	err := s.get(ctx, &st, q, ev.ID, ev.Type, ev.ObjectID, string(ev.Raw), source, ev.Created.UTC())
 	if errors.Is(err, sql.ErrNoRows) {
-		err = s.db.GetContext(ctx, &st, readEvent, ev.ID)
+		err = s.get(ctx, &st, readEvent, ev.ID)
 	}
 	if err != nil {
 		return billing.EventState{}, fmt.Errorf("store processor event %s: %w", ev.ID, mapErr(err))

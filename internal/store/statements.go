@@ -63,6 +63,18 @@ func (s *statements) get(ctx context.Context, q string) *sqlx.Stmt {
 	return st
 }
 
+// get is s.db.GetContext with q prepared, for the statements outside a
+// transaction that every event runs (a Stmt of the pool prepares itself on
+// whichever connection runs it).
+func (s *Store) get(ctx context.Context, dest any, q string, args ...any) error {
+	if len(args) > 0 {
+		if st := s.stmts.get(ctx, q); st != nil {
+			return st.GetContext(ctx, dest, args...)
+		}
+	}
+	return s.db.GetContext(ctx, dest, q, args...)
+}
+
 // The methods below shadow *sqlx.Tx's so that every Tx method runs its
 // statements prepared on the transaction's connection (database/sql
 // prepares a kept statement on each connection once and reuses it there).
