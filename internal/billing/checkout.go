@@ -230,11 +230,8 @@ func (s *Service) ReturnFromCheckout(ctx context.Context, sessionID string) (Ord
 // serveSession fulfils a session the processor says is paid, through the
 // customer's own flow (return_page), and returns its order as it now is.
 func (s *Service) serveSession(ctx context.Context, sess Session) (Order, error) {
-	facts, err := s.withCharge(ctx, FromSession(sess))
+	facts, err := s.sessionFacts(ctx, sess)
 	if err != nil {
-		return Order{}, err
-	}
-	if facts, err = s.withSubscription(ctx, facts, sess); err != nil {
 		return Order{}, err
 	}
 	if sess.Paid() {

@@ -39,11 +39,8 @@ func (s *Service) prepareCompletion(ctx context.Context, sessionID string, via V
 	if err != nil || !sess.Paid() {
 		return nil, err
 	}
-	facts, err := s.withCharge(ctx, FromSession(sess))
+	facts, err := s.sessionFacts(ctx, sess)
 	if err != nil {
-		return nil, err
-	}
-	if facts, err = s.withSubscription(ctx, facts, sess); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, tx Tx) (Outcome, error) {
@@ -65,7 +62,7 @@ func (s *Service) preparePayment(ctx context.Context, id string, via Via) (effec
 		// our metadata, and serving it here would rebuild a second order.
 		return nil, nil
 	}
-	facts, err := s.withCharge(ctx, FromPayment(pi))
+	facts, err := s.withCharge(ctx, FromPayment(pi), pi.LatestCharge)
 	if err != nil {
 		return nil, err
 	}
@@ -123,15 +120,37 @@ func (s *Service) prepareDispute(ctx context.Context, ev Event) (effect, error) 
 	}, nil
 }
 
-// withCharge reads the payment's charge from the processor, so a payment
-// refunded or disputed before its completion was handled is not served.
-func (s *Service) withCharge(ctx context.Context, p PaidCheckout) (PaidCheckout, error) {
+// sessionFacts are the facts of a session's payment with its charge's and,
+// for a subscription, its first invoice and the subscription: taken from
+// the session when the processor returned them expanded in it (one call
+// an event, where reading each was four), read one by one otherwise.
+func (s *Service) sessionFacts(ctx context.Context, sess Session) (PaidCheckout, error) {
+	var known *Charge
+	if sess.PaymentIntent != nil {
+		known = sess.PaymentIntent.LatestCharge
+	}
+	facts, err := s.withCharge(ctx, FromSession(sess), known)
+	if err != nil {
+		return facts, err
+	}
+	return s.withSubscription(ctx, facts, sess)
+}
+
+// withCharge adds the payment's charge as the processor has it, so a
+// payment refunded or disputed before its completion was handled is not
+// served. known is the charge when the processor already returned it
+// (expanded in the same answer); otherwise it is read.
+func (s *Service) withCharge(ctx context.Context, p PaidCheckout, known *Charge) (PaidCheckout, error) {
 	if p.ChargeID == "" {
 		return p, nil
 	}
-	ch, err := s.proc.GetCharge(ctx, p.ChargeID)
-	if err != nil {
-		return p, err
+	ch := known
+	if ch == nil || ch.ID != p.ChargeID {
+		read, err := s.proc.GetCharge(ctx, p.ChargeID)
+		if err != nil {
+			return p, err
+		}
+		ch = &read
 	}
 	p.Refunded, p.Disputed = ch.Refunded, ch.Disputed
 	return p, nil

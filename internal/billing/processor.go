@@ -96,8 +96,12 @@ type Session struct {
 	// session completed: the subscription and its first invoice.
 	SubscriptionID string
 	InvoiceID      string
-	Created        time.Time
-	ExpiresAt      time.Time
+	// Invoice and Subscription are those two when the processor returned
+	// them expanded, so handling a completion reads the processor once.
+	Invoice      *Invoice
+	Subscription *Subscription
+	Created      time.Time
+	ExpiresAt    time.Time
 }
 
 // Paid reports whether the customer's money is in.
@@ -111,7 +115,9 @@ type Payment struct {
 	Currency       string
 	Metadata       map[string]string
 	LatestChargeID string
-	ReceiptEmail   string
+	// LatestCharge is that charge when the processor returned it expanded.
+	LatestCharge *Charge
+	ReceiptEmail string
 	// InvoiceID is the invoice this payment pays: a subscription's, served
 	// through that invoice (its session for the first one), never as a
 	// payment of its own.

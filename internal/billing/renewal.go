@@ -240,7 +240,7 @@ func (s *Service) prepareInvoice(ctx context.Context, id string, via Via) (effec
 	}
 	switch {
 	case in.Paid:
-		facts, err := s.withCharge(ctx, FromInvoice(in, sub))
+		facts, err := s.withCharge(ctx, FromInvoice(in, sub), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -272,16 +272,25 @@ func (s *Service) withSubscription(ctx context.Context, p PaidCheckout, sess Ses
 	if sess.InvoiceID == "" || sess.SubscriptionID == "" || !sess.Paid() {
 		return p, nil
 	}
-	in, err := s.proc.GetInvoice(ctx, sess.InvoiceID)
-	if err != nil {
-		return p, err
+	// Taken from the session when it came with them expanded.
+	in, sub := sess.Invoice, sess.Subscription
+	if in == nil || in.ID != sess.InvoiceID {
+		read, err := s.proc.GetInvoice(ctx, sess.InvoiceID)
+		if err != nil {
+			return p, err
+		}
+		in = &read
 	}
-	sub, err := s.proc.GetSubscription(ctx, sess.SubscriptionID)
-	if err != nil {
-		return p, err
+	if sub == nil || sub.ID != sess.SubscriptionID {
+		read, err := s.proc.GetSubscription(ctx, sess.SubscriptionID)
+		if err != nil {
+			return p, err
+		}
+		sub = &read
 	}
 	if in.First() {
-		p.Invoice, p.Subscription = &in, &sub
+		inv, subscription := *in, *sub
+		p.Invoice, p.Subscription = &inv, &subscription
 	}
 	return p, nil
 }

@@ -27,9 +27,17 @@ func toSession(cs *stripe.CheckoutSession) billing.Session {
 	pi := cs.PaymentIntent
 	if sub := cs.Subscription; sub != nil {
 		s.SubscriptionID = sub.ID
+		if expanded(sub.Object) {
+			out := toSubscription(sub)
+			s.Subscription = &out
+		}
 	}
 	if inv := cs.Invoice; inv != nil {
 		s.InvoiceID = inv.ID
+		if expanded(inv.Object) {
+			out := toInvoice(inv)
+			s.Invoice = &out
+		}
 		if pi == nil && inv.PaymentIntent != nil {
 			// Subscription mode: the payment is the first invoice's.
 			pi = inv.PaymentIntent
@@ -46,7 +54,7 @@ func toSession(cs *stripe.CheckoutSession) billing.Session {
 }
 
 func toPayment(pi *stripe.PaymentIntent) billing.Payment {
-	return billing.Payment{
+	p := billing.Payment{
 		ID:             pi.ID,
 		Status:         string(pi.Status),
 		Amount:         pi.Amount,
@@ -58,6 +66,11 @@ func toPayment(pi *stripe.PaymentIntent) billing.Payment {
 		InvoiceReason:  invoiceReason(pi.Invoice),
 		Created:        unixTime(pi.Created),
 	}
+	if ch := pi.LatestCharge; ch != nil && expanded(ch.Object) {
+		c := toCharge(ch)
+		p.LatestCharge = &c
+	}
+	return p
 }
 
 // invoiceReason is the billing reason of an expanded invoice.

@@ -15,6 +15,10 @@ func TestSessionConversionHandlesEachShapeOfPaymentIntent(t *testing.T) {
 	sessions := map[string]string{
 		"cs_unpaid": `{"id":"cs_unpaid","object":"checkout.session","status":"open","payment_status":"unpaid","payment_intent":null,"customer_email":"a@example.test","created":1700000000}`,
 		"cs_id":     `{"id":"cs_id","object":"checkout.session","payment_intent":"pi_1","customer_email":null,"customer_details":{"email":"b@example.test"}}`,
+		"cs_sub": `{"id":"cs_sub","object":"checkout.session","mode":"subscription","status":"complete","payment_status":"paid","payment_intent":null,
+			"subscription":{"id":"sub_1","object":"subscription","status":"active","current_period_end":1731536000},
+			"invoice":{"id":"in_1","object":"invoice","billing_reason":"subscription_create","paid":true,"subscription":"sub_1",
+				"payment_intent":{"id":"pi_3","object":"payment_intent","status":"succeeded","latest_charge":{"id":"ch_3","object":"charge","refunded":true}}}}`,
 		"cs_full": `{"id":"cs_full","object":"checkout.session","status":"complete","payment_status":"paid","amount_total":24900,"currency":"usd",
 			"client_reference_id":"order_42","metadata":{"order_id":"order_42"},"expires_at":1700086400,
 			"payment_intent":{"id":"pi_2","object":"payment_intent","status":"succeeded","amount":24900,"currency":"usd","latest_charge":"ch_2","receipt_email":"c@example.test","metadata":{"order_id":"order_42"},"created":1700000100}}`,
@@ -32,7 +36,9 @@ func TestSessionConversionHandlesEachShapeOfPaymentIntent(t *testing.T) {
 	require.Equal(t, "a@example.test", unpaid.CustomerEmail)
 	require.Equal(t, time.Unix(1700000000, 0).UTC(), unpaid.Created)
 	require.True(t, unpaid.ExpiresAt.IsZero())
-	require.Equal(t, []string{"payment_intent"}, api.requests()[0].Query["expand[0]"])
+	q := api.requests()[0].Query
+	require.Equal(t, []string{"payment_intent.latest_charge", "invoice.payment_intent.latest_charge", "subscription"},
+		[]string{q.Get("expand[0]"), q.Get("expand[1]"), q.Get("expand[2]")})
 
 	idOnly, err := c.GetCheckoutSession(ctx, "cs_id")
 	require.NoError(t, err)
@@ -52,6 +58,20 @@ func TestSessionConversionHandlesEachShapeOfPaymentIntent(t *testing.T) {
 	require.Equal(t, "order_42", full.ClientReferenceID)
 	require.Equal(t, map[string]string{"order_id": "order_42"}, full.Metadata)
 	require.Equal(t, time.Unix(1700086400, 0).UTC(), full.ExpiresAt)
+	require.Nil(t, full.Invoice)
+	require.Nil(t, full.Subscription)
+
+	// Expanded all the way, a subscription's completion needs no other read.
+	sub, err := c.GetCheckoutSession(ctx, "cs_sub")
+	require.NoError(t, err)
+	require.Equal(t, "pi_3", sub.PaymentIntentID, "the first invoice's payment")
+	require.Equal(t, "ch_3", sub.PaymentIntent.LatestChargeID)
+	require.NotNil(t, sub.PaymentIntent.LatestCharge)
+	require.True(t, sub.PaymentIntent.LatestCharge.Refunded)
+	require.Equal(t, "in_1", sub.Invoice.ID)
+	require.True(t, sub.Invoice.First())
+	require.Equal(t, "sub_1", sub.Subscription.ID)
+	require.Equal(t, time.Unix(1731536000, 0).UTC(), sub.Subscription.CurrentPeriodEnd)
 }
 
 func TestChargeDisputeAndRefundConversions(t *testing.T) {

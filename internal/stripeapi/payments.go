@@ -7,14 +7,16 @@ import (
 	stripe "github.com/stripe/stripe-go/v76"
 )
 
-// GetPaymentIntent retrieves a payment intent. Errors: Invalid for an empty
-// id, NotFound for an unknown one, Unavailable.
+// GetPaymentIntent retrieves a payment intent with its latest charge
+// expanded. Errors: Invalid for an empty id, NotFound for an unknown one,
+// Unavailable.
 func (c *Client) GetPaymentIntent(ctx context.Context, id string) (billing.Payment, error) {
 	if err := required("payment intent id", id); err != nil {
 		return billing.Payment{}, err
 	}
 	p := &stripe.PaymentIntentParams{}
 	p.Context = ctx
+	p.AddExpand("latest_charge") // what handling its success reads next
 	pi, err := c.api.PaymentIntents.Get(id, p)
 	if err != nil {
 		return billing.Payment{}, fail("get payment intent "+id, err)
