@@ -234,13 +234,13 @@ func (s *Service) prepareInvoice(ctx context.Context, id string, via Via) (effec
 	if err != nil || in.SubscriptionID == "" {
 		return nil, err
 	}
-	sub, err := s.proc.GetSubscription(ctx, in.SubscriptionID)
+	sub, err := s.invoiceSubscription(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case in.Paid:
-		facts, err := s.withCharge(ctx, FromInvoice(in, sub), nil)
+		facts, err := s.withCharge(ctx, FromInvoice(in, sub), in.Charge)
 		if err != nil {
 			return nil, err
 		}
@@ -264,6 +264,15 @@ func (s *Service) prepareSubscription(ctx context.Context, id string) (effect, e
 	return func(ctx context.Context, tx Tx) (Outcome, error) {
 		return s.subscriptionChanged(ctx, tx, sub)
 	}, nil
+}
+
+// invoiceSubscription is the invoice's subscription: the one expanded in
+// it, else read.
+func (s *Service) invoiceSubscription(ctx context.Context, in Invoice) (Subscription, error) {
+	if sub := in.Subscription; sub != nil && sub.ID == in.SubscriptionID {
+		return *sub, nil
+	}
+	return s.proc.GetSubscription(ctx, in.SubscriptionID)
 }
 
 // withSubscription adds to a subscription-mode session's facts its first

@@ -54,6 +54,11 @@ type Invoice struct {
 	SubscriptionMetadata map[string]string
 	PaidAt               time.Time
 	Created              time.Time
+	// Subscription and Charge are the invoice's subscription and charge
+	// when the processor returned them expanded (GetInvoice asks), so
+	// handling a renewal's event reads the processor once.
+	Subscription *Subscription
+	Charge       *Charge
 }
 
 // First reports whether the invoice is the subscription's first: the

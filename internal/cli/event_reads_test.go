@@ -32,16 +32,7 @@ func TestACompletionReadsTheProcessorOnce(t *testing.T) {
 			s.simPost(t, "/_sim/checkout/"+session+"/pay", `{"card":"4242424242424242"}`)
 			body := s.event(t, billing.EventCheckoutCompleted)
 
-			before := s.simStats(t)
-			require.Equal(t, http.StatusOK, s.deliver(t, body))
-			after := s.simStats(t)
-			calls := map[string]int{}
-			for k, n := range after {
-				if d := n - before[k]; d > 0 {
-					calls[k] = d
-				}
-			}
-			require.Equal(t, map[string]int{"GET /v1/checkout/sessions/{id}": 1}, calls)
+			require.Equal(t, map[string]int{"GET /v1/checkout/sessions/{id}": 1}, s.callsToDeliver(t, body))
 
 			s.requireOneEffect(t, order.ID)
 			want := 0
@@ -53,6 +44,40 @@ func TestACompletionReadsTheProcessorOnce(t *testing.T) {
 				"the subscription recorded from the one answer")
 			require.Equal(t, want, s.count(t, `SELECT count(*) FROM invoices WHERE subscription_id IS NOT NULL`),
 				"its first invoice recorded from the one answer")
+			if !plan.Renews() {
+				// Its payment's own event reads the payment with its charge.
+				pi := s.event(t, billing.EventPaymentSucceeded)
+				require.Equal(t, map[string]int{"GET /v1/payment_intents/{id}": 1}, s.callsToDeliver(t, pi))
+				s.requireOneEffect(t, order.ID)
+			}
 		})
 	}
+}
+
+// TestARenewalReadsTheProcessorOnce: a renewal's invoice.paid reads the
+// invoice once, with its subscription and charge expanded, and grants the
+// new period as before.
+func TestARenewalReadsTheProcessorOnce(t *testing.T) {
+	s := newTestStack(t)
+	_, sub := s.boughtYearly(t, "renews-once@example.test", "4242424242424242")
+	s.advanceSim(t, simYear+3600)
+	body := s.event(t, billing.EventInvoicePaid)
+	require.Equal(t, map[string]int{"GET /v1/invoices/{id}": 1}, s.callsToDeliver(t, body))
+	require.Equal(t, 2, s.count(t, `SELECT count(*) FROM invoice_grants WHERE subscription_id = $1`, sub))
+	require.Len(t, s.emailMessages(t, "renews-once@example.test", "renewal_receipt"), 1)
+}
+
+// callsToDeliver delivers a signed event and returns the processor calls
+// that handling it made, by endpoint.
+func (s *testStack) callsToDeliver(t *testing.T, body []byte) map[string]int {
+	t.Helper()
+	before := s.simStats(t)
+	require.Equal(t, http.StatusOK, s.deliver(t, body))
+	calls := map[string]int{}
+	for k, n := range s.simStats(t) {
+		if d := n - before[k]; d > 0 {
+			calls[k] = d
+		}
+	}
+	return calls
 }

@@ -7,14 +7,17 @@ import (
 	stripe "github.com/stripe/stripe-go/v76"
 )
 
-// GetInvoice retrieves an invoice. Errors: Invalid for an empty id,
-// NotFound for an unknown one, Unavailable.
+// GetInvoice retrieves an invoice with its subscription and charge
+// expanded: what handling a renewal's event needs, in one call. Errors:
+// Invalid for an empty id, NotFound for an unknown one, Unavailable.
 func (c *Client) GetInvoice(ctx context.Context, id string) (billing.Invoice, error) {
 	if err := required("invoice id", id); err != nil {
 		return billing.Invoice{}, err
 	}
 	p := &stripe.InvoiceParams{}
 	p.Context = ctx
+	p.AddExpand("subscription")
+	p.AddExpand("charge")
 	in, err := c.api.Invoices.Get(id, p)
 	if err != nil {
 		return billing.Invoice{}, fail("get invoice "+id, err)
@@ -84,12 +87,20 @@ func toInvoice(in *stripe.Invoice) billing.Invoice {
 	}
 	if in.Subscription != nil {
 		out.SubscriptionID = in.Subscription.ID
+		if expanded(in.Subscription.Object) {
+			sub := toSubscription(in.Subscription)
+			out.Subscription = &sub
+		}
 	}
 	if in.PaymentIntent != nil {
 		out.PaymentIntentID = in.PaymentIntent.ID
 	}
 	if in.Charge != nil {
 		out.ChargeID = in.Charge.ID
+		if expanded(in.Charge.Object) {
+			ch := toCharge(in.Charge)
+			out.Charge = &ch
+		}
 	}
 	if d := in.SubscriptionDetails; d != nil {
 		out.SubscriptionMetadata = d.Metadata
