@@ -67,7 +67,7 @@ bench-sweep: ## only the sweep against the seed's per-charge loop (BACKSTOP_BENC
 	go test -run '^$$' -bench SweepVersusLoop -benchmem -timeout 30m ./internal/recon
 
 .PHONY: bench-webhooks
-bench-webhooks: ## only the webhook throughput load generator (BACKSTOP_BENCH_EVENTS, BACKSTOP_BENCH_CLIENTS)
+bench-webhooks: ## only the webhook throughput load generator (BACKSTOP_BENCH_EVENTS, BACKSTOP_BENCH_CLIENTS, BACKSTOP_BENCH_FAST_PG=1)
 	go test -run '^$$' -bench WebhookThroughput -benchtime 1x -timeout 30m ./internal/cli
 
 .PHONY: generate
