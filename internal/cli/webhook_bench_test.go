@@ -54,7 +54,8 @@ const simEvents = 400
 // signed with the webhook secret, to the app over HTTP: every event is
 // verified, stored, deduplicated, checked against the processor (the
 // session, with its charge and, for a subscription, its first invoice and
-// the subscription expanded in the same answer) and fulfilled. It prints three figures:
+// the subscription expanded in the same answer) and fulfilled. It prints
+// three figures:
 //
 //   - against the simulator through the stack's own client, at its default
 //     rate budget: events/s and the share of the budget's bound (the
