@@ -52,6 +52,17 @@ func TestIncidentAfterOutage(t *testing.T) {
 	var ran map[string]any
 	require.NoError(t, json.Unmarshal([]byte(w.backstop(append([]string{"incident", "run"}, window...)...)), &ran))
 	require.Equal(t, map[string]any{"count": 30.0, "amount": 30 * 24900.0, "done": 30.0}, ran["by_action"].(map[string]any)["provision"])
+	if w.count(`SELECT count(*) FROM orders WHERE status = 'fulfilled' AND fulfilled_via = 'incident'`) != 30 {
+		// Seen once (29, under a full make test as an ordinary user) and
+		// not reproduced since: say what each order and payment became.
+		w.logRows(`SELECT o.id, o.email, o.status, o.fulfilled_via, o.checkout_session_id, o.payment_intent_id,
+			ip.payment_intent_id AS incident_payment, ip.order_id AS staged_order, ip.public_ref AS staged_ref,
+			ip.session_id AS staged_session, ip.outcome
+			FROM orders o FULL JOIN (SELECT * FROM incident_payments WHERE incident_id = (SELECT max(id) FROM incidents)) ip
+				ON ip.order_id = o.id
+			ORDER BY o.id`)
+		w.logRows(`SELECT kind, subject, status FROM mismatches`)
+	}
 	require.Equal(t, 30, w.count(`SELECT count(*) FROM orders WHERE status = 'fulfilled' AND fulfilled_via = 'incident'`))
 	require.Equal(t, 30, w.count(`SELECT count(DISTINCT payment_intent_id) FROM orders WHERE fulfilled_via = 'incident'`))
 	grants := w.count(`SELECT count(*) FROM entitlement_grants`)

@@ -216,6 +216,25 @@ func (w *world) count(q string, args ...any) int {
 	return n
 }
 
+// logRows logs every row q returns, for a failure's diagnosis.
+func (w *world) logRows(q string) {
+	w.t.Helper()
+	rows, err := w.db.Queryx(q)
+	if err != nil {
+		w.t.Logf("%s: %v", q, err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		row := map[string]any{}
+		if err := rows.MapScan(row); err != nil {
+			w.t.Logf("scan: %v", err)
+			return
+		}
+		w.t.Logf("%v", row)
+	}
+}
+
 func randHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
