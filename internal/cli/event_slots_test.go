@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/backstophq/backstop/internal/billing"
-	"github.com/backstophq/backstop/internal/stripeapi"
 )
 
 // TestEventsShareTheirSlots: twelve events handled at once with three
@@ -19,8 +18,7 @@ import (
 func TestEventsShareTheirSlots(t *testing.T) {
 	t.Parallel()
 	ts := newTestStack(t)
-	fast, err := stripeapi.New(stripeapi.Config{SecretKey: testAPIKey, APIBase: ts.sim.URL, RatePerSec: 1e6})
-	require.NoError(t, err)
+	fast := ts.unbudgeted(t)
 	evs := paidCheckoutEvents(t, ts, ts.billingWith(fast), 12, 4)
 	counting := &concurrentTxs{Store: ts.billingStore}
 	svc := billing.NewService(billing.Deps{Store: counting, Processor: fast, BaseURL: ts.cfg.BaseURL, EventSlots: 3})

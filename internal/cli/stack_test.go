@@ -18,6 +18,7 @@ import (
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/dbtest"
+	"github.com/backstophq/backstop/internal/stripeapi"
 	"github.com/backstophq/backstop/internal/stripesim"
 )
 
@@ -51,24 +52,35 @@ func newTestStackWith(t testing.TB, adjust func(*config.Config)) *testStack {
 func newTestStackMode(t testing.TB, adjust func(*config.Config), mode jobMode) *testStack {
 	t.Helper()
 	ctx := context.Background()
-	dbURL := dbtest.URL(t)
 	sim, err := stripesim.New(stripesim.Options{APIKey: testAPIKey, WebhookSecret: testSecret})
 	require.NoError(t, err)
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	cfg := config.Config{
-		DatabaseURL: dbURL, StripeSecretKey: testAPIKey, StripeWebhookSecret: testSecret,
+		StripeSecretKey: testAPIKey, StripeWebhookSecret: testSecret,
 		StripeAPIBase: srv.URL, BaseURL: "http://shop.test", SupportEmail: "support@shop.test",
 		MailFrom: "shop@shop.test",
 	}
 	if adjust != nil {
 		adjust(&cfg)
 	}
+	if cfg.DatabaseURL == "" { // a database of the test's own, unless adjust named one
+		cfg.DatabaseURL = dbtest.URL(t)
+	}
 	st, err := openStackMode(ctx, cfg, slog.New(slog.DiscardHandler), mode)
 	require.NoError(t, err)
 	t.Cleanup(st.close)
 	require.NoError(t, st.store.UpsertPlan(ctx, demoPlan))
 	return &testStack{stack: st, app: st.webApp(), sim: srv}
+}
+
+// unbudgeted is a client of the stack's simulator with no rate budget, for
+// setting up many checkouts (or reading them) without that being measured.
+func (s *testStack) unbudgeted(t testing.TB) *stripeapi.Client {
+	t.Helper()
+	c, err := stripeapi.New(stripeapi.Config{SecretKey: testAPIKey, APIBase: s.sim.URL, RatePerSec: 1e6})
+	require.NoError(t, err)
+	return c
 }
 
 // paidOrder starts a checkout and pays it through the simulator, returning

@@ -27,7 +27,6 @@ import (
 	"github.com/backstophq/backstop/internal/dbtest"
 	"github.com/backstophq/backstop/internal/hostload"
 	"github.com/backstophq/backstop/internal/store"
-	"github.com/backstophq/backstop/internal/stripeapi"
 )
 
 // Knobs of BenchmarkWebhookThroughput: how many events each instant-port
@@ -73,10 +72,7 @@ const simEvents = 400
 func BenchmarkWebhookThroughput(b *testing.B) {
 	events, clients := envInt(b, throughputEventsEnv, 3000), envInt(b, throughputClientsEnv, 8)
 	ts, durability := benchStack(b)
-	fast, err := stripeapi.New(stripeapi.Config{SecretKey: testAPIKey, APIBase: ts.sim.URL, RatePerSec: 1e6})
-	if err != nil {
-		b.Fatal(err)
-	}
+	fast := ts.unbudgeted(b)
 	port := &recordedPort{Processor: ts.proc}
 	ts.billing = ts.billingWith(port)
 	url := serveApp(b, ts)

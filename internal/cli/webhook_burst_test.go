@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/backstophq/backstop/internal/billing"
-	"github.com/backstophq/backstop/internal/stripeapi"
 )
 
 // TestSlowProcessorBurstLeavesPagesAlone: with the processor answering
@@ -26,8 +25,7 @@ func TestSlowProcessorBurstLeavesPagesAlone(t *testing.T) {
 	ts := newTestStack(t)
 	// No rate budget: what is measured is waiting on the network, not on
 	// the budget's tokens.
-	fast, err := stripeapi.New(stripeapi.Config{SecretKey: testAPIKey, APIBase: ts.sim.URL, RatePerSec: 1e6})
-	require.NoError(t, err)
+	fast := ts.unbudgeted(t)
 	evs := paidCheckoutEvents(t, ts, ts.billingWith(fast), burst, 4)
 	port := &callsInFlight{Processor: fast}
 	ts.billing = ts.billingWith(port)

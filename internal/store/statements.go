@@ -44,8 +44,11 @@ func (s *statements) get(ctx context.Context, q string) *sqlx.Stmt {
 	st, ok := s.m[q]
 	full := len(s.m) >= maxPrepared
 	s.mu.Unlock()
-	if ok || full {
+	if ok {
 		return st
+	}
+	if full {
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, prepareWait)
 	defer cancel()
