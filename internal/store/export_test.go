@@ -28,3 +28,10 @@ func (s *Store) PreparedCount() int {
 
 // OrdersByKeyRange is the query OrdersByKeyPrefix runs.
 const OrdersByKeyRange = ordersByKeyRange
+
+// Order and invoice lookups by one of several links, as run.
+const (
+	OrderHoldingKeyOrRef = orderHoldingKeyOrRef
+	FindOrderForPayment  = findOrderForPayment
+	ChargeInvoice        = chargeInvoice
+)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -29,24 +31,40 @@ func (t *Tx) InsertOrder(ctx context.Context, o billing.Order) (billing.Order, e
 	const ins = `
 		INSERT INTO orders (public_ref, email, plan_code, amount, currency, status, idempotency_key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT DO NOTHING`
-	_, err := t.ExecContext(ctx, ins, o.PublicRef, o.Email, o.PlanCode, o.Amount, o.Currency, o.Status, o.IdempotencyKey)
-	if err != nil {
+		ON CONFLICT DO NOTHING
+		RETURNING ` + orderColumns
+	var out billing.Order
+	err := t.GetContext(ctx, &out, ins, o.PublicRef, o.Email, o.PlanCode, o.Amount, o.Currency, o.Status, o.IdempotencyKey)
+	if err == nil {
+		return out, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return billing.Order{}, fmt.Errorf("insert order: %w", mapErr(err))
 	}
-	const sel = `SELECT ` + orderColumns + ` FROM orders WHERE idempotency_key = $1 OR public_ref = $2 ORDER BY id LIMIT 1`
-	var out billing.Order
-	if err := t.GetContext(ctx, &out, sel, o.IdempotencyKey, o.PublicRef); err != nil {
-		return billing.Order{}, fmt.Errorf("read inserted order: %w", mapErr(err))
+	if err := t.GetContext(ctx, &out, orderHoldingKeyOrRef, o.IdempotencyKey, o.PublicRef); err != nil {
+		return billing.Order{}, fmt.Errorf("read the order holding the key: %w", mapErr(err))
 	}
 	return out, nil
 }
 
+// The order lookups below by one of several links are a union of one
+// unique-index lookup per link rather than one scan with OR: kept
+// prepared, a statement runs on a plan made when the table was small, and
+// for the OR form that plan can be a scan of every order, read on each
+// checkout however large the table has grown since. Each branch of a union
+// keeps its index at any size (TestOrderLookupsKeepTheirIndexes).
+const orderHoldingKeyOrRef = `
+	SELECT ` + orderColumns + ` FROM orders WHERE idempotency_key = $1
+	UNION ALL
+	SELECT ` + orderColumns + ` FROM orders WHERE public_ref = $2
+	ORDER BY id LIMIT 1`
+
 // FindOrderForPayment finds the order a payment belongs to by the links it
-// carries: public reference, checkout session, payment intent, and the order
-// id. The id alone is trusted only when the payment names no public
-// reference: after a database is restored from an older backup, ids are
-// handed out again to other customers' orders, while references never repeat.
+// carries, strongest first: public reference, checkout session, payment
+// intent, and the order id. The id alone is trusted only when the payment
+// names no public reference: after a database is restored from an older
+// backup, ids are handed out again to other customers' orders, while
+// references never repeat.
 func (t *Tx) FindOrderForPayment(ctx context.Context, p billing.PaidCheckout) (int64, error) {
 	var id int64
 	err := t.GetContext(ctx, &id, findOrderForPayment, p.OrderID, nonEmpty(p.PublicRef), nonEmpty(p.SessionID), nonEmpty(p.PaymentIntentID))
@@ -57,10 +75,13 @@ func (t *Tx) FindOrderForPayment(ctx context.Context, p billing.PaidCheckout) (i
 }
 
 const findOrderForPayment = `
-	SELECT id FROM orders
-	WHERE public_ref = $2 OR checkout_session_id = $3 OR payment_intent_id = $4
-		OR (id = $1 AND $2::text IS NULL)
-	ORDER BY (public_ref = $2) DESC, (checkout_session_id = $3) DESC, id
+	SELECT id FROM (
+		SELECT id, 1 AS strength FROM orders WHERE public_ref = $2
+		UNION ALL SELECT id, 2 FROM orders WHERE checkout_session_id = $3
+		UNION ALL SELECT id, 3 FROM orders WHERE payment_intent_id = $4
+		UNION ALL SELECT id, 4 FROM orders WHERE id = $1 AND $2::text IS NULL
+	) linked
+	ORDER BY strength, id
 	LIMIT 1`
 
 // LockOrderForPayment is FindOrderForPayment and LockOrder in one

@@ -60,24 +60,31 @@ func (t *Tx) LockInvoice(ctx context.Context, r billing.InvoiceRecord) (bool, er
 }
 
 // FindChargeInvoice returns the invoice a charge paid and its
-// subscription's order; NotFound when it paid none of ours.
+// subscription's order, by the invoice it names, else its payment or
+// itself (a union of index lookups, as orderHoldingKeyOrRef); NotFound when
+// it paid none of ours.
 func (t *Tx) FindChargeInvoice(ctx context.Context, ch billing.Charge) (billing.InvoiceRecord, int64, error) {
-	const q = `
-		SELECT i.id, i.subscription_id, i.status, i.billing_reason, i.amount, i.currency, i.period_start,
-			i.period_end, i.hosted_invoice_url, COALESCE(i.payment_intent_id, '') AS payment_intent_id,
-			COALESCE(i.charge_id, '') AS charge_id, i.paid_at, i.created_at, s.order_id
-		FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id
-		WHERE i.id = $1 OR i.payment_intent_id = $2 OR i.charge_id = $3
-		ORDER BY i.id = $1 DESC LIMIT 1`
 	var row struct {
 		billing.InvoiceRecord
 		OrderID int64 `db:"order_id"`
 	}
-	if err := t.GetContext(ctx, &row, q, ch.InvoiceID, ch.PaymentIntentID, ch.ID); err != nil {
+	if err := t.GetContext(ctx, &row, chargeInvoice, ch.InvoiceID, ch.PaymentIntentID, ch.ID); err != nil {
 		return billing.InvoiceRecord{}, 0, fmt.Errorf("invoice of charge %s: %w", ch.ID, mapErr(err))
 	}
 	return row.InvoiceRecord, row.OrderID, nil
 }
+
+const chargeInvoice = `
+	SELECT i.id, i.subscription_id, i.status, i.billing_reason, i.amount, i.currency, i.period_start,
+		i.period_end, i.hosted_invoice_url, COALESCE(i.payment_intent_id, '') AS payment_intent_id,
+		COALESCE(i.charge_id, '') AS charge_id, i.paid_at, i.created_at,
+		(SELECT s.order_id FROM subscriptions s WHERE s.id = i.subscription_id) AS order_id
+	FROM (
+		SELECT *, 1 AS strength FROM invoices WHERE id = $1
+		UNION ALL SELECT *, 2 FROM invoices WHERE payment_intent_id = $2
+		UNION ALL SELECT *, 3 FROM invoices WHERE charge_id = $3
+	) i
+	ORDER BY i.strength, i.id LIMIT 1`
 
 // GrantInvoice records the invoice's one grant and, when asked, raises the
 // entitlement to its period's end.
