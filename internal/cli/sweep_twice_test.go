@@ -68,6 +68,19 @@ var sweepWorlds = []sweepWorld{
 		s.minuteLater(t)
 		s.served(t, "bought2@example.test")
 	}, duplicates(2, 1)},
+	{"bought twice through our checkout, both orders lost", func(t *testing.T, s *testStack) {
+		// As after a restore: each payment names an order of ours that is
+		// gone, so the sweep rebuilds and serves both, and queues the
+		// second with the order rebuilt for it: refunding it withdraws the
+		// period that order granted.
+		s.orphan(t, "lost2@example.test", 24900, map[string]string{"plan": demoPlan.Code, "public_ref": "BK-LOST-AAAA-AAAA"})
+		s.orphan(t, "lost2@example.test", 24900, map[string]string{"plan": demoPlan.Code, "public_ref": "BK-LOST-BBBB-BBBB"})
+	}, func(t *testing.T, s *testStack, res recon.Result) {
+		duplicates(2, 1)(t, s, res)
+		require.Equal(t, 1, s.count(t, `SELECT count(*) FROM mismatches m JOIN orders o ON o.id = m.order_id
+			WHERE m.kind = 'duplicate_payment' AND o.payment_intent_id = m.payment_intent_id
+				AND o.fulfilled_at IS NOT NULL`), "the duplicate queued with the order served for it")
+	}},
 	{"paid, blank page, bought again", func(t *testing.T, s *testStack) {
 		s.checkout(t, "blank@example.test", true)
 		s.minuteLater(t)

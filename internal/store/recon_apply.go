@@ -69,10 +69,11 @@ func (s *Store) MarkUnmatched(ctx context.Context, runID int64, kind, subject, n
 	return nil
 }
 
-// NoteServedDuplicates adds to the evidence of a run's duplicate_payment
-// findings the order that now holds the payment they repeat: when that
-// payment was served in the same run (an order rebuilt for it), the
-// classifier could not have named its order yet.
+// NoteServedDuplicates adds to a run's duplicate_payment findings the
+// orders served in the same run (rebuilt for them), which the classifier
+// could not have named yet: in the evidence, the order that now holds the
+// payment a finding repeats; as the finding's order, the one that holds
+// its own payment.
 func (s *Store) NoteServedDuplicates(ctx context.Context, runID int64) error {
 	const q = `
 		UPDATE recon_findings f SET evidence = jsonb_set(f.evidence, '{duplicates,order}', ` + orderEvidence + `)
@@ -81,6 +82,17 @@ func (s *Store) NoteServedDuplicates(ctx context.Context, runID int64) error {
 			AND o.payment_intent_id = f.evidence->'duplicates'->>'payment_intent'`
 	if _, err := s.db.ExecContext(ctx, q, runID, billing.KindDuplicatePayment); err != nil {
 		return fmt.Errorf("note served duplicates: %w", mapErr(err))
+	}
+	// A duplicate served in the same run (the order it asked for rebuilt)
+	// is queued with that order: its refund then withdraws the period the
+	// order granted, where without it the case would say the payment bought
+	// nothing until a later run linked them.
+	const own = `
+		UPDATE recon_findings f SET order_id = o.id
+		FROM orders o
+		WHERE f.run_id = $1 AND f.kind = $2 AND f.order_id IS NULL AND o.payment_intent_id = f.payment_intent_id`
+	if _, err := s.db.ExecContext(ctx, own, runID, billing.KindDuplicatePayment); err != nil {
+		return fmt.Errorf("note served duplicates' orders: %w", mapErr(err))
 	}
 	return nil
 }
