@@ -25,8 +25,8 @@ type effect func(ctx context.Context, tx Tx) (Outcome, error)
 // deduped by id) in one statement of its own; an event already
 // processed stops there, at no processor call; what the event needs is then
 // read from the processor with no transaction open; and one last
-// transaction locks the event's row, checks again that no one processed it
-// meanwhile, applies the effect and marks it processed. A slow processor
+// transaction claims the event (marks it processed unless another delivery
+// did meanwhile, holding its row) and applies the effect. A slow processor
 // therefore holds no database connection.
 //
 // Received and processed are separate facts: when reading or handling
@@ -98,20 +98,21 @@ func (s *Service) storeEvent(ctx context.Context, ev Event, source string) (done
 	return state.Done(), err
 }
 
-// applyEvent is the one transaction that changes anything: it locks the
-// event, applies the effect unless another delivery got there first, and
-// marks the event processed, or rolls the effect back and records why it
-// failed (fetchErr when the processor could not be read). handleErr is that
-// failure; err is a failure to record it.
+// applyEvent is the one transaction that changes anything: it claims the
+// event (marks it processed, holding its row), applies the effect and
+// commits; when another delivery got there first there is nothing to claim
+// and nothing is applied. When the effect fails, or fetchErr says the
+// processor could not be read, nothing of it is kept and a second
+// transaction records why on the event, unless another delivery has
+// processed it meanwhile. handleErr is that failure; err is a failure to
+// record it. The success path, the one every event takes, is one statement
+// of bookkeeping: no lock read, savepoint or separate mark.
 func (s *Service) applyEvent(ctx context.Context, ev Event, apply effect, fetchErr error) (out Outcome, handleErr, err error) {
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		state, err := tx.LockEvent(ctx, ev.ID)
-		if err != nil || state.Done() {
-			return err
-		}
-		handleErr = fetchErr
-		if handleErr == nil && apply != nil {
-			if err := tx.Savepoint(ctx, "handle_event"); err != nil {
+	handleErr = fetchErr
+	if handleErr == nil {
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			claimed, err := tx.ClaimEvent(ctx, ev.ID)
+			if err != nil || !claimed || apply == nil {
 				return err
 			}
 			out, handleErr = apply(ctx, tx)
@@ -122,15 +123,24 @@ func (s *Service) applyEvent(ctx context.Context, ev Event, apply effect, fetchE
 				handleErr = nil
 			}
 			if handleErr != nil {
-				if err := tx.RollbackToSavepoint(ctx, "handle_event"); err != nil {
-					return err
-				}
+				return errUndoEffect
 			}
+			return nil
+		})
+		if handleErr == nil || !errors.Is(err, errUndoEffect) {
+			return out, nil, err
 		}
-		if handleErr != nil {
-			return tx.MarkEventFailed(ctx, ev.ID, handleErr)
+		out = Outcome{}
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		state, err := tx.LockEvent(ctx, ev.ID)
+		if err != nil || state.Done() {
+			return err
 		}
-		return tx.MarkEventProcessed(ctx, ev.ID)
+		return tx.MarkEventFailed(ctx, ev.ID, handleErr)
 	})
 	return out, handleErr, err
 }
+
+// errUndoEffect rolls back the transaction of an effect that failed.
+var errUndoEffect = errors.New("undo the failed effect")

@@ -113,11 +113,15 @@ func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCh
 	if err != nil {
 		return Outcome{}, err
 	}
-	// The payment's facts are recorded with the fulfilment, in one update.
-	if err := tx.MarkFulfilled(ctx, o.ID, accountID, p, via, now); err != nil {
+	template := s.fulfilmentTemplate(via, p.PaidAt, now)
+	// The payment's facts and the timeline's entry are recorded with the
+	// fulfilment, in one statement.
+	if err := tx.MarkFulfilled(ctx, Fulfilment{
+		OrderID: o.ID, AccountID: accountID, Payment: p, Via: via, At: now,
+		Detail: map[string]any{"via": string(via), "payment_intent": p.PaymentIntentID, "email": template},
+	}); err != nil {
 		return Outcome{}, err
 	}
-	template := s.fulfilmentTemplate(via, p.PaidAt, now)
 	_, err = tx.QueueEmail(ctx, Email{
 		Template: template, To: o.Email, OrderID: o.ID,
 		DedupeKey: fmt.Sprintf("order:%d:%s", o.ID, template),
@@ -126,10 +130,6 @@ func (s *Service) grant(ctx context.Context, tx Tx, o Order, plan Plan, p PaidCh
 	})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("queue %s email: %w", template, err)
-	}
-	detail := map[string]any{"via": string(via), "payment_intent": p.PaymentIntentID, "email": template}
-	if err := tx.AddOrderEvent(ctx, o.ID, "fulfilled", detail); err != nil {
-		return Outcome{}, err
 	}
 	o.Status, o.FulfilledVia, o.FulfilledAt, o.AccountID = StatusFulfilled, string(via), &now, &accountID
 	s.logger.InfoContext(ctx, "order fulfilled", "order_id", o.ID, "via", via, "email_template", template)

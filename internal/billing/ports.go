@@ -48,9 +48,9 @@ type Tx interface {
 	LockOrderForPayment(ctx context.Context, p PaidCheckout) (Order, error)
 	SetCheckoutSession(ctx context.Context, orderID int64, sessionID string) error
 	RecordPayment(ctx context.Context, orderID int64, p PaidCheckout, status string) error
-	// MarkFulfilled is RecordPayment of p and the order served through via,
-	// in one update.
-	MarkFulfilled(ctx context.Context, orderID, accountID int64, p PaidCheckout, via Via, at time.Time) error
+	// MarkFulfilled is RecordPayment of the payment, the order served and
+	// its "fulfilled" event, in one statement.
+	MarkFulfilled(ctx context.Context, f Fulfilment) error
 	// SetStatus moves the order to status when its status is one of from,
 	// and reports whether it did.
 	SetStatus(ctx context.Context, orderID int64, status string, from ...string) (bool, error)
@@ -65,13 +65,13 @@ type Tx interface {
 	// GrantEnd is the end of the access the order granted (NotFound if none).
 	GrantEnd(ctx context.Context, orderID int64) (time.Time, error)
 
-	// LockEvent reads a stored event's processing state FOR UPDATE (the
-	// event is stored by Store.StoreEvent).
+	// ClaimEvent marks a stored event (see Store.StoreEvent) processed
+	// unless it is done with, holding its row to the transaction's end, and
+	// reports whether it did: a rollback unclaims it.
+	ClaimEvent(ctx context.Context, id string) (bool, error)
+	// LockEvent reads a stored event's processing state FOR UPDATE.
 	LockEvent(ctx context.Context, id string) (EventState, error)
-	MarkEventProcessed(ctx context.Context, id string) error
 	MarkEventFailed(ctx context.Context, id string, cause error) error
-	Savepoint(ctx context.Context, name string) error
-	RollbackToSavepoint(ctx context.Context, name string) error
 
 	// OpenMismatch opens a mismatch for m's kind and subject, or updates
 	// the open one's evidence; a subject a person resolved or dismissed is
@@ -114,6 +114,17 @@ type Tx interface {
 	// money (paid, fulfilled, refunded or disputed), newest first, at most
 	// twenty.
 	Purchases(ctx context.Context, email string) ([]Order, error)
+}
+
+// Fulfilment is an order served: the payment's facts, the account that
+// got the access, how and when.
+type Fulfilment struct {
+	OrderID, AccountID int64
+	Payment            PaidCheckout
+	Via                Via
+	At                 time.Time
+	// Detail is the order event's: how, the payment, the email sent.
+	Detail map[string]any
 }
 
 // Grant is one fulfilled order's extension of an entitlement.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -131,4 +132,71 @@ func verified(t *testing.T, body []byte) billing.Event {
 	}
 	require.NoError(t, json.Unmarshal(body, &raw))
 	return billing.Event{ID: raw.ID, Type: raw.Type, ObjectID: raw.Data.Object.ID, Created: time.Unix(raw.Created, 0), Raw: body}
+}
+
+// TestFailedEffectLeavesTheEventToRetry: the processor answered, but
+// handling the event failed inside its transaction, with the transaction
+// itself still usable (here the email's template is missing, an error in Go,
+// not in SQL). Nothing of the handling is kept, not even the event's claim:
+// it is left unprocessed with the error on it and answered 500, and the next
+// delivery serves the order once.
+func TestFailedEffectLeavesTheEventToRetry(t *testing.T) {
+	s := newTestStack(t)
+	order, _ := s.paidOrder(t, "failed-effect@example.test")
+	body := s.event(t, billing.EventCheckoutCompleted)
+	db := s.store.DB()
+	access := `name IN ('order_confirmation', 'delayed_fulfillment')`
+	_, err := db.Exec(`CREATE TABLE hidden_templates AS SELECT * FROM email_templates WHERE ` + access)
+	require.NoError(t, err)
+	_, err = db.Exec(`DELETE FROM email_templates WHERE ` + access)
+	require.NoError(t, err)
+
+	require.Equal(t, http.StatusInternalServerError, s.deliver(t, body), "the processor redelivers on 5xx")
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM processor_events
+		WHERE processed_at IS NULL AND attempts = 1 AND last_error LIKE '%template%'`))
+	require.Equal(t, billing.StatusPending, s.orderByRef(t, order.PublicRef).Status)
+	require.Zero(t, s.count(t, `SELECT count(*) FROM entitlement_grants`), "the failed handling left nothing behind")
+	require.Zero(t, s.count(t, `SELECT count(*) FROM order_events WHERE kind = 'fulfilled'`))
+
+	_, err = db.Exec(`INSERT INTO email_templates SELECT * FROM hidden_templates`)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, s.deliver(t, body))
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM processor_events WHERE processed_at IS NOT NULL AND attempts = 2 AND last_error IS NULL`))
+	s.requireOneEffect(t, order.ID)
+}
+
+// overtakenProcessor is a processor whose session read fails, but only
+// after another instance has handled the event in the meantime.
+type overtakenProcessor struct {
+	billing.Processor
+	meanwhile func()
+}
+
+func (p overtakenProcessor) GetCheckoutSession(ctx context.Context, id string) (billing.Session, error) {
+	p.meanwhile()
+	return billing.Session{}, errors.New("processor unreachable from this instance")
+}
+
+// TestFailureAfterAnotherInstanceServedRecordsNothing: one instance fails
+// to read the processor while another instance handles the same event.
+// The failure is answered (the delivery is retried, and then deduped), but
+// not written on an event already processed: its record stays the one
+// attempt that served it, with no error.
+func TestFailureAfterAnotherInstanceServedRecordsNothing(t *testing.T) {
+	s := newTestStack(t)
+	order, _ := s.paidOrder(t, "overtaken@example.test")
+	ev := verified(t, s.event(t, billing.EventCheckoutCompleted))
+	failing := billing.NewService(billing.Deps{
+		Store: billingStore{s.store, mail.NewOutbox(s.store, jobs.NewEnqueuer(s.jobs), "shop.test"), "support@shop.test"},
+		Processor: overtakenProcessor{Processor: s.proc, meanwhile: func() {
+			require.NoError(t, s.billing.HandleEvent(context.Background(), ev, billing.SourceWebhook))
+		}},
+		Logger: slog.New(slog.DiscardHandler), BaseURL: "http://shop.test",
+	})
+
+	err := failing.HandleEvent(context.Background(), ev, billing.SourceWebhook)
+	require.ErrorContains(t, err, "processor unreachable")
+	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM processor_events
+		WHERE id = $1 AND processed_at IS NOT NULL AND attempts = 1 AND last_error IS NULL`, ev.ID))
+	s.requireOneEffect(t, order.ID)
 }

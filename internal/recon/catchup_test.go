@@ -57,7 +57,8 @@ func (h *storingHandler) HandleEvent(ctx context.Context, ev billing.Event, sour
 		if h.failing[ev.ID] {
 			return tx.MarkEventFailed(ctx, ev.ID, failed)
 		}
-		return tx.MarkEventProcessed(ctx, ev.ID)
+		_, err := tx.ClaimEvent(ctx, ev.ID)
+		return err
 	})
 	if err == nil && h.failing[ev.ID] {
 		return failed

@@ -36,18 +36,18 @@ func (t *Tx) GrantEntitlement(ctx context.Context, g billing.Grant) (time.Time, 
 		from = current.ValidUntil
 	}
 	until := g.Plan.Extend(from)
-	const grant = `
-		INSERT INTO entitlement_grants (order_id, account_id, plan_code, valid_from, valid_until)
-		VALUES ($1, $2, $3, $4, $5)`
-	if err := t.exec(ctx, "grant entitlement", grant, g.OrderID, g.AccountID, g.Plan.Code, from.UTC(), until.UTC()); err != nil {
-		return time.Time{}, err
-	}
-	const upsert = `
+	// One statement writes both rows: the grant fails first on a second
+	// grant for the order, and the entitlement takes the grant's end.
+	const q = `
+		WITH grant_row AS (
+			INSERT INTO entitlement_grants (order_id, account_id, plan_code, valid_from, valid_until)
+			VALUES ($1, $2, $3, $4, $5)
+			RETURNING account_id, plan_code, valid_until, order_id)
 		INSERT INTO entitlements (account_id, plan_code, valid_until, order_id)
-		VALUES ($1, $2, $3, $4)
+		SELECT account_id, plan_code, valid_until, order_id FROM grant_row
 		ON CONFLICT (account_id, plan_code) DO UPDATE SET
 			valid_until = EXCLUDED.valid_until, order_id = EXCLUDED.order_id, updated_at = now()`
-	if err := t.exec(ctx, "extend entitlement", upsert, g.AccountID, g.Plan.Code, until.UTC(), g.OrderID); err != nil {
+	if err := t.exec(ctx, "grant entitlement", q, g.OrderID, g.AccountID, g.Plan.Code, from.UTC(), until.UTC()); err != nil {
 		return time.Time{}, err
 	}
 	return until, nil

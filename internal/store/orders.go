@@ -150,14 +150,22 @@ func (t *Tx) RecordPayment(ctx context.Context, orderID int64, p billing.PaidChe
 	return t.exec(ctx, "record payment", q, append(paymentFactArgs(orderID, p), status)...)
 }
 
-// MarkFulfilled records the payment's facts as RecordPayment does and marks
-// the order served through via, in one statement: the caller holds the
-// order's row lock, so one update is the two.
-func (t *Tx) MarkFulfilled(ctx context.Context, orderID, accountID int64, p billing.PaidCheckout, via billing.Via, at time.Time) error {
-	const q = `UPDATE orders SET ` + paymentFacts + `,
-			status = 'fulfilled', fulfilled_via = $6, account_id = $7, fulfilled_at = $8, updated_at = now()
-		WHERE id = $1`
-	args := append(paymentFactArgs(orderID, p), string(via), accountID, at.UTC())
+// MarkFulfilled records the payment's facts as RecordPayment does, marks
+// the order served and adds its "fulfilled" event, in one statement: the
+// caller holds the order's row lock, so one update is the three.
+func (t *Tx) MarkFulfilled(ctx context.Context, f billing.Fulfilment) error {
+	detail, err := json.Marshal(f.Detail)
+	if err != nil {
+		return fmt.Errorf("order event detail: %w", err)
+	}
+	const q = `
+		WITH served AS (
+			UPDATE orders SET ` + paymentFacts + `,
+				status = 'fulfilled', fulfilled_via = $6, account_id = $7, fulfilled_at = $8, updated_at = now()
+			WHERE id = $1
+			RETURNING id)
+		INSERT INTO order_events (order_id, kind, detail) SELECT id, 'fulfilled', $9::jsonb FROM served`
+	args := append(paymentFactArgs(f.OrderID, f.Payment), string(f.Via), f.AccountID, f.At.UTC(), string(detail))
 	return t.exec(ctx, "record payment and mark fulfilled", q, args...)
 }
 

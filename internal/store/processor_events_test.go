@@ -1,12 +1,14 @@
 package store_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/backstophq/backstop/internal/apperr"
 	"github.com/backstophq/backstop/internal/billing"
 	"github.com/backstophq/backstop/internal/store"
 )
@@ -27,7 +29,10 @@ func TestStoreEventStoresOnceAndReadsTheState(t *testing.T) {
 	assert.Equal(t, "evt_once", st.ID)
 	assert.False(t, st.Done())
 
-	require.NoError(t, s.InTx(ctx, func(tx *store.Tx) error { return tx.MarkEventProcessed(ctx, ev.ID) }))
+	require.NoError(t, s.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ClaimEvent(ctx, ev.ID)
+		return err
+	}))
 	st, err = s.StoreEvent(ctx, ev, billing.SourceEventCatchup)
 	require.NoError(t, err)
 	assert.True(t, st.Done(), "the second delivery sees the first one processed")
@@ -82,4 +87,49 @@ func TestStoreEventRefusesAnUnstorablePayload(t *testing.T) {
 	_, err := s.StoreEvent(ctx, ev, billing.SourceEventCatchup)
 	require.ErrorIs(t, err, billing.ErrUnstorable)
 	assert.Equal(t, 0, count(t, s, `SELECT count(*) FROM processor_events`))
+}
+
+// ClaimEvent marks a stored event processed once: never one processed or
+// given up, and a rollback leaves it to claim again.
+func TestClaimEventClaimsOnlyWhatIsLeftToDo(t *testing.T) {
+	t.Parallel()
+	s, ctx := setup(t)
+	claim := func(id string) (claimed bool) {
+		t.Helper()
+		require.NoError(t, s.InTx(ctx, func(tx *store.Tx) (err error) {
+			claimed, err = tx.ClaimEvent(ctx, id)
+			return err
+		}))
+		return claimed
+	}
+	for _, id := range []string{"evt_fresh", "evt_rolled_back", "evt_given_up"} {
+		_, err := s.StoreEvent(ctx, testEvent(id), billing.SourceWebhook)
+		require.NoError(t, err)
+	}
+
+	require.True(t, claim("evt_fresh"))
+	require.False(t, claim("evt_fresh"), "a processed event is not claimed again")
+	assert.Equal(t, 1, count(t, s, `SELECT attempts FROM processor_events WHERE id = 'evt_fresh' AND processed_at IS NOT NULL`))
+
+	undo := errors.New("the handling failed")
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		claimed, err := tx.ClaimEvent(ctx, "evt_rolled_back")
+		require.NoError(t, err)
+		require.True(t, claimed)
+		return undo
+	})
+	require.ErrorIs(t, err, undo)
+	require.True(t, claim("evt_rolled_back"), "a rolled-back claim leaves the event to claim")
+
+	given, err := s.GiveUpEvent(ctx, "evt_given_up", time.Now())
+	require.NoError(t, err)
+	require.True(t, given)
+	require.False(t, claim("evt_given_up"), "an event given up is left for a person")
+	assert.Equal(t, 1, count(t, s, `SELECT count(*) FROM processor_events WHERE id = 'evt_given_up' AND processed_at IS NULL`))
+
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ClaimEvent(ctx, "evt_never_stored")
+		return err
+	})
+	require.True(t, apperr.Is(err, apperr.NotFound), "an event never stored: %v", err)
 }
