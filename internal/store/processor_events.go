@@ -71,8 +71,9 @@ func (s *Store) StoreEvent(ctx context.Context, ev billing.Event, source string)
 
 const readEvent = `SELECT id, processed_at, attempts, given_up_at FROM processor_events WHERE id = $1`
 
-// LockEvent reads an event's processing state FOR UPDATE: two deliveries of
-// one event at once handle it one after the other, and the second sees it done.
+// LockEvent reads an event's processing state FOR UPDATE, so that a failed
+// attempt is recorded only on an event no other delivery has meanwhile
+// processed (see ClaimEvent for the handling itself).
 func (t *Tx) LockEvent(ctx context.Context, id string) (billing.EventState, error) {
 	const q = `SELECT id, processed_at, attempts, given_up_at FROM processor_events WHERE id = $1 FOR UPDATE`
 	var st billing.EventState

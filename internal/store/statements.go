@@ -82,8 +82,8 @@ func (s *Store) get(ctx context.Context, dest any, q string, args ...any) error 
 // statements prepared on the transaction's connection (database/sql
 // prepares a kept statement on each connection once and reuses it there).
 // Statements without parameters go as they are: lib/pq sends them in one
-// simple round trip, and some are texts built per call ("SAVEPOINT "+name)
-// that would only fill the cache.
+// simple round trip, and such a text may be built per call (a name or a
+// list spliced in), which would only fill the cache.
 
 // prepared returns q as a statement of the transaction, or nil.
 func (t *Tx) prepared(ctx context.Context, q string, args []any) *sqlx.Stmt {
