@@ -98,48 +98,62 @@ func (s *Service) storeEvent(ctx context.Context, ev Event, source string) (done
 	return state.Done(), err
 }
 
-// applyEvent is the one transaction that changes anything: it claims the
-// event (marks it processed, holding its row), applies the effect and
-// commits; when another delivery got there first there is nothing to claim
-// and nothing is applied. When the effect fails, or fetchErr says the
-// processor could not be read, nothing of it is kept and a second
-// transaction records why on the event, unless another delivery has
-// processed it meanwhile. handleErr is that failure; err is a failure to
-// record it. The success path, the one every event takes, is one statement
-// of bookkeeping: no lock read, savepoint or separate mark.
+// applyEvent makes the event's changes: one transaction claims the event
+// (marks it processed, holding its row) and applies the effect; when another
+// delivery got there first there is nothing to claim and nothing is applied.
+// When the effect fails, or fetchErr says the processor could not be read,
+// nothing of it is kept and a second transaction records why on the event,
+// unless another delivery has processed it meanwhile. handleErr is that
+// failure; err is a failure to record it. The success path, the one every
+// event takes, is one statement of bookkeeping: no lock read, savepoint or
+// separate mark.
 func (s *Service) applyEvent(ctx context.Context, ev Event, apply effect, fetchErr error) (out Outcome, handleErr, err error) {
 	handleErr = fetchErr
 	if handleErr == nil {
-		err = s.store.InTx(ctx, func(tx Tx) error {
-			claimed, err := tx.ClaimEvent(ctx, ev.ID)
-			if err != nil || !claimed || apply == nil {
-				return err
-			}
-			out, handleErr = apply(ctx, tx)
-			if errors.Is(handleErr, ErrUnmatched) {
-				// Not ours to serve automatically (a payment made outside
-				// our checkout, with no email or plan): reconciliation
-				// queues it for a person. Retrying would change nothing.
-				handleErr = nil
-			}
-			if handleErr != nil {
-				return errUndoEffect
-			}
-			return nil
-		})
-		if handleErr == nil || !errors.Is(err, errUndoEffect) {
+		out, handleErr, err = s.claimAndApply(ctx, ev, apply)
+		if err != nil || handleErr == nil {
 			return out, nil, err
 		}
-		out = Outcome{}
 	}
+	return Outcome{}, handleErr, s.recordFailure(ctx, ev, handleErr)
+}
+
+// claimAndApply claims the event and applies its effect in one transaction,
+// rolled back whole when the effect fails (handleErr).
+func (s *Service) claimAndApply(ctx context.Context, ev Event, apply effect) (out Outcome, handleErr, err error) {
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		claimed, err := tx.ClaimEvent(ctx, ev.ID)
+		if err != nil || !claimed || apply == nil {
+			return err
+		}
+		out, handleErr = apply(ctx, tx)
+		if errors.Is(handleErr, ErrUnmatched) {
+			// Not ours to serve automatically (a payment made outside
+			// our checkout, with no email or plan): reconciliation
+			// queues it for a person. Retrying would change nothing.
+			handleErr = nil
+		}
+		if handleErr != nil {
+			return errUndoEffect
+		}
+		return nil
+	})
+	if errors.Is(err, errUndoEffect) {
+		err = nil
+	}
+	return out, handleErr, err
+}
+
+// recordFailure records a failed attempt on the event, unless another
+// delivery has processed it (or it was given up) meanwhile.
+func (s *Service) recordFailure(ctx context.Context, ev Event, cause error) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
 		state, err := tx.LockEvent(ctx, ev.ID)
 		if err != nil || state.Done() {
 			return err
 		}
-		return tx.MarkEventFailed(ctx, ev.ID, handleErr)
+		return tx.MarkEventFailed(ctx, ev.ID, cause)
 	})
-	return out, handleErr, err
 }
 
 // errUndoEffect rolls back the transaction of an effect that failed.

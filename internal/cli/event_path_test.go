@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -13,8 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/backstophq/backstop/internal/billing"
-	"github.com/backstophq/backstop/internal/mail"
-	"github.com/backstophq/backstop/jobs"
 )
 
 // deliver posts a correctly signed webhook and returns the status.
@@ -56,11 +53,7 @@ func TestTwoInstancesRaceOnOneEvent(t *testing.T) {
 	s := newTestStack(t)
 	order, _ := s.paidOrder(t, "two-instances@example.test")
 	body := s.event(t, billing.EventCheckoutCompleted)
-	other := billing.NewService(billing.Deps{
-		Store:     billingStore{s.store, mail.NewOutbox(s.store, jobs.NewEnqueuer(s.jobs), "shop.test"), "support@shop.test"},
-		Processor: s.proc,
-		Logger:    slog.New(slog.DiscardHandler), BaseURL: "http://shop.test",
-	})
+	other := s.billingWith(s.proc)
 	s.simPost(t, "/_sim/faults", `{"api_latency_ms": 300}`)
 
 	ev := verified(t, body)
@@ -186,13 +179,9 @@ func TestFailureAfterAnotherInstanceServedRecordsNothing(t *testing.T) {
 	s := newTestStack(t)
 	order, _ := s.paidOrder(t, "overtaken@example.test")
 	ev := verified(t, s.event(t, billing.EventCheckoutCompleted))
-	failing := billing.NewService(billing.Deps{
-		Store: billingStore{s.store, mail.NewOutbox(s.store, jobs.NewEnqueuer(s.jobs), "shop.test"), "support@shop.test"},
-		Processor: overtakenProcessor{Processor: s.proc, meanwhile: func() {
-			require.NoError(t, s.billing.HandleEvent(context.Background(), ev, billing.SourceWebhook))
-		}},
-		Logger: slog.New(slog.DiscardHandler), BaseURL: "http://shop.test",
-	})
+	failing := s.billingWith(overtakenProcessor{Processor: s.proc, meanwhile: func() {
+		require.NoError(t, s.billing.HandleEvent(context.Background(), ev, billing.SourceWebhook))
+	}})
 
 	err := failing.HandleEvent(context.Background(), ev, billing.SourceWebhook)
 	require.ErrorContains(t, err, "processor unreachable")

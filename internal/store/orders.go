@@ -154,9 +154,9 @@ func (t *Tx) RecordPayment(ctx context.Context, orderID int64, p billing.PaidChe
 // the order served and adds its "fulfilled" event, in one statement: the
 // caller holds the order's row lock, so one update is the three.
 func (t *Tx) MarkFulfilled(ctx context.Context, f billing.Fulfilment) error {
-	detail, err := json.Marshal(f.Detail)
+	detail, err := orderEventDetail(f.Detail)
 	if err != nil {
-		return fmt.Errorf("order event detail: %w", err)
+		return err
 	}
 	const q = `
 		WITH served AS (
@@ -165,7 +165,7 @@ func (t *Tx) MarkFulfilled(ctx context.Context, f billing.Fulfilment) error {
 			WHERE id = $1
 			RETURNING id)
 		INSERT INTO order_events (order_id, kind, detail) SELECT id, 'fulfilled', $9::jsonb FROM served`
-	args := append(paymentFactArgs(f.OrderID, f.Payment), string(f.Via), f.AccountID, f.At.UTC(), string(detail))
+	args := append(paymentFactArgs(f.OrderID, f.Payment), string(f.Via), f.AccountID, f.At.UTC(), detail)
 	return t.exec(ctx, "record payment and mark fulfilled", q, args...)
 }
 
@@ -200,12 +200,21 @@ func (t *Tx) SetStatus(ctx context.Context, orderID int64, status string, from .
 
 // AddOrderEvent writes one row of the order's timeline.
 func (t *Tx) AddOrderEvent(ctx context.Context, orderID int64, kind string, detail map[string]any) error {
-	b, err := json.Marshal(detail)
+	b, err := orderEventDetail(detail)
 	if err != nil {
-		return fmt.Errorf("order event detail: %w", err)
+		return err
 	}
 	const q = `INSERT INTO order_events (order_id, kind, detail) VALUES ($1, $2, $3)`
-	return t.exec(ctx, "add order event", q, orderID, kind, string(b))
+	return t.exec(ctx, "add order event", q, orderID, kind, b)
+}
+
+// orderEventDetail is an order event's detail as the JSON its column takes.
+func orderEventDetail(detail map[string]any) (string, error) {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return "", fmt.Errorf("order event detail: %w", err)
+	}
+	return string(b), nil
 }
 
 func (t *Tx) exec(ctx context.Context, what, q string, args ...any) error {
