@@ -63,7 +63,10 @@ const simEvents = 400
 //     read from the simulator beforehand): the peak events/s
 //     with N clients, beside pgbench's single-row inserts on the same
 //     database with N clients;
-//   - p50/p99 latency of events posted at a steady 80% of that peak.
+//   - p50/p99 latency of events posted at a steady 80% of that peak;
+//   - the database alone: pgbench replaying an event's statements
+//     (testdata/event_writes.pgbench) with N clients, the ceiling of what
+//     the app can reach on this box with these writes.
 //
 // The database is a PostgreSQL of the bench's own with production's
 // durability (fsync on), like the one the issue's pgbench figures came
@@ -100,8 +103,9 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 		if n := port.passed.Load(); n > 0 {
 			fmt.Printf("warning: %d processor calls were not answered at the port but by the simulator\n", n)
 		}
-		r.pgbench, r.pgbenchNote = pgbenchInserts(b, ts.store.DB(), ts.cfg.DatabaseURL, clients)
+		r.pgbench = pgbenchInserts(b, ts.store.DB(), ts.cfg.DatabaseURL, clients)
 		checkAllServed(b, ts, len(evs))
+		r.replay = replayEventWrites(b, ts.store.DB(), ts.cfg.DatabaseURL, clients)
 		r.print()
 		b.ReportMetric(r.sim.rate(), "sim_events/s")
 		b.ReportMetric(r.peak.rate(), "instant_events/s")
@@ -454,17 +458,8 @@ func checkAllServed(b *testing.B, ts *testStack, n int) {
 }
 
 // pgbenchInserts runs pgbench for five seconds on dbURL with clients
-// clients, each transaction one single-row insert, and returns its rate;
-// zero and why when pgbench is not installed or fails.
-func pgbenchInserts(b *testing.B, db *sqlx.DB, dbURL string, clients int) (float64, string) {
-	bin, err := exec.LookPath("pgbench")
-	if err != nil {
-		found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
-		if len(found) == 0 {
-			return 0, "pgbench not found (apt-get install postgresql-contrib): no comparison"
-		}
-		bin = found[len(found)-1]
-	}
+// clients, each transaction one single-row insert.
+func pgbenchInserts(b *testing.B, db *sqlx.DB, dbURL string, clients int) pgbenchRun {
 	st := `CREATE TABLE IF NOT EXISTS pgbench_single_rows (id bigserial PRIMARY KEY, v int NOT NULL, at timestamptz NOT NULL DEFAULT now())`
 	if _, err := db.Exec(st); err != nil {
 		b.Fatal(err)
@@ -473,17 +468,83 @@ func pgbenchInserts(b *testing.B, db *sqlx.DB, dbURL string, clients int) (float
 	if err := os.WriteFile(script, []byte("INSERT INTO pgbench_single_rows (v) VALUES (1);\n"), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	out, err := exec.Command(bin, "-n", "-f", script, "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, 2)),
-		"-T", "5", dbURL).CombinedOutput()
+	return runPgbench(dbURL, script, clients)
+}
+
+// replayOrders is how many pending orders replayEventWrites makes: more
+// than its five seconds can take at any rate this machine reaches.
+const replayOrders = 40000
+
+// replayEventWrites runs testdata/event_writes.pgbench, an event's
+// statements without the app, for five seconds on dbURL with clients
+// clients. It takes one completion the app handled for the event's payload
+// and one access email for the email's bodies, so the rows are the app's
+// sizes.
+func replayEventWrites(b *testing.B, db *sqlx.DB, dbURL string, clients int) pgbenchRun {
+	var mail struct {
+		HTML string `db:"html_body"`
+		Text string `db:"text_body"`
+	}
+	if err := db.Get(&mail, `SELECT html_body, text_body FROM email_messages ORDER BY id LIMIT 1`); err != nil {
+		b.Fatal(err)
+	}
+	var payload string
+	if err := db.Get(&payload, `SELECT payload::text FROM processor_events WHERE type = 'checkout.session.completed' ORDER BY received_at LIMIT 1`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE SEQUENCE IF NOT EXISTS replay_orders`); err != nil {
+		b.Fatal(err)
+	}
+	// The orders the checkout would have made, pending, each with its session.
+	_, err := db.Exec(`INSERT INTO orders (public_ref, email, plan_code, amount, currency, status, idempotency_key, checkout_session_id)
+		SELECT 'BK-REPLAY' || g, 'replay-' || g || '@example.test', $1, $2, $3, 'pending', 'replay:' || g, 'cs_replay_' || g
+		FROM generate_series(1, $4) g`, demoPlan.Code, demoPlan.Amount, demoPlan.Currency, replayOrders)
 	if err != nil {
-		return 0, fmt.Sprintf("pgbench failed: %v: %s", err, strings.TrimSpace(string(out)))
+		b.Fatal(err)
 	}
-	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
-	if m == nil {
-		return 0, "pgbench printed no rate: " + string(out)
+	if _, err := db.Exec(`ANALYZE`); err != nil {
+		b.Fatal(err)
 	}
-	tps, _ := strconv.ParseFloat(string(m[1]), 64)
-	return tps, ""
+	return runPgbench(dbURL, filepath.Join("testdata", "event_writes.pgbench"), clients,
+		"-M", "prepared", "-D", "plan="+demoPlan.Code, "-D", "payload="+payload, "-D", "html="+mail.HTML, "-D", "text="+mail.Text)
+}
+
+// pgbenchRun is what one pgbench run measured.
+type pgbenchRun struct {
+	tps  float64 // transactions per second; zero when it did not run
+	cpu  string  // the machine's busy CPU time meanwhile per transaction
+	note string  // why it did not run
+}
+
+// runPgbench runs script on dbURL for five seconds with clients clients;
+// it says why when pgbench is not installed or fails.
+func runPgbench(dbURL, script string, clients int, args ...string) pgbenchRun {
+	bin, err := exec.LookPath("pgbench")
+	if err != nil {
+		found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+		if len(found) == 0 {
+			return pgbenchRun{note: "pgbench not found (apt-get install postgresql-contrib): no comparison"}
+		}
+		bin = found[len(found)-1]
+	}
+	args = append([]string{"-n", "-f", script, "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, 2)), "-T", "5"}, args...)
+	span := hostload.Start()
+	out, err := exec.Command(bin, append(args, dbURL)...).CombinedOutput()
+	if err != nil {
+		return pgbenchRun{note: fmt.Sprintf("pgbench failed: %v: %s", err, strings.TrimSpace(string(out)))}
+	}
+	rate := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	done := regexp.MustCompile(`transactions actually processed: ([0-9]+)`).FindSubmatch(out)
+	if rate == nil || done == nil {
+		return pgbenchRun{note: "pgbench printed no rate: " + string(out)}
+	}
+	r := pgbenchRun{cpu: "?"}
+	r.tps, _ = strconv.ParseFloat(string(rate[1]), 64)
+	n, _ := strconv.Atoi(string(done[1]))
+	if busy, ok := span.BusySeconds(); ok && n > 0 {
+		r.cpu = ms(time.Duration(busy * float64(time.Second) / float64(n)))
+	}
+	return r
 }
 
 // throughputReport is the table BenchmarkWebhookThroughput prints.
@@ -492,9 +553,9 @@ type throughputReport struct {
 	budget            float64 // processor requests per second
 	callsPerEvent     float64 // processor calls one completion cost in the simulator run
 	sim, peak, steady posted
-	pgbench           float64
+	pgbench           pgbenchRun // single-row inserts
+	replay            pgbenchRun // an event's statements, without the app
 	durability        string
-	pgbenchNote       string
 }
 
 func (r throughputReport) print() {
@@ -505,16 +566,22 @@ func (r throughputReport) print() {
 	fmt.Printf("%-44s | %9.1f | %8s | %8s | %9s | %5s | %.0f%% of the budget's %.1f events/s (%.0f calls/s, %.1f an event)\n",
 		fmt.Sprintf("simulator, default budget (%d events)", len(r.sim.latencies)), r.sim.rate(),
 		ms(r.sim.quantile(0.5)), ms(r.sim.quantile(0.99)), r.sim.cpu, r.sim.steal, 100*r.sim.rate()/bound, bound, r.budget, r.callsPerEvent)
-	ratio := r.pgbenchNote
-	if r.pgbench > 0 {
-		ratio = fmt.Sprintf("1/%.1f of pgbench's %.0f single-row inserts/s, %d clients", r.pgbench/r.peak.rate(), r.pgbench, r.clients)
+	ratio := r.pgbench.note
+	if r.pgbench.tps > 0 {
+		ratio = fmt.Sprintf("1/%.1f of pgbench's %.0f single-row inserts/s, %d clients", r.pgbench.tps/r.peak.rate(), r.pgbench.tps, r.clients)
 	}
 	fmt.Printf("%-44s | %9.1f | %8s | %8s | %9s | %5s | %s\n", fmt.Sprintf("processor instant at the port, peak (%d)", len(r.peak.latencies)),
 		r.peak.rate(), ms(r.peak.quantile(0.5)), ms(r.peak.quantile(0.99)), r.peak.cpu, r.peak.steal, ratio)
 	fmt.Printf("%-44s | %9.1f | %8s | %8s | %9s | %5s | target p99 < 50 ms; %d not answered 200 at first\n",
 		fmt.Sprintf("instant, steady at 80%% of peak (%d)", len(r.steady.latencies)),
 		r.steady.rate(), ms(r.steady.quantile(0.5)), ms(r.steady.quantile(0.99)), r.steady.cpu, r.steady.steal, len(r.steady.failed))
-	fmt.Println("CPU/event: the machine's busy CPU time (both cores, every process: app, PostgreSQL, load generator) over the events")
+	replay := r.replay.note
+	if r.replay.tps > 0 && r.pgbench.tps > 0 {
+		replay = fmt.Sprintf("1/%.1f of pgbench's inserts; the app's peak is %.0f%% of it", r.pgbench.tps/r.replay.tps, 100*r.peak.rate()/r.replay.tps)
+	}
+	fmt.Printf("%-44s | %9.1f | %8s | %8s | %9s | %5s | %s\n", "database alone: an event's SQL by pgbench",
+		r.replay.tps, "", "", r.replay.cpu, "", replay)
+	fmt.Println("CPU/event: the machine's busy CPU time (both cores, every process: app, PostgreSQL, load generator) over the events (for the database alone, over its transactions)")
 	fmt.Println(hostload.StealNote)
 	fmt.Printf("load average at the end: %s\n", hostload.LoadAverage())
 	fmt.Println()
